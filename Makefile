@@ -1,0 +1,41 @@
+# FraudStream: `make demo` runs the pipeline on the embedded dev broker,
+# `make test` runs the test suite. Both install what they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CONFIG ?= Release
+CLI := src/FraudStream.Cli
+RESULTS := .deps/test-results
+
+.PHONY: help deps build test demo broker bench clean
+
+help:
+	@echo "make demo   - start the dev broker and show exactly-once Kafka transactions"
+	@echo "make test   - run the test suite (FRAUDSTREAM_KAFKA_BOOTSTRAP=host:port for a real cluster)"
+	@echo "make broker - run the development broker until Ctrl+C"
+	@echo "make bench  - dev broker throughput benchmark"
+	@echo "make deps   - install Debian packages, build librdkafka, restore NuGet (idempotent)"
+
+deps:
+	@bash deploy/deps.sh
+
+build: deps
+	dotnet build FraudStream.sln -c $(CONFIG) --no-restore -nologo -clp:NoSummary -v quiet
+
+test: build
+	@rm -rf $(RESULTS)
+	@set +e; dotnet test FraudStream.sln -c $(CONFIG) --no-build -nologo \
+	    --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS); \
+	  status=$$?; python3 .ci/summarize-trx.py $(RESULTS) || status=1; exit $$status
+
+demo: build
+	dotnet run --project $(CLI) -c $(CONFIG) --no-build -- demo
+
+broker: build
+	dotnet run --project $(CLI) -c $(CONFIG) --no-build -- broker
+
+bench: build
+	dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- broker
+
+clean:
+	dotnet clean FraudStream.sln -nologo -v quiet
+	rm -rf .deps

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything FraudStream's build, tests and demo need on a fresh Debian 12
+# machine with the .NET SDK: Debian packages, then the patched librdkafka packed
+# as a local NuGet package (deploy/librdkafka/build.sh), then the NuGet restore.
+# Idempotent and quick on a second run; called by `make demo` and `make test`.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+# Build tools and headers for librdkafka; Node's npm fetches its source.
+debian_packages=(
+  build-essential pkg-config python3 nodejs npm
+  libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
+)
+
+missing=()
+for p in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# npm may come from a Node.js installation outside Debian's packages.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  keep=(); for p in "${missing[@]}"; do [[ $p == nodejs || $p == npm ]] || keep+=("$p"); done
+  missing=("${keep[@]}")
+fi
+if ((${#missing[@]})); then
+  echo "deps: installing Debian packages: ${missing[*]}" >&2
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v dotnet >/dev/null || { echo "deps: the .NET 10 SDK is required (dotnet is not on PATH)" >&2; exit 1; }
+
+bash "$root/deploy/librdkafka/build.sh"
+
+echo "deps: restoring NuGet packages" >&2
+dotnet restore "$root/FraudStream.sln" --verbosity quiet

@@ -1,0 +1,9 @@
+using System.CommandLine;
+using FraudStream.Cli.Hosting;
+using FraudStream.Cli.Verbs;
+
+var root = new RootCommand("FraudStream: scores card transactions for fraud as they stream through Kafka.");
+root.Subcommands.Add(BrokerVerb.Create());
+root.Subcommands.Add(DemoVerb.Create());
+
+return await CommandLineRunner.RunAsync(root, args);

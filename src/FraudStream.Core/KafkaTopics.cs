@@ -1,0 +1,23 @@
+namespace FraudStream.Core;
+
+/// <summary>The Kafka topics FraudStream reads and writes; defaults are the names every component agrees on.</summary>
+/// <param name="Transactions">Card transactions to score (key: card id, value: Avro Transaction).</param>
+/// <param name="FraudAlerts">Alerts written exactly once by the scorer (key: card id, value: Avro FraudAlert).</param>
+/// <param name="DeadLetters">Records the scorer could not decode or score, with the reason in headers.</param>
+public sealed record KafkaTopics(
+    string Transactions = KafkaTopics.DefaultTransactions,
+    string FraudAlerts = KafkaTopics.DefaultFraudAlerts,
+    string DeadLetters = KafkaTopics.DefaultDeadLetters)
+{
+    /// <summary>Default name of the input topic.</summary>
+    public const string DefaultTransactions = "transactions";
+
+    /// <summary>Default name of the alert topic.</summary>
+    public const string DefaultFraudAlerts = "fraud_alerts";
+
+    /// <summary>Default name of the dead-letter topic.</summary>
+    public const string DefaultDeadLetters = "transactions_dlq";
+
+    /// <summary>The default topic names.</summary>
+    public static KafkaTopics Default { get; } = new();
+}

@@ -1,0 +1,137 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace FraudStream.Streaming.DevBroker;
+
+/// <summary>Source-generated bindings to the parts of librdkafka's C API that run its mock cluster.</summary>
+/// <remarks>
+/// "librdkafka" resolves through the app's deps.json native asset (the librdkafka.redist package's
+/// runtimes/linux-x64/native/librdkafka.so), the same file Confluent.Kafka loads.
+/// </remarks>
+internal static partial class LibrdkafkaMock
+{
+    private const string Library = "librdkafka";
+
+    /// <summary>RD_KAFKA_PRODUCER from rd_kafka_type_t.</summary>
+    internal const int ProducerType = 0;
+
+    /// <summary>RD_KAFKA_CONF_OK from rd_kafka_conf_res_t.</summary>
+    internal const int ConfOk = 0;
+
+    /// <summary>RD_KAFKA_RESP_ERR_NO_ERROR from rd_kafka_resp_err_t.</summary>
+    internal const int NoError = 0;
+
+    /// <summary>Size of the buffers librdkafka writes its error text into; its own examples use 512.</summary>
+    internal const int ErrorTextCapacity = 512;
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_version_str")]
+    internal static partial nint VersionString();
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_conf_new")]
+    internal static partial ConfHandle ConfNew();
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_conf_destroy")]
+    internal static partial void ConfDestroy(nint conf);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_conf_set", StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int ConfSet(ConfHandle conf, string name, string value, byte* errorText, nuint errorTextSize);
+
+    /// <summary>On success librdkafka owns <paramref name="conf"/>; on failure the caller still does.</summary>
+    [LibraryImport(Library, EntryPoint = "rd_kafka_new")]
+    internal static unsafe partial KafkaHandle KafkaNew(int type, ConfHandle conf, byte* errorText, nuint errorTextSize);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_destroy")]
+    internal static partial void KafkaDestroy(nint kafka);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_cluster_new")]
+    internal static partial MockClusterHandle MockClusterNew(KafkaHandle kafka, int brokerCount);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_cluster_destroy")]
+    internal static partial void MockClusterDestroy(nint cluster);
+
+    /// <summary>Returns a string owned by the cluster: copy it, never free it.</summary>
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_cluster_bootstraps")]
+    internal static partial nint MockClusterBootstraps(MockClusterHandle cluster);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MockTopicCreate(MockClusterHandle cluster, string topic, int partitionCount, int replicationFactor);
+
+    /// <summary>
+    /// FraudStream's patch to librdkafka (deploy/librdkafka): sets the retention cap of partitions created afterwards.
+    /// Missing from upstream builds, where calling it throws <see cref="EntryPointNotFoundException"/>.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_partition_retention_set")]
+    internal static partial void MockPartitionRetentionSet(MockClusterHandle cluster, long maxBytes, long maxMessageSets);
+
+    /// <summary>Returns a static string: copy it, never free it.</summary>
+    [LibraryImport(Library, EntryPoint = "rd_kafka_err2str")]
+    internal static partial nint ErrorToString(int error);
+
+    internal static string Version() => Marshal.PtrToStringUTF8(VersionString()) ?? "unknown";
+
+    internal static string? Bootstraps(MockClusterHandle cluster) => Marshal.PtrToStringUTF8(MockClusterBootstraps(cluster));
+
+    internal static string Describe(int error) => Marshal.PtrToStringUTF8(ErrorToString(error)) ?? $"error {error}";
+
+    internal static unsafe string ErrorText(byte* buffer) =>
+        Marshal.PtrToStringUTF8((nint)buffer) is { Length: > 0 } text ? text : "no details given";
+}
+
+/// <summary>An rd_kafka_conf_t until rd_kafka_new takes ownership of it.</summary>
+internal sealed class ConfHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public ConfHandle()
+        : base(ownsHandle: true)
+    {
+    }
+
+    /// <summary>rd_kafka_new succeeded and now owns the configuration.</summary>
+    public void TransferOwnership() => SetHandleAsInvalid();
+
+    protected override bool ReleaseHandle()
+    {
+        LibrdkafkaMock.ConfDestroy(handle);
+        return true;
+    }
+}
+
+/// <summary>An rd_kafka_t; destroyed only after every mock cluster created on it.</summary>
+internal sealed class KafkaHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public KafkaHandle()
+        : base(ownsHandle: true)
+    {
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        LibrdkafkaMock.KafkaDestroy(handle);
+        return true;
+    }
+}
+
+/// <summary>An rd_kafka_mock_cluster_t; holds a reference on its rd_kafka_t so that one outlives it.</summary>
+internal sealed class MockClusterHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    private KafkaHandle? _owner;
+
+    public MockClusterHandle()
+        : base(ownsHandle: true)
+    {
+    }
+
+    /// <summary>Keeps <paramref name="owner"/> alive until this cluster is destroyed, even under finalization.</summary>
+    public void AttachOwner(KafkaHandle owner)
+    {
+        var added = false;
+        owner.DangerousAddRef(ref added);
+        _owner = owner;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        LibrdkafkaMock.MockClusterDestroy(handle);
+        _owner?.DangerousRelease();
+        return true;
+    }
+}

@@ -1,0 +1,176 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using FraudStream.Streaming.DevBroker;
+
+namespace FraudStream.IntegrationTests.Kafka;
+
+/// <summary>
+/// The Kafka cluster every integration test runs against, chosen by one variable:
+/// <c>FRAUDSTREAM_KAFKA_BOOTSTRAP</c> set → that external cluster (a real Kafka);
+/// unset → a development broker started in this process.
+/// Topic names are unique per test run, so a shared cluster works.
+/// </summary>
+public static class TestKafka
+{
+    public const string BootstrapVariable = "FRAUDSTREAM_KAFKA_BOOTSTRAP";
+
+    private static readonly string s_runId = Guid.NewGuid().ToString("N")[..8];
+    private static int s_topicCounter;
+    private static DevelopmentBroker? s_devBroker;
+    private static string? s_bootstrapServers;
+
+    /// <summary>bootstrap.servers of the cluster under test.</summary>
+    public static string BootstrapServers =>
+        s_bootstrapServers ?? throw new InvalidOperationException("The Kafka fixture has not started.");
+
+    /// <summary>True when the tests run on the in-process development broker.</summary>
+    public static bool IsDevelopmentBroker => s_devBroker is not null;
+
+    internal static void Start()
+    {
+        var external = Environment.GetEnvironmentVariable(BootstrapVariable);
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            s_bootstrapServers = external;
+            TestContext.Progress.WriteLine($"Kafka tests run against the external cluster {external}");
+            return;
+        }
+
+        var options = new DevelopmentBrokerOptions();
+        options.Topics.Clear();
+        s_devBroker = DevelopmentBroker.Start(options);
+        s_bootstrapServers = s_devBroker.BootstrapServers;
+        TestContext.Progress.WriteLine($"Kafka tests run against a development broker at {s_bootstrapServers}");
+    }
+
+    internal static void Stop()
+    {
+        s_devBroker?.Dispose();
+        s_devBroker = null;
+    }
+
+    /// <summary>Creates a topic whose name is unique to this run and returns the name.</summary>
+    public static async Task<string> CreateTopicAsync(string purpose, int partitions)
+    {
+        var name = $"fstest-{s_runId}-{purpose}-{Interlocked.Increment(ref s_topicCounter)}";
+        if (s_devBroker is not null)
+        {
+            s_devBroker.CreateTopic(name, partitions);
+            return name;
+        }
+
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
+        // Replication factor -1: the cluster's default, whatever its size.
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = -1 }]);
+        return name;
+    }
+
+    /// <summary>A unique name for a consumer group or a transactional.id.</summary>
+    public static string UniqueName(string purpose) => $"fstest-{s_runId}-{purpose}-{Interlocked.Increment(ref s_topicCounter)}";
+
+    public static IProducer<string, string> TransactionalProducer(string transactionalId) =>
+        new ProducerBuilder<string, string>(new ProducerConfig
+        {
+            BootstrapServers = BootstrapServers,
+            TransactionalId = transactionalId,
+            EnableIdempotence = true,
+            LingerMs = 5,
+        }).Build();
+
+    public static IProducer<string, string> IdempotentProducer() =>
+        new ProducerBuilder<string, string>(new ProducerConfig
+        {
+            BootstrapServers = BootstrapServers,
+            EnableIdempotence = true,
+            LingerMs = 5,
+        }).Build();
+
+    public static ConsumerConfig ConsumerConfig(IsolationLevel isolation, string? groupId = null) => new()
+    {
+        BootstrapServers = BootstrapServers,
+        GroupId = groupId ?? UniqueName("reader"),
+        IsolationLevel = isolation,
+        EnableAutoCommit = false,
+        EnableAutoOffsetStore = false,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        // End-of-partition events tell a reader it has caught up: with read_committed
+        // the end is the last stable offset, so tests wait on events, not on sleeps.
+        EnablePartitionEof = true,
+        FetchWaitMaxMs = 50,
+    };
+
+    /// <summary>A consumer assigned to every partition of <paramref name="topic"/> from the beginning.</summary>
+    public static IConsumer<string, string> ReaderFromBeginning(string topic, int partitions, IsolationLevel isolation)
+    {
+        var consumer = new ConsumerBuilder<string, string>(ConsumerConfig(isolation)).Build();
+        consumer.Assign(Enumerable.Range(0, partitions)
+            .Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        return consumer;
+    }
+
+    /// <summary>
+    /// Consumes until every assigned partition has reported its end (the last stable offset
+    /// under read_committed); fails the test if that does not happen within <paramref name="limit"/>.
+    /// librdkafka reports an end once per arrival there, so call it again only after every
+    /// assigned partition has received new records.
+    /// </summary>
+    public static List<ConsumeResult<string, string>> ConsumeToEnd(IConsumer<string, string> consumer, TimeSpan? limit = null)
+    {
+        var records = new List<ConsumeResult<string, string>>();
+        var atEnd = new HashSet<TopicPartition>();
+        var deadline = Environment.TickCount64 + (long)(limit ?? TimeSpan.FromSeconds(60)).TotalMilliseconds;
+        while (true)
+        {
+            var assignment = consumer.Assignment;
+            if (assignment.Count > 0 && assignment.All(atEnd.Contains))
+            {
+                return records;
+            }
+
+            if (Environment.TickCount64 > deadline)
+            {
+                Assert.Fail($"The consumer did not reach the end of {string.Join(", ", assignment.Except(atEnd))} " +
+                            $"within {limit ?? TimeSpan.FromSeconds(60)}; it read {records.Count} records.");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                atEnd.Add(result.TopicPartition);
+            }
+            else
+            {
+                atEnd.Remove(result.TopicPartition);
+                records.Add(result);
+            }
+        }
+    }
+
+    /// <summary>Reads a whole topic from the beginning with the given isolation and returns the values in offset order per partition.</summary>
+    public static List<string> ReadAllValues(string topic, int partitions, IsolationLevel isolation)
+    {
+        using var reader = ReaderFromBeginning(topic, partitions, isolation);
+        var values = ConsumeToEnd(reader)
+            .OrderBy(r => r.Partition.Value).ThenBy(r => r.Offset.Value)
+            .Select(r => r.Message.Value)
+            .ToList();
+        reader.Close();
+        return values;
+    }
+}
+
+/// <summary>Starts and stops <see cref="TestKafka"/> once for the whole assembly.</summary>
+[SetUpFixture]
+public sealed class TestKafkaSetUp
+{
+    [OneTimeSetUp]
+    public void StartCluster() => TestKafka.Start();
+
+    [OneTimeTearDown]
+    public void StopCluster() => TestKafka.Stop();
+}
