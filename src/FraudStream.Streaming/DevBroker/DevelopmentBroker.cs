@@ -67,6 +67,7 @@ public sealed partial class DevelopmentBroker : IDisposable, IAsyncDisposable
             try
             {
                 var isPatched = TrySetRetention(cluster, options, logger);
+                LibrdkafkaMock.MockGroupInitialRebalanceDelayMs(cluster, (int)options.GroupInitialRebalanceDelay.TotalMilliseconds);
                 var replicationFactor = ReplicationFactorFor(options.BrokerCount);
                 foreach (var (topic, partitions) in options.Topics)
                 {

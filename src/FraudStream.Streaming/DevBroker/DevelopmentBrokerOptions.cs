@@ -28,6 +28,13 @@ public sealed class DevelopmentBrokerOptions
     /// <summary>Message sets each partition keeps before dropping its oldest ones (FraudStream's patched librdkafka only).</summary>
     public long RetentionMessageSetsPerPartition { get; set; } = DefaultRetentionMessageSetsPerPartition;
 
+    /// <summary>
+    /// How long a consumer group that was empty waits for more members before its first assignment
+    /// (Kafka's group.initial.rebalance.delay.ms). Zero, as development Kafka setups use, so a
+    /// single consumer starts at once.
+    /// </summary>
+    public TimeSpan GroupInitialRebalanceDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Adds a topic to create at start, or changes the partition count of one already listed.</summary>
     public DevelopmentBrokerOptions CreateTopic(string name, int partitions)
     {
@@ -40,6 +47,11 @@ public sealed class DevelopmentBrokerOptions
     /// <summary>Throws <see cref="ArgumentException"/> with one clear sentence when a setting cannot work.</summary>
     public void Validate()
     {
+        if (GroupInitialRebalanceDelay < TimeSpan.Zero || GroupInitialRebalanceDelay > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentException($"The group initial rebalance delay must be between 0 and 5 minutes, not {GroupInitialRebalanceDelay}.");
+        }
+
         if (BrokerCount < 1)
         {
             throw new ArgumentException($"The development broker needs at least 1 broker, not {BrokerCount}.");

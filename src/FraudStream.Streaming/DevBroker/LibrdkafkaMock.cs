@@ -64,6 +64,9 @@ internal static partial class LibrdkafkaMock
     internal static partial void MockPartitionRetentionSet(MockClusterHandle cluster, long maxBytes, long maxMessageSets);
 
     /// <summary>Returns a static string: copy it, never free it.</summary>
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
+    internal static partial void MockGroupInitialRebalanceDelayMs(MockClusterHandle cluster, int delayMs);
+
     [LibraryImport(Library, EntryPoint = "rd_kafka_err2str")]
     internal static partial nint ErrorToString(int error);
 

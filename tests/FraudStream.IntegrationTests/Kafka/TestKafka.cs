@@ -97,6 +97,7 @@ public static class TestKafka
         // the end is the last stable offset, so tests wait on events, not on sleeps.
         EnablePartitionEof = true,
         FetchWaitMaxMs = 50,
+        Debug = Environment.GetEnvironmentVariable("FSTEST_DEBUG"),
     };
 
     /// <summary>A consumer assigned to every partition of <paramref name="topic"/> from the beginning.</summary>
