@@ -34,7 +34,7 @@ broker: build
 	dotnet run --project $(CLI) -c $(CONFIG) --no-build -- broker
 
 bench: build
-	dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- broker
+	dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- broker 500000 3
 
 clean:
 	dotnet clean FraudStream.sln -nologo -v quiet

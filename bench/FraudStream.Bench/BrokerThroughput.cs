@@ -103,6 +103,10 @@ internal static class BrokerThroughput
             GroupId = $"{topic}-reader",
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnableAutoCommit = false,
+            // librdkafka pauses fetching for fetch.queue.backoff.ms (1 s) whenever its local
+            // queue is full; a fast reader then drains the queue and waits. Measured here:
+            // ~110k records/s at the default, ~290k/s at 10 ms.
+            FetchQueueBackoffMs = 10,
         };
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));

@@ -51,6 +51,7 @@ internal static class DemoVerb
         Show(broker.BootstrapServers, IsolationLevel.ReadUncommitted);
         Console.WriteLine();
         Console.WriteLine("read_committed skips the aborted transaction; read_uncommitted shows every record written.");
+        Console.WriteLine("The missing offsets hold the commit and abort markers, which no consumer is given.");
         return 0;
     }
 
@@ -62,6 +63,9 @@ internal static class DemoVerb
             producer.Produce(Topic, new Message<string, string> { Key = value.Split(' ')[1], Value = value });
         }
 
+        // Deliver before deciding, so the aborted records really are in the log (an abort
+        // would otherwise purge them from the producer's queue before they were sent).
+        producer.Flush(s_timeout);
         if (commit)
         {
             producer.CommitTransaction(s_timeout);
