@@ -7,10 +7,12 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-# Build tools and headers for librdkafka; Node's npm fetches its source.
+# Build tools and headers for librdkafka (Node's npm fetches its source); native XGBoost,
+# and Debian's Python XGBoost as the reference implementation the tests compare with.
 debian_packages=(
   build-essential pkg-config python3 nodejs npm
   libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
+  libxgboost-dev python3-xgboost python3-numpy
 )
 
 missing=()
@@ -32,6 +34,15 @@ fi
 command -v dotnet >/dev/null || { echo "deps: the .NET 10 SDK is required (dotnet is not on PATH)" >&2; exit 1; }
 
 bash "$root/deploy/librdkafka/build.sh"
+
+# s3rver: an S3-compatible server for the model registry's tests and the local stack.
+s3rver_version=3.7.1
+node_dir=$root/.deps/node
+if ! grep -qs "\"version\": \"$s3rver_version\"" "$node_dir/node_modules/s3rver/package.json"; then
+  echo "deps: installing s3rver $s3rver_version from npm" >&2
+  mkdir -p "$node_dir"
+  npm install --silent --no-audit --no-fund --prefix "$node_dir" "s3rver@$s3rver_version" >/dev/null
+fi
 
 echo "deps: restoring NuGet packages" >&2
 dotnet restore "$root/FraudStream.sln" --verbosity quiet

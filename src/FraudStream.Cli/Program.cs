@@ -5,5 +5,6 @@ using FraudStream.Cli.Verbs;
 var root = new RootCommand("FraudStream: scores card transactions for fraud as they stream through Kafka.");
 root.Subcommands.Add(BrokerVerb.Create());
 root.Subcommands.Add(DemoVerb.Create());
+root.Subcommands.Add(GenerateVerb.Create());
 
 return await CommandLineRunner.RunAsync(root, args);

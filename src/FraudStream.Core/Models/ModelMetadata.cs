@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FraudStream.Core.Models;
+
+/// <summary>
+/// What a published model version says about itself (<c>metadata.json</c> beside the model file):
+/// enough to load it safely, to refuse it when the pipeline cannot feed it, and to compare it
+/// with the production model.
+/// </summary>
+public sealed record ModelMetadata
+{
+    /// <summary>Registry version, <c>YYYYMMDD_HHMMSS</c> in UTC.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>When the trainer wrote it.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The feature pipeline the model was trained with: its version and feature names, in column order.</summary>
+    public required PipelineSignature Pipeline { get; init; }
+
+    /// <summary>File name of the model inside the version folder (<c>model.ubj</c> or <c>model.json</c>).</summary>
+    public required string ModelFile { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the model file; loading refuses a file that does not match.</summary>
+    public required string ModelSha256 { get; init; }
+
+    /// <summary>Score at or above which a transaction is alerted.</summary>
+    public required float Threshold { get; init; }
+
+    /// <summary>How the threshold was chosen, in words (e.g. "best F1 on validation").</summary>
+    public required string ThresholdRule { get; init; }
+
+    /// <summary>Boosting rounds kept after early stopping.</summary>
+    public int BestIteration { get; init; }
+
+    /// <summary>XGBoost parameters the model was trained with.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Evaluation on the validation and test splits.</summary>
+    public required ModelEvaluation Metrics { get; init; }
+
+    /// <summary>What the model was trained on.</summary>
+    public required TrainingDataSummary TrainingData { get; init; }
+
+    /// <summary>Total gain per feature, largest first.</summary>
+    public IReadOnlyDictionary<string, double> FeatureImportance { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The JSON settings of metadata.json: snake_case names, indented.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Serializes to metadata.json's form.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses metadata.json; throws <see cref="JsonException"/> when it is not one.</summary>
+    public static ModelMetadata FromJson(string json) =>
+        JsonSerializer.Deserialize<ModelMetadata>(json, JsonOptions)
+        ?? throw new JsonException("metadata.json is empty.");
+}
+
+/// <summary>A feature pipeline's identity: a model can be fed only by a pipeline that produces these features.</summary>
+/// <param name="Version">Pipeline version, e.g. "tx-v1".</param>
+/// <param name="FeatureNames">Feature names in column order.</param>
+public sealed record PipelineSignature(string Version, IReadOnlyList<string> FeatureNames);
+
+/// <summary>Metrics on the validation split (threshold chosen there) and the held-out test split.</summary>
+public sealed record ModelEvaluation(SplitMetrics Validation, SplitMetrics Test);
+
+/// <summary>How a model scores one split at its threshold.</summary>
+/// <param name="Rows">Rows in the split.</param>
+/// <param name="FraudRate">Share of fraud rows.</param>
+/// <param name="RocAuc">Area under the ROC curve.</param>
+/// <param name="PrAuc">Average precision (area under the precision-recall curve).</param>
+/// <param name="Precision">Precision at the threshold.</param>
+/// <param name="Recall">Recall at the threshold.</param>
+/// <param name="F1">F1 at the threshold.</param>
+/// <param name="TruePositives">Fraud alerted.</param>
+/// <param name="FalsePositives">Genuine alerted.</param>
+/// <param name="TrueNegatives">Genuine not alerted.</param>
+/// <param name="FalseNegatives">Fraud missed.</param>
+public sealed record SplitMetrics(
+    int Rows,
+    double FraudRate,
+    double RocAuc,
+    double PrAuc,
+    double Precision,
+    double Recall,
+    double F1,
+    int TruePositives,
+    int FalsePositives,
+    int TrueNegatives,
+    int FalseNegatives);
+
+/// <summary>The labelled data a model was trained on.</summary>
+/// <param name="Source">File name of the input.</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the input file.</param>
+/// <param name="Rows">Rows read.</param>
+/// <param name="FraudRate">Share of fraud rows.</param>
+/// <param name="From">Earliest event time.</param>
+/// <param name="To">Latest event time.</param>
+/// <param name="TrainRows">Rows in the training split.</param>
+/// <param name="ValidationRows">Rows in the validation split.</param>
+/// <param name="TestRows">Rows in the test split.</param>
+public sealed record TrainingDataSummary(
+    string Source,
+    string Sha256,
+    int Rows,
+    double FraudRate,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    int TrainRows,
+    int ValidationRows,
+    int TestRows);

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+
+namespace FraudStream.Core.Transactions;
+
+/// <summary>
+/// The labelled-transactions CSV that <c>fraudstream generate</c> writes and <c>fraudstream train</c>
+/// reads: a header row, then one transaction per line (columns in <see cref="Columns"/>, documented
+/// in the README). Values never contain commas or quotes, so no quoting is needed or accepted.
+/// </summary>
+public static class LabelledTransactionCsv
+{
+    /// <summary>The header, in order.</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+    [
+        "transaction_id", "card_id", "event_time", "amount", "currency", "merchant_id", "merchant_category",
+        "channel", "card_present", "terminal_id", "merchant_country", "merchant_latitude", "merchant_longitude",
+        "cardholder_latitude", "cardholder_longitude", "is_fraud", "scenario",
+    ];
+
+    private static readonly string s_header = string.Join(',', Columns);
+
+    /// <summary>Writes the header and the rows.</summary>
+    public static void Write(TextWriter writer, IEnumerable<LabelledTransaction> rows)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(rows);
+        writer.Write(s_header);
+        writer.Write('\n');
+        var line = new StringBuilder(256);
+        foreach (var (t, isFraud, scenario) in rows)
+        {
+            line.Clear();
+            var c = CultureInfo.InvariantCulture;
+            line.Append(Checked(t.TransactionId)).Append(',')
+                .Append(Checked(t.CardId)).Append(',')
+                .Append(t.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", c)).Append(',')
+                .Append(t.Amount.ToString("R", c)).Append(',')
+                .Append(Checked(t.Currency)).Append(',')
+                .Append(Checked(t.MerchantId)).Append(',')
+                .Append(Checked(t.MerchantCategory)).Append(',')
+                .Append(ChannelName(t.Channel)).Append(',')
+                .Append(t.CardPresent ? '1' : '0').Append(',')
+                .Append(Checked(t.TerminalId)).Append(',')
+                .Append(Checked(t.MerchantCountry)).Append(',')
+                .Append(t.MerchantLatitude?.ToString("R", c)).Append(',')
+                .Append(t.MerchantLongitude?.ToString("R", c)).Append(',')
+                .Append(t.CardholderLatitude?.ToString("R", c)).Append(',')
+                .Append(t.CardholderLongitude?.ToString("R", c)).Append(',')
+                .Append(isFraud ? '1' : '0').Append(',')
+                .Append(Checked(scenario)).Append('\n');
+            writer.Write(line);
+        }
+    }
+
+    /// <summary>Reads rows, checking every value.</summary>
+    /// <exception cref="FormatException">A line is not a valid row; the message names the line and the column.</exception>
+    public static IEnumerable<LabelledTransaction> Read(TextReader reader, string source = "input")
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var header = reader.ReadLine();
+        if (header is null || header.TrimEnd('\r') != s_header)
+        {
+            throw new FormatException($"{source} is not a labelled-transactions CSV: its first line must be the header '{s_header}'.");
+        }
+
+        var number = 1;
+        while (reader.ReadLine() is { } line)
+        {
+            number++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            yield return Parse(line.TrimEnd('\r'), number, source);
+        }
+    }
+
+    private static LabelledTransaction Parse(string line, int number, string source)
+    {
+        var f = line.Split(',');
+        if (f.Length != Columns.Count)
+        {
+            throw new FormatException($"{source} line {number}: expected {Columns.Count} columns, found {f.Length}.");
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        string Required(int i) => f[i].Length > 0 ? f[i] : throw Bad(i, "is empty");
+        double? Coordinate(int i, double limit) =>
+            f[i].Length == 0 ? null
+            : double.TryParse(f[i], NumberStyles.Float, c, out var v) && Math.Abs(v) <= limit ? v
+            : throw Bad(i, $"must be a number between -{limit} and {limit}");
+        bool Flag(int i) => f[i] switch { "1" => true, "0" => false, _ => throw Bad(i, "must be 0 or 1") };
+        FormatException Bad(int i, string problem) => new($"{source} line {number}: {Columns[i]} '{f[i]}' {problem}.");
+
+        var eventTime = DateTimeOffset.TryParse(f[2], c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            ? at : throw Bad(2, "is not an ISO 8601 time");
+        var amount = double.TryParse(f[3], NumberStyles.Float, c, out var a) && double.IsFinite(a) && a >= 0
+            ? a : throw Bad(3, "must be a finite amount >= 0");
+        var channel = ParseChannel(f[7]) ?? throw Bad(7, $"must be one of {string.Join(", ", Enum.GetValues<Channel>().Select(ChannelName))}");
+
+        var transaction = new Transaction(
+            Required(0), Required(1), eventTime, amount, Required(4), Required(5), Required(6), channel, Flag(8),
+            f[9].Length == 0 ? null : f[9],
+            f[10].Length == 0 ? null : f[10],
+            Coordinate(11, 90), Coordinate(12, 180), Coordinate(13, 90), Coordinate(14, 180));
+        return new LabelledTransaction(transaction, Flag(15), Required(16));
+    }
+
+    /// <summary>The Avro symbol of a channel (POS, ECOMMERCE, ...).</summary>
+    public static string ChannelName(Channel channel) => channel switch
+    {
+        Channel.Pos => "POS",
+        Channel.Ecommerce => "ECOMMERCE",
+        Channel.Atm => "ATM",
+        Channel.Contactless => "CONTACTLESS",
+        _ => "UNKNOWN",
+    };
+
+    /// <summary>The channel for an Avro symbol, or null.</summary>
+    public static Channel? ParseChannel(string symbol) => symbol switch
+    {
+        "POS" => Channel.Pos,
+        "ECOMMERCE" => Channel.Ecommerce,
+        "ATM" => Channel.Atm,
+        "CONTACTLESS" => Channel.Contactless,
+        "UNKNOWN" => Channel.Unknown,
+        _ => null,
+    };
+
+    private static string? Checked(string? value) =>
+        value is not null && value.AsSpan().IndexOfAny(",\n\r\"") >= 0
+            ? throw new ArgumentException($"'{value}' cannot be written to the CSV: it contains a comma, quote or line break.")
+            : value;
+}

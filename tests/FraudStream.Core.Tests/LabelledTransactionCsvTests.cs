@@ -1,0 +1,43 @@
+using FraudStream.Core.Generation;
+using FraudStream.Core.Transactions;
+
+namespace FraudStream.Core.Tests;
+
+public sealed class LabelledTransactionCsvTests
+{
+    [Test]
+    public void Written_rows_read_back_equal()
+    {
+        var rows = new TransactionGenerator(new GeneratorOptions { FraudRatio = 0.1 }).Generate(2_000).ToList();
+        using var text = new StringWriter();
+
+        LabelledTransactionCsv.Write(text, rows);
+        var read = LabelledTransactionCsv.Read(new StringReader(text.ToString())).ToList();
+
+        Assert.That(read, Is.EqualTo(rows));
+    }
+
+    [Test]
+    public void A_file_without_the_header_is_refused_with_what_to_fix()
+    {
+        var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader("a,b,c\n"), "data.csv").ToList());
+
+        Assert.That(error!.Message, Does.StartWith("data.csv is not a labelled-transactions CSV"));
+    }
+
+    [TestCase("T1,C1,2026-01-01T00:00:00Z,-5,EUR,M1,5411,POS,1,,,,,,,0,genuine", "line 2: amount '-5'")]
+    [TestCase("T1,C1,2026-01-01T00:00:00Z,NaN,EUR,M1,5411,POS,1,,,,,,,0,genuine", "line 2: amount 'NaN'")]
+    [TestCase("T1,C1,yesterday,5,EUR,M1,5411,POS,1,,,,,,,0,genuine", "line 2: event_time 'yesterday'")]
+    [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR,M1,5411,BARTER,1,,,,,,,0,genuine", "line 2: channel 'BARTER'")]
+    [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR,M1,5411,POS,1,,,95,,,,0,genuine", "line 2: merchant_latitude '95'")]
+    [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR,M1,5411,POS,1,,,,,,,yes,genuine", "line 2: is_fraud 'yes'")]
+    [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR", "line 2: expected 17 columns, found 5")]
+    public void A_bad_row_is_refused_naming_its_line_and_column(string line, string expected)
+    {
+        var csv = string.Join(',', LabelledTransactionCsv.Columns) + "\n" + line + "\n";
+
+        var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader(csv), "data.csv").ToList());
+
+        Assert.That(error!.Message, Does.Contain(expected));
+    }
+}

@@ -1,0 +1,76 @@
+using FraudStream.Core.Generation;
+using FraudStream.Core.Transactions;
+
+namespace FraudStream.Core.Tests;
+
+public sealed class TransactionGeneratorTests
+{
+    [Test]
+    public void The_same_seed_generates_the_same_transactions()
+    {
+        var first = new TransactionGenerator(new GeneratorOptions { Seed = 7 }).Generate(5_000).ToList();
+        var second = new TransactionGenerator(new GeneratorOptions { Seed = 7 }).Generate(5_000).ToList();
+        var other = new TransactionGenerator(new GeneratorOptions { Seed = 8 }).Generate(5_000).ToList();
+
+        Assert.That(second, Is.EqualTo(first));
+        Assert.That(other.Select(t => t.Transaction.Amount), Is.Not.EqualTo(first.Select(t => t.Transaction.Amount)));
+    }
+
+    [Test]
+    public void Transactions_come_in_event_time_order_with_unique_ids()
+    {
+        var rows = new TransactionGenerator(new GeneratorOptions()).Generate(20_000).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows.Select(r => r.Transaction.EventTime), Is.Ordered);
+            Assert.That(rows.Select(r => r.Transaction.TransactionId), Is.Unique);
+        });
+    }
+
+    [Test]
+    public void The_fraud_share_follows_the_ratio_and_every_scenario_occurs()
+    {
+        var rows = new TransactionGenerator(new GeneratorOptions { FraudRatio = 0.02, Seed = 3 }).Generate(100_000).ToList();
+
+        var share = rows.Count(r => r.IsFraud) / (double)rows.Count;
+        var scenarios = rows.Where(r => r.IsFraud).Select(r => r.Scenario).Distinct().Order().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(share, Is.InRange(0.017, 0.023));
+            Assert.That(scenarios, Is.EqualTo(FraudScenarios.Fraud.Order()));
+            Assert.That(rows.Where(r => !r.IsFraud).Select(r => r.Scenario).Distinct(), Is.EqualTo(new[] { FraudScenarios.Genuine }));
+        });
+    }
+
+    [Test]
+    public void A_zero_ratio_generates_no_fraud()
+    {
+        var rows = new TransactionGenerator(new GeneratorOptions { FraudRatio = 0 }).Generate(10_000);
+
+        Assert.That(rows.Count(r => r.IsFraud), Is.Zero);
+    }
+
+    [Test]
+    public void Fraud_looks_different_from_genuine_spending()
+    {
+        var rows = new TransactionGenerator(new GeneratorOptions { FraudRatio = 0.05 }).Generate(50_000).ToList();
+
+        double Median(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+        var testing = rows.Where(r => r.Scenario == FraudScenarios.CardTesting).Select(r => r.Transaction).ToList();
+        var outOfProfile = rows.Where(r => r.Scenario == FraudScenarios.OutOfProfileAmount).Select(r => r.Transaction.Amount);
+        var genuine = rows.Where(r => !r.IsFraud).Select(r => r.Transaction.Amount).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(testing.All(t => t.Amount <= 3 && t.Channel == Channel.Ecommerce && !t.CardPresent), Is.True);
+            Assert.That(Median(outOfProfile), Is.GreaterThan(5 * Median(genuine)));
+        });
+    }
+
+    [TestCase(0, 0.01, TestName = "No cards")]
+    [TestCase(10, 0.9, TestName = "Fraud ratio above one half")]
+    public void Options_that_cannot_work_are_refused(int cards, double ratio)
+    {
+        Assert.Throws<ArgumentException>(() => _ = new TransactionGenerator(new GeneratorOptions { Cards = cards, FraudRatio = ratio }));
+    }
+}
