@@ -1,0 +1,285 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FraudStream.Core.Models;
+using FraudStream.Registry.Stores;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FraudStream.Registry;
+
+/// <summary>Published model versions and the production alias, kept in an <see cref="IModelStore"/>.</summary>
+/// <remarks>
+/// A version is a folder (<see cref="RegistryLayout"/>) written model file first and metadata last, so a version whose
+/// publishing was interrupted has no metadata and is invisible. Versions never change once published. The alias is one
+/// object replaced atomically; promotions read, change and write it, so run one promotion at a time.
+/// </remarks>
+public sealed partial class ModelRegistry
+{
+    /// <summary>How many previous production versions the alias remembers for rollbacks.</summary>
+    public const int MaxHistory = 50;
+
+    private readonly IModelStore _store;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    /// <summary>A registry over <paramref name="store"/>; time comes from <paramref name="timeProvider"/> (the system clock by default).</summary>
+    public ModelRegistry(IModelStore store, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The store the registry keeps its versions in.</summary>
+    public IModelStore Store => _store;
+
+    /// <summary>Publishes a new version: the model file, then the report, then the metadata that marks the version complete.</summary>
+    /// <exception cref="ArgumentException">The version, model file name or model bytes are not publishable (the message says which).</exception>
+    /// <exception cref="CorruptModelException">The metadata's SHA-256 does not match <paramref name="modelBytes"/>.</exception>
+    /// <exception cref="ModelRegistryException">The version is already published.</exception>
+    public async Task PublishAsync(ModelMetadata metadata, ReadOnlyMemory<byte> modelBytes, string report, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(report);
+        var version = metadata.Version;
+        ModelVersion.Validate(version, nameof(metadata));
+        ValidateModelFile(metadata);
+        if (modelBytes.IsEmpty)
+        {
+            throw new ArgumentException($"Refusing to publish model {version}: the model file is empty.", nameof(modelBytes));
+        }
+
+        var actual = Sha256Hex(modelBytes.Span);
+        if (!string.Equals(metadata.ModelSha256, actual, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CorruptModelException(
+                $"Refusing to publish model {version}: its metadata records SHA-256 '{metadata.ModelSha256}' but the model bytes hash to {actual}; set model_sha256 from the file being published.",
+                version,
+                metadata.ModelSha256,
+                actual);
+        }
+
+        if (await _store.TryGetAsync(RegistryLayout.MetadataKey(version), cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new ModelRegistryException(
+                $"Model version {version} is already published in the {_store.Description} and published versions never change; publish the new model under a new version.");
+        }
+
+        await _store.PutAsync(RegistryLayout.ModelKey(version, metadata.ModelFile), modelBytes, cancellationToken).ConfigureAwait(false);
+        await _store.PutAsync(RegistryLayout.ReportKey(version), Encoding.UTF8.GetBytes(report), cancellationToken).ConfigureAwait(false);
+        await _store.PutAsync(RegistryLayout.MetadataKey(version), Encoding.UTF8.GetBytes(metadata.ToJson()), cancellationToken).ConfigureAwait(false);
+        LogPublished(_logger, version, modelBytes.Length, _store.Description);
+    }
+
+    /// <summary>The complete (metadata written) versions, newest first.</summary>
+    public async Task<IReadOnlyList<string>> ListVersionsAsync(CancellationToken cancellationToken = default)
+    {
+        var keys = await _store.ListAsync(RegistryLayout.ModelsPrefix, cancellationToken).ConfigureAwait(false);
+        var versions = new List<string>();
+        foreach (var key in keys)
+        {
+            // models/<version>/metadata.json, and nothing deeper or shallower.
+            var parts = key.Split('/');
+            if (parts.Length == 3 && parts[2] == RegistryLayout.MetadataFileName && ModelVersion.IsValid(parts[1]))
+            {
+                versions.Add(parts[1]);
+            }
+        }
+
+        // The version format sorts chronologically as text.
+        versions.Sort((a, b) => string.CompareOrdinal(b, a));
+        return versions;
+    }
+
+    /// <summary>The metadata of a published version.</summary>
+    /// <exception cref="ArgumentException"><paramref name="version"/> is not a version.</exception>
+    /// <exception cref="ModelNotFoundException">The version is not published.</exception>
+    /// <exception cref="CorruptModelException">Its metadata.json cannot be read as metadata of this version.</exception>
+    public async Task<ModelMetadata> GetMetadataAsync(string version, CancellationToken cancellationToken = default)
+    {
+        ModelVersion.Validate(version);
+        var key = RegistryLayout.MetadataKey(version);
+        var json = await _store.TryGetAsync(key, cancellationToken).ConfigureAwait(false)
+            ?? throw new ModelNotFoundException(
+                $"Model version {version} is not in the {_store.Description}; list the published versions to pick one.", key);
+
+        ModelMetadata metadata;
+        try
+        {
+            metadata = ModelMetadata.FromJson(Encoding.UTF8.GetString(json));
+        }
+        catch (JsonException ex)
+        {
+            throw new CorruptModelException($"The metadata of model {version} is not valid metadata.json ({ex.Message}); re-publish it.", ex);
+        }
+
+        if (metadata.Version != version)
+        {
+            throw new CorruptModelException(
+                $"The metadata of model {version} says it is version '{metadata.Version}'; re-publish it.", version, null, null);
+        }
+
+        return metadata;
+    }
+
+    /// <summary>The production alias, or null when no version has been promoted yet.</summary>
+    /// <exception cref="ModelRegistryException">production.json exists but cannot be read.</exception>
+    public async Task<ProductionAlias?> GetProductionAsync(CancellationToken cancellationToken = default)
+    {
+        var json = await _store.TryGetAsync(RegistryLayout.ProductionKey, cancellationToken).ConfigureAwait(false);
+        if (json is null)
+        {
+            return null;
+        }
+
+        ProductionAlias alias;
+        try
+        {
+            alias = ProductionAlias.FromJson(Encoding.UTF8.GetString(json));
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelRegistryException(
+                $"The production alias {RegistryLayout.ProductionKey} in the {_store.Description} is not valid ({ex.Message}); promote a version to rewrite it.", ex);
+        }
+
+        if (!ModelVersion.IsValid(alias.Version))
+        {
+            throw new ModelRegistryException(
+                $"The production alias {RegistryLayout.ProductionKey} in the {_store.Description} names '{alias.Version}', which is not a version; promote a version to rewrite it.");
+        }
+
+        return alias;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="version"/> in production, remembering the current production version for a rollback; promoting
+    /// the version already in production changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="version"/> is not a version, or <paramref name="reason"/> is empty.</exception>
+    /// <exception cref="ModelNotFoundException">The version is not published.</exception>
+    /// <exception cref="CorruptModelException">The version's model fails its checksum.</exception>
+    public async Task<ProductionAlias> PromoteAsync(string version, string reason, CancellationToken cancellationToken = default)
+    {
+        ModelVersion.Validate(version);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+
+        // Scorers refuse a model that fails its checksum: promoting one would take production down, so check it here.
+        await LoadForProductionAsync(version, "promote", cancellationToken).ConfigureAwait(false);
+
+        var current = await GetProductionAsync(cancellationToken).ConfigureAwait(false);
+        if (current?.Version == version)
+        {
+            return current;
+        }
+
+        var alias = new ProductionAlias
+        {
+            Version = version,
+            Previous = current is null ? [] : [.. new[] { current.Version }.Concat(current.Previous).Take(MaxHistory)],
+            PromotedAt = _timeProvider.GetUtcNow(),
+            Reason = reason,
+        };
+        await WriteAliasAsync(alias, cancellationToken).ConfigureAwait(false);
+        LogPromoted(_logger, version, current?.Version ?? "none", reason);
+        return alias;
+    }
+
+    /// <summary>Puts the previous production version back in production and drops the current one from the history.</summary>
+    /// <exception cref="ModelRegistryException">There is no production version, or it has no previous one.</exception>
+    /// <exception cref="ModelNotFoundException">The previous version is no longer in the store.</exception>
+    /// <exception cref="CorruptModelException">The previous version's model fails its checksum.</exception>
+    public async Task<ProductionAlias> RollbackAsync(CancellationToken cancellationToken = default)
+    {
+        var current = await GetProductionAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new ModelRegistryException(
+                $"There is no production model in the {_store.Description} to roll back from; promote a version first.");
+        if (current.Previous.Count == 0)
+        {
+            throw new ModelRegistryException(
+                $"Production model {current.Version} has no previous version to roll back to; promote the version you want instead.");
+        }
+
+        var target = current.Previous[0];
+        await LoadForProductionAsync(target, "roll back to", cancellationToken).ConfigureAwait(false);
+        var alias = new ProductionAlias
+        {
+            Version = target,
+            Previous = [.. current.Previous.Skip(1)],
+            PromotedAt = _timeProvider.GetUtcNow(),
+            Reason = $"rollback from {current.Version}",
+        };
+        await WriteAliasAsync(alias, cancellationToken).ConfigureAwait(false);
+        LogRolledBack(_logger, target, current.Version);
+        return alias;
+    }
+
+    /// <summary>The metadata and model bytes of a published version, after checking the bytes against the metadata's SHA-256.</summary>
+    /// <exception cref="ArgumentException"><paramref name="version"/> is not a version.</exception>
+    /// <exception cref="ModelNotFoundException">The version is not published.</exception>
+    /// <exception cref="CorruptModelException">The model file is missing or fails its checksum.</exception>
+    public async Task<(ModelMetadata Metadata, byte[] ModelBytes)> LoadAsync(string version, CancellationToken cancellationToken = default)
+    {
+        var metadata = await GetMetadataAsync(version, cancellationToken).ConfigureAwait(false);
+        ValidateModelFile(metadata);
+        var modelBytes = await _store.TryGetAsync(RegistryLayout.ModelKey(version, metadata.ModelFile), cancellationToken).ConfigureAwait(false)
+            ?? throw new CorruptModelException(
+                $"Model {version} has metadata but no {metadata.ModelFile} in the {_store.Description}; re-publish it.", version, metadata.ModelSha256, null);
+
+        var actual = Sha256Hex(modelBytes);
+        if (!string.Equals(metadata.ModelSha256, actual, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CorruptModelException(
+                $"Model {version} failed its checksum: expected {metadata.ModelSha256}, got {actual}; re-publish it.",
+                version,
+                metadata.ModelSha256,
+                actual);
+        }
+
+        return (metadata, modelBytes);
+    }
+
+    /// <summary>Lower-case hex SHA-256, the form <see cref="ModelMetadata.ModelSha256"/> records.</summary>
+    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private async Task LoadForProductionAsync(string version, string action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoadAsync(version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelNotFoundException ex)
+        {
+            throw new ModelNotFoundException(
+                $"Cannot {action} model {version}: it is not in the {_store.Description}; publish it first or pick a published version.",
+                ex.Key ?? RegistryLayout.MetadataKey(version));
+        }
+    }
+
+    private Task WriteAliasAsync(ProductionAlias alias, CancellationToken cancellationToken) =>
+        _store.PutAtomicAsync(RegistryLayout.ProductionKey, Encoding.UTF8.GetBytes(alias.ToJson()), cancellationToken);
+
+    private static void ValidateModelFile(ModelMetadata metadata)
+    {
+        var file = metadata.ModelFile;
+        if (string.IsNullOrWhiteSpace(file)
+            || file.Contains('/', StringComparison.Ordinal)
+            || file.Contains('\\', StringComparison.Ordinal)
+            || file is "." or ".." or RegistryLayout.MetadataFileName or RegistryLayout.ReportFileName)
+        {
+            throw new ArgumentException(
+                $"Model {metadata.Version} names its model file '{file}': use a plain file name such as model.ubj or model.json.", nameof(metadata));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Published model {Version} ({Bytes} bytes) to the {Store}")]
+    private static partial void LogPublished(ILogger logger, string version, int bytes, string store);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Promoted model {Version} to production (was {Previous}): {Reason}")]
+    private static partial void LogPromoted(ILogger logger, string version, string previous, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rolled production back to model {Version} from {From}")]
+    private static partial void LogRolledBack(ILogger logger, string version, string from);
+}
