@@ -117,13 +117,21 @@ internal static class BrokerVerb
 
         await using (broker)
         {
-            try
+            if (bootstrapFile is not null)
             {
-                if (bootstrapFile is not null)
+                try
                 {
                     await WriteAtomicallyAsync(bootstrapFile, broker.BootstrapServers + "\n");
                 }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    await Console.Error.WriteLineAsync($"--bootstrap-file: cannot write '{bootstrapFile.FullName}': {e.Message}");
+                    return 1;
+                }
+            }
 
+            try
+            {
                 PrintBanner(options, broker, bootstrapFile);
                 await termination.WaitAsync();
             }
@@ -197,7 +205,14 @@ internal static class BrokerVerb
                 return [];
             }
 
-            specs.Add(new TopicSpec(token.Value[..separator], partitions));
+            var name = token.Value[..separator];
+            if (!DevelopmentBrokerOptions.IsLegalTopicName(name))
+            {
+                result.AddError($"--topic '{token.Value}': '{name}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
+                return [];
+            }
+
+            specs.Add(new TopicSpec(name, partitions));
         }
 
         return [.. specs];

@@ -27,7 +27,23 @@ internal static class DemoVerb
         var options = new DevelopmentBrokerOptions();
         options.Topics.Clear();
         options.CreateTopic(Topic, 1);
-        using var broker = DevelopmentBroker.Start(options);
+        DevelopmentBroker broker;
+        try
+        {
+            broker = DevelopmentBroker.Start(options);
+        }
+        catch (DllNotFoundException)
+        {
+            Console.Error.WriteLine("librdkafka could not be loaded: run `make` to build FraudStream's librdkafka package, then build again.");
+            return 1;
+        }
+        catch (DevelopmentBrokerException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+
+        using var _ = broker;
         Console.WriteLine($"Development broker (librdkafka {DevelopmentBroker.LibrdkafkaVersion} mock cluster, not for production) at {broker.BootstrapServers}");
         if (!broker.IsPatchedBuild)
         {
@@ -47,8 +63,11 @@ internal static class DemoVerb
         }
 
         Console.WriteLine();
-        Show(broker.BootstrapServers, IsolationLevel.ReadCommitted);
-        Show(broker.BootstrapServers, IsolationLevel.ReadUncommitted);
+        if (!Show(broker.BootstrapServers, IsolationLevel.ReadCommitted) || !Show(broker.BootstrapServers, IsolationLevel.ReadUncommitted))
+        {
+            return 1;
+        }
+
         Console.WriteLine();
         Console.WriteLine("read_committed skips the aborted transaction; read_uncommitted shows every record written.");
         Console.WriteLine("The missing offsets hold the commit and abort markers, which no consumer is given.");
@@ -78,7 +97,8 @@ internal static class DemoVerb
         Console.WriteLine($"producer: {outcome,-9} transaction of {values.Length} record(s): {string.Join(" | ", values)}");
     }
 
-    private static void Show(string bootstrap, IsolationLevel isolation)
+    /// <returns>False when the consumer did not reach the end of the topic in time (said on stderr).</returns>
+    private static bool Show(string bootstrap, IsolationLevel isolation)
     {
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
         {
@@ -90,13 +110,26 @@ internal static class DemoVerb
         }).Build();
         consumer.Assign(new TopicPartitionOffset(Topic, 0, Offset.Beginning));
         var seen = new List<string>();
-        while (consumer.Consume(s_timeout) is { } result && !result.IsPartitionEOF)
+        var name = isolation == IsolationLevel.ReadCommitted ? "read_committed" : "read_uncommitted";
+        while (true)
         {
+            var result = consumer.Consume(s_timeout);
+            if (result is null)
+            {
+                Console.Error.WriteLine($"The {name} consumer did not reach the end of {Topic} within {s_timeout.TotalSeconds} s.");
+                return false;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                break;
+            }
+
             seen.Add($"{result.Offset.Value}:{result.Message.Value}");
         }
 
-        var name = isolation == IsolationLevel.ReadCommitted ? "read_committed" : "read_uncommitted";
         Console.WriteLine($"{name,-16} consumer sees {seen.Count} record(s): {string.Join(" | ", seen)}");
         consumer.Close();
+        return true;
     }
 }

@@ -87,7 +87,8 @@ public sealed class DevelopmentBrokerOptions
         }
     }
 
-    private static bool IsLegalTopicName(string name) =>
+    /// <summary>Whether Kafka accepts <paramref name="name"/> as a topic name.</summary>
+    public static bool IsLegalTopicName(string name) =>
         name.Length is >= 1 and <= 249
         && name is not "." and not ".."
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');

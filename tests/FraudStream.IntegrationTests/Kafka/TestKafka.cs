@@ -110,19 +110,32 @@ public static class TestKafka
     }
 
     /// <summary>
-    /// Consumes until every assigned partition has reported its end (the last stable offset
-    /// under read_committed); fails the test if that does not happen within <paramref name="limit"/>.
-    /// librdkafka reports an end once per arrival there, so call it again only after every
-    /// assigned partition has received new records.
+    /// Consumes until every assigned partition is at its end as of this call: the high watermark,
+    /// or under read_committed the last stable offset (what ListOffsets reports for the consumer's
+    /// isolation level). End-of-partition events from before the call are not taken for the end,
+    /// so records produced while the consumer was fetching are all read. Fails the test if the end
+    /// is not reached within <paramref name="limit"/>.
     /// </summary>
     public static List<ConsumeResult<string, string>> ConsumeToEnd(IConsumer<string, string> consumer, TimeSpan? limit = null)
     {
         var records = new List<ConsumeResult<string, string>>();
+        var ends = new Dictionary<TopicPartition, long>();
         var atEnd = new HashSet<TopicPartition>();
-        var deadline = Environment.TickCount64 + (long)(limit ?? TimeSpan.FromSeconds(60)).TotalMilliseconds;
+        var timeLimit = limit ?? TimeSpan.FromSeconds(60);
+        var deadline = Environment.TickCount64 + (long)timeLimit.TotalMilliseconds;
         while (true)
         {
             var assignment = consumer.Assignment;
+            foreach (var tp in assignment.Where(tp => !ends.ContainsKey(tp)))
+            {
+                ends[tp] = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
+                var position = consumer.Position(tp);
+                if (position != Offset.Unset && position.Value >= ends[tp])
+                {
+                    atEnd.Add(tp); // already there: no new end-of-partition event will come
+                }
+            }
+
             if (assignment.Count > 0 && assignment.All(atEnd.Contains))
             {
                 return records;
@@ -131,7 +144,7 @@ public static class TestKafka
             if (Environment.TickCount64 > deadline)
             {
                 Assert.Fail($"The consumer did not reach the end of {string.Join(", ", assignment.Except(atEnd))} " +
-                            $"within {limit ?? TimeSpan.FromSeconds(60)}; it read {records.Count} records.");
+                            $"within {timeLimit}; it read {records.Count} records.");
             }
 
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
@@ -140,14 +153,13 @@ public static class TestKafka
                 continue;
             }
 
-            if (result.IsPartitionEOF)
+            if (!result.IsPartitionEOF)
+            {
+                records.Add(result);
+            }
+            else if (ends.TryGetValue(result.TopicPartition, out var end) && result.Offset.Value >= end)
             {
                 atEnd.Add(result.TopicPartition);
-            }
-            else
-            {
-                atEnd.Remove(result.TopicPartition);
-                records.Add(result);
             }
         }
     }
