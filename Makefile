@@ -23,7 +23,7 @@ build: deps
 
 test: build
 	@rm -rf $(RESULTS)
-	@set +e; dotnet test FraudStream.sln -c $(CONFIG) --no-build -nologo \
+	@set +e; OMP_WAIT_POLICY=PASSIVE dotnet test FraudStream.sln -c $(CONFIG) --no-build -nologo \
 	    --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS); \
 	  status=$$?; python3 .ci/summarize-trx.py $(RESULTS) || status=1; exit $$status
 

@@ -1,0 +1,45 @@
+namespace FraudStream.XGBoost.Tests.Support;
+
+/// <summary>A small model trained once per test run on <see cref="Dataset.Separable"/>, shared by the fixtures that only predict.</summary>
+internal static class TestModels
+{
+    public const int Rounds = 20;
+
+    private static readonly Lazy<TrainedModel> s_separable = new(() => Train(Rounds));
+
+    public static TrainedModel Separable => s_separable.Value;
+
+    public static IReadOnlyDictionary<string, string> Parameters { get; } = new Dictionary<string, string>
+    {
+        ["objective"] = "binary:logistic",
+        ["tree_method"] = "hist",
+        ["max_depth"] = "4",
+        ["eta"] = "0.3",
+        ["seed"] = "0",
+        ["nthread"] = "1",
+    };
+
+    /// <summary>Trains a fresh model on the shared data (deterministic: one thread, fixed seed).</summary>
+    public static TrainedModel Train(int rounds, IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var train = Dataset.Separable(1500, seed: 11);
+        var holdout = Dataset.Separable(500, seed: 12);
+        using var trainMatrix = DMatrix.FromDense(train.Features, train.Rows, train.Columns);
+        trainMatrix.SetLabels(train.Labels);
+        trainMatrix.SetFeatureNames(Dataset.FeatureNames);
+        using var booster = Booster.Create(trainMatrix);
+        booster.SetParameters(overrides is null ? Parameters : Parameters.Concat(overrides).GroupBy(p => p.Key).Select(g => g.Last()));
+        for (var round = 0; round < rounds; round++)
+        {
+            booster.UpdateOneIteration(round, trainMatrix);
+        }
+
+        return new TrainedModel(booster.SaveModelToBuffer(ModelFormat.Ubjson), train, holdout);
+    }
+}
+
+/// <summary>A trained model as UBJSON bytes, with the data it was trained on and rows it never saw.</summary>
+internal sealed record TrainedModel(byte[] Ubjson, Dataset Train, Dataset Holdout)
+{
+    public Booster Load() => Booster.LoadModelFromBuffer(Ubjson, threadCount: 1);
+}
