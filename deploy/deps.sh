@@ -8,11 +8,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build tools and headers for librdkafka (Node's npm fetches its source); native XGBoost,
-# and Debian's Python XGBoost as the reference implementation the tests compare with.
+# and Debian's Python XGBoost and Avro as reference implementations the tests compare with.
 debian_packages=(
   build-essential pkg-config python3 nodejs npm
   libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
-  libxgboost-dev python3-xgboost python3-numpy
+  libxgboost-dev python3-xgboost python3-numpy python3-avro
 )
 
 missing=()

@@ -1,0 +1,190 @@
+using System.Net;
+using FraudStream.Avro.Registry;
+using FraudStream.Avro.Tests.Support;
+
+namespace FraudStream.Avro.Tests;
+
+public sealed class SchemaRegistryClientTests
+{
+    private static readonly string TransactionSchema = EmbeddedSchemas.ReadText("transaction.avsc");
+
+    private FakeSchemaRegistryServer _server = null!;
+    private HttpClient _http = null!;
+
+    [SetUp]
+    public void StartServer()
+    {
+        _server = new FakeSchemaRegistryServer();
+        _http = new HttpClient();
+    }
+
+    [TearDown]
+    public async Task StopServer()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private SchemaRegistryClient Client(int retries = 3, int timeoutMs = 2000) => new(_http, new SchemaRegistryOptions
+    {
+        Url = _server.Url,
+        MaxRetryAttempts = retries,
+        RetryDelay = TimeSpan.FromMilliseconds(1),
+        RequestTimeout = TimeSpan.FromMilliseconds(timeoutMs),
+    });
+
+    [Test]
+    public async Task A_registered_schema_is_returned_by_its_id()
+    {
+        // Arrange
+        var client = Client();
+
+        // Act
+        var id = await client.RegisterAsync(SchemaSubjects.ForTopicValue("transactions"), TransactionSchema);
+        var again = await client.RegisterAsync(SchemaSubjects.ForTopicValue("transactions"), TransactionSchema);
+        var schema = await Client().GetSchemaAsync(id);
+
+        // Assert
+        Assert.Multiple(() =>
+        {
+            Assert.That(id, Is.EqualTo(1));
+            Assert.That(again, Is.EqualTo(id));
+            Assert.That(schema.ToCanonicalForm(), Is.EqualTo(TransactionAvroCodec.Schema.ToCanonicalForm()));
+            Assert.That(_server.PostContentTypes, Has.All.StartsWith("application/vnd.schemaregistry.v1+json"));
+        });
+    }
+
+    [Test]
+    public async Task Schemas_are_cached_per_id_as_one_instance()
+    {
+        // Arrange
+        var id = await Client().RegisterAsync("transactions-value", TransactionSchema);
+        var client = Client();
+
+        // Act
+        var first = await client.GetSchemaAsync(id);
+        var requestsAfterFirst = _server.Requests;
+        var second = await client.GetSchemaAsync(id);
+
+        // Assert
+        Assert.That(second, Is.SameAs(first));
+        Assert.That(_server.Requests, Is.EqualTo(requestsAfterFirst));
+    }
+
+    [Test]
+    public void An_unknown_id_is_a_definitive_UnknownSchemaIdException_without_retry()
+    {
+        // Arrange
+        var client = Client(retries: 3);
+
+        // Act
+        var e = Assert.ThrowsAsync<UnknownSchemaIdException>(async () => await client.GetSchemaAsync(77));
+
+        // Assert
+        Assert.That(e!.SchemaId, Is.EqualTo(77));
+        Assert.That(e.ErrorCode, Is.EqualTo(40403));
+        Assert.That(_server.Requests, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Server_errors_are_retried_until_success()
+    {
+        // Arrange
+        var id = await Client().RegisterAsync("transactions-value", TransactionSchema);
+        _server.FailNext(2, HttpStatusCode.InternalServerError);
+        var requestsBefore = _server.Requests;
+
+        // Act
+        var schema = await Client(retries: 3).GetSchemaAsync(id);
+
+        // Assert
+        Assert.That(schema, Is.InstanceOf<RecordSchema>());
+        Assert.That(_server.Requests - requestsBefore, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void Server_errors_beyond_the_retries_are_an_outage_not_an_unknown_id()
+    {
+        // Arrange
+        _server.FailNext(3, HttpStatusCode.ServiceUnavailable);
+
+        // Act
+        var e = Assert.ThrowsAsync<SchemaRegistryUnavailableException>(async () => await Client(retries: 2).GetSchemaAsync(1));
+
+        // Assert
+        Assert.That(e!.Message, Does.Contain("unavailable"));
+        Assert.That(_server.Requests, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void Timeouts_are_retried_then_reported_as_unavailable()
+    {
+        // Arrange
+        _server.HangNext(3);
+
+        // Act
+        var e = Assert.ThrowsAsync<SchemaRegistryUnavailableException>(async () => await Client(retries: 2, timeoutMs: 200).GetSchemaAsync(1));
+
+        // Assert
+        Assert.That(e!.InnerException, Is.InstanceOf<Polly.Timeout.TimeoutRejectedException>());
+        Assert.That(_server.Requests, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task A_timeout_followed_by_an_answer_succeeds()
+    {
+        // Arrange
+        var id = await Client().RegisterAsync("transactions-value", TransactionSchema);
+        _server.HangNext(1);
+
+        // Act
+        var schema = await Client(retries: 2, timeoutMs: 200).GetSchemaAsync(id);
+
+        // Assert
+        Assert.That(schema, Is.InstanceOf<RecordSchema>());
+    }
+
+    [Test]
+    public void A_refused_connection_is_an_outage()
+    {
+        // Arrange: a port nobody listens on.
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var client = new SchemaRegistryClient(_http, new SchemaRegistryOptions { Url = new Uri($"http://127.0.0.1:{port}"), MaxRetryAttempts = 1, RetryDelay = TimeSpan.Zero });
+
+        // Act
+        var e = Assert.ThrowsAsync<SchemaRegistryUnavailableException>(async () => await client.GetSchemaAsync(1));
+
+        // Assert
+        Assert.That(e!.InnerException, Is.InstanceOf<HttpRequestException>());
+    }
+
+    [Test]
+    public void A_client_error_on_register_is_definitive_and_not_retried()
+    {
+        // Arrange
+        _server.FailNext(1, HttpStatusCode.Conflict, errorCode: 409);
+
+        // Act
+        var e = Assert.ThrowsAsync<SchemaRegistryException>(async () => await Client().RegisterAsync("transactions-value", TransactionSchema));
+
+        // Assert
+        Assert.That(e!.StatusCode, Is.EqualTo(409));
+        Assert.That(_server.Requests, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void An_invalid_schema_is_refused_before_any_request()
+    {
+        // Act
+        Assert.ThrowsAsync<AvroSchemaException>(async () => await Client().RegisterAsync("transactions-value", """{"type": "nope"}"""));
+
+        // Assert
+        Assert.That(_server.Requests, Is.Zero);
+    }
+}
