@@ -6,6 +6,7 @@ var root = new RootCommand("FraudStream: scores card transactions for fraud as t
 root.Subcommands.Add(BrokerVerb.Create());
 root.Subcommands.Add(DemoVerb.Create());
 root.Subcommands.Add(GenerateVerb.Create());
+root.Subcommands.Add(ModelsVerb.Create());
 root.Subcommands.Add(TrainVerb.Create());
 
 return await CommandLineRunner.RunAsync(root, args);

@@ -38,7 +38,7 @@ public sealed partial class ModelRegistry
     /// <summary>Publishes a new version: the model file, then the report, then the metadata that marks the version complete.</summary>
     /// <exception cref="ArgumentException">The version, model file name or model bytes are not publishable (the message says which).</exception>
     /// <exception cref="CorruptModelException">The metadata's SHA-256 does not match <paramref name="modelBytes"/>.</exception>
-    /// <exception cref="ModelRegistryException">The version is already published.</exception>
+    /// <exception cref="ModelVersionExistsException">The version is already published.</exception>
     public async Task PublishAsync(ModelMetadata metadata, ReadOnlyMemory<byte> modelBytes, string report, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(metadata);
@@ -63,8 +63,9 @@ public sealed partial class ModelRegistry
 
         if (await _store.TryGetAsync(RegistryLayout.MetadataKey(version), cancellationToken).ConfigureAwait(false) is not null)
         {
-            throw new ModelRegistryException(
-                $"Model version {version} is already published in the {_store.Description} and published versions never change; publish the new model under a new version.");
+            throw new ModelVersionExistsException(
+                $"Model version {version} is already published in the {_store.Description} and published versions never change; publish the new model under a new version.",
+                version);
         }
 
         await _store.PutAsync(RegistryLayout.ModelKey(version, metadata.ModelFile), modelBytes, cancellationToken).ConfigureAwait(false);

@@ -67,8 +67,12 @@ public sealed partial class FraudstreamProcess : IDisposable
     }
 
     /// <summary>Starts fraudstream.dll from the test output directory (the Cli project reference puts it there).</summary>
-    public static FraudstreamProcess Start(params string[] arguments)
+    public static FraudstreamProcess Start(params string[] arguments) => Start(new Dictionary<string, string?>(), arguments);
+
+    /// <summary>Starts fraudstream.dll with <paramref name="environment"/> set (a null value removes the variable).</summary>
+    public static FraudstreamProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var executable = Path.Combine(AppContext.BaseDirectory, "fraudstream.dll");
         if (!File.Exists(executable))
         {
@@ -84,6 +88,18 @@ public sealed partial class FraudstreamProcess : IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
         startInfo.ArgumentList.Add(executable);
         foreach (var argument in arguments)
         {
@@ -105,6 +121,18 @@ public sealed partial class FraudstreamProcess : IDisposable
             child.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Runs fraudstream to its exit and returns what it printed; fails the test past <paramref name="timeout"/>.</summary>
+    public static Task<FraudstreamRun> RunAsync(TimeSpan timeout, params string[] arguments) =>
+        RunAsync(new Dictionary<string, string?>(), timeout, arguments);
+
+    /// <summary>Runs fraudstream with <paramref name="environment"/> set to its exit and returns what it printed.</summary>
+    public static async Task<FraudstreamRun> RunAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] arguments)
+    {
+        using var fraudstream = Start(environment, arguments);
+        var exitCode = await fraudstream.WaitForExitAsync(timeout);
+        return new FraudstreamRun(exitCode, fraudstream.StandardOutput, fraudstream.StandardError, fraudstream.Transcript);
     }
 
     /// <summary>Waits for a stdout line that matches; fails the test if none arrives within <paramref name="timeout"/>.</summary>

@@ -255,9 +255,10 @@ public sealed class ModelRegistryContractTests(StoreKind kind)
         var (_, otherBytes) = TestModels.Create("20990101_000000");
         var replacement = metadata with { ModelSha256 = ModelRegistry.Sha256Hex(otherBytes) };
 
-        var error = Assert.ThrowsAsync<ModelRegistryException>(() => _registry.PublishAsync(replacement, otherBytes, TestModels.Report));
+        var error = Assert.ThrowsAsync<ModelVersionExistsException>(() => _registry.PublishAsync(replacement, otherBytes, TestModels.Report));
 
         Assert.That(error!.Message, Does.Contain($"Model version {metadata.Version} is already published"));
+        Assert.That(error.Version, Is.EqualTo(metadata.Version));
         Assert.That((await _registry.LoadAsync(metadata.Version)).ModelBytes, Is.EqualTo(bytes));
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace FraudStream.Cli.Hosting;
 
@@ -13,8 +14,7 @@ internal static class CommandLineRunner
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
         {
-            var verb = parseResult.CommandResult.Command;
-            var helpCommand = verb == root ? root.Name : $"{root.Name} {verb.Name}";
+            var helpCommand = CommandPath(parseResult.CommandResult);
             // A mistyped verb also yields "Required command was not provided"; the unknown word is the useful news.
             var error = parseResult.UnmatchedTokens.Count > 0
                 ? $"Unrecognized command or argument '{parseResult.UnmatchedTokens[0]}'."
@@ -25,5 +25,18 @@ internal static class CommandLineRunner
 
         // Verbs handle SIGINT/SIGTERM themselves (TerminationSignal) so a requested stop exits 0, not 130/143.
         return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    /// <summary>The words that name a command, e.g. "fraudstream models show", so the help hint works for nested verbs.</summary>
+    private static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = command; result is CommandResult current; result = current.Parent)
+        {
+            names.Add(current.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using FraudStream.Registry.Stores;
 
 namespace FraudStream.Cli.Hosting;
@@ -15,6 +16,13 @@ internal static class ModelStores
 
     /// <summary>The registry location used when neither the option nor the variable is set.</summary>
     public const string DefaultLocation = "model-registry";
+
+    /// <summary>The <c>--registry</c> option, the same for every verb that uses the registry.</summary>
+    public static Option<string?> CreateOption() => new("--registry")
+    {
+        Description = $"Model registry: a directory or s3://bucket/prefix (default: ${RegistryVariable}, else '{DefaultLocation}').",
+        HelpName = "dir|s3://bucket/prefix",
+    };
 
     /// <summary>The location from the option, else the environment, else the default.</summary>
     public static string Resolve(string? option) =>

@@ -20,11 +20,7 @@ internal static class TrainVerb
     public static Command Create()
     {
         var data = new Option<FileInfo>("--data") { Description = "Labelled transactions CSV (as `fraudstream generate` writes).", Required = true, HelpName = "file.csv" };
-        var registry = new Option<string?>("--registry")
-        {
-            Description = $"Model registry: a directory or s3://bucket/prefix (default: ${ModelStores.RegistryVariable}, else '{ModelStores.DefaultLocation}').",
-            HelpName = "dir|s3://bucket/prefix",
-        };
+        var registry = ModelStores.CreateOption();
         var parameters = new Option<string[]>("--param")
         {
             Description = "An XGBoost parameter as name=value, e.g. max_depth=8; repeatable.",
@@ -144,9 +140,16 @@ internal static class TrainVerb
                 Console.WriteLine($"Not promoted: {reason}. Promote it anyway with --force.");
             }
         }
+        catch (ModelVersionExistsException)
+        {
+            // Versions are named by the second: two trainings finishing within one second clash, and the second is refused.
+            await Console.Error.WriteLineAsync(
+                $"Model version {m.Version} already exists in {registryLocation} (versions are the UTC second training finished); train again in a second.");
+            return 1;
+        }
         catch (ModelRegistryException e)
         {
-            // Store outages, corrupt production models and version clashes: the message says what to do.
+            // Store outages and corrupt production models: the message says what to do.
             await Console.Error.WriteLineAsync(e.Message);
             return 1;
         }
