@@ -147,9 +147,16 @@ internal static class TrainVerb
                 $"Model version {m.Version} already exists in {registryLocation} (versions are the UTC second training finished); train again in a second.");
             return 1;
         }
+        catch (CorruptModelException e) when (e.Version != m.Version)
+        {
+            // The gate could not load production; the new model is already published.
+            await Console.Error.WriteLineAsync(
+                $"{e.Message} Model {m.Version} is published but not promoted: promote it with `fraudstream models promote {m.Version}`.");
+            return 1;
+        }
         catch (ModelRegistryException e)
         {
-            // Store outages and corrupt production models: the message says what to do.
+            // Store outages: the message says what to do.
             await Console.Error.WriteLineAsync(e.Message);
             return 1;
         }
