@@ -6,13 +6,14 @@ CONFIG ?= Release
 CLI := src/FraudStream.Cli
 RESULTS := .deps/test-results
 
-.PHONY: help deps build test demo broker bench clean
+.PHONY: help deps build test demo broker bench bench-hotpath clean
 
 help:
 	@echo "make demo   - start the dev broker and show exactly-once Kafka transactions"
 	@echo "make test   - run the test suite (FRAUDSTREAM_KAFKA_BOOTSTRAP=host:port for a real cluster)"
 	@echo "make broker - run the development broker until Ctrl+C"
 	@echo "make bench  - dev broker throughput benchmark"
+	@echo "make bench-hotpath - BenchmarkDotNet: features, XGBoost prediction, scoring (about 4 min)"
 	@echo "make deps   - install Debian packages, build librdkafka, restore NuGet (idempotent)"
 
 deps:
@@ -35,6 +36,9 @@ broker: build
 
 bench: build
 	dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- broker 500000 3
+
+bench-hotpath: build
+	dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- hotpath $(BENCH_ARGS)
 
 clean:
 	dotnet clean FraudStream.sln -nologo -v quiet

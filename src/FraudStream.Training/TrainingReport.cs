@@ -16,7 +16,7 @@ public static class TrainingReport
         var r = new StringBuilder();
         r.AppendLine(c, $"# Fraud model {m.Version}");
         r.AppendLine();
-        r.AppendLine(c, $"Trained {m.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC on `{d.Source}` (SHA-256 `{d.Sha256[..12]}…`): {d.Rows:N0} transactions, " +
+        r.AppendLine(c, $"Trained {m.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC on `{d.Source}` (SHA-256 `{d.Sha256[..Math.Min(12, d.Sha256.Length)]}…`): {d.Rows:N0} transactions, " +
                         $"{d.FraudRate:P2} fraud, {d.From:yyyy-MM-dd} to {d.To:yyyy-MM-dd}, split by event time into " +
                         $"{d.TrainRows:N0} train / {d.ValidationRows:N0} validation / {d.TestRows:N0} test.");
         r.AppendLine();
