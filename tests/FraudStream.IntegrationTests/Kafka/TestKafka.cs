@@ -97,7 +97,8 @@ public static class TestKafka
         // the end is the last stable offset, so tests wait on events, not on sleeps.
         EnablePartitionEof = true,
         FetchWaitMaxMs = 50,
-        Debug = Environment.GetEnvironmentVariable("FSTEST_DEBUG"),
+        // librdkafka debug contexts for the test clients, e.g. FRAUDSTREAM_KAFKA_DEBUG=cgrp,fetch.
+        Debug = Environment.GetEnvironmentVariable("FRAUDSTREAM_KAFKA_DEBUG"),
     };
 
     /// <summary>A consumer assigned to every partition of <paramref name="topic"/> from the beginning.</summary>
