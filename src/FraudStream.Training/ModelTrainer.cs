@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using FraudStream.Core.Features;
 using FraudStream.Core.Models;
 using FraudStream.Core.Transactions;
@@ -73,7 +72,7 @@ public sealed class ModelTrainer(TrainingOptions options, TimeProvider time)
             CreatedAt = time.GetUtcNow(),
             Pipeline = pipeline.Signature,
             ModelFile = "model.ubj",
-            ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(model)),
+            ModelSha256 = ModelRegistry.Sha256Hex(model),
             Threshold = threshold,
             ThresholdRule = rule,
             BestIteration = bestRound,

@@ -28,7 +28,7 @@ public sealed class PythonReferenceTests
         var features = Float32File.Read(_directory.File("features.bin"));
         var pythonScores = Float32File.Read(_directory.File("predictions.bin"));
         var pythonInPlace = Float32File.Read(_directory.File("inplace.bin"));
-        Assume.That(features, Has.Some.NaN, "the reference rows include missing values");
+        Assert.That(features, Has.Some.NaN, "the reference rows include missing values");
         using var booster = Booster.LoadModel(_directory.File("model.ubj"), threadCount: Threads);
         using var matrix = DMatrix.FromDense(features, rows, columns);
         var scores = new float[rows];
@@ -80,7 +80,7 @@ public sealed class PythonReferenceTests
         var (rows, columns) = Shape();
         var features = Float32File.Read(_directory.File("features.bin"));
         var kinds = File.ReadAllLines(_directory.File("kinds.txt")).Where(k => k.Length > 0).ToArray();
-        Assume.That(kinds, Has.Length.GreaterThanOrEqualTo(7));
+        Assert.That(kinds, Has.Length.GreaterThanOrEqualTo(7));
 
         Assert.Multiple(() =>
         {

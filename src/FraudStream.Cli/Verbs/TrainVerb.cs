@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using FraudStream.Cli.Hosting;
 using FraudStream.Core.Features;
 using FraudStream.Core.Transactions;
@@ -75,12 +74,10 @@ internal static class TrainVerb
         string sha256;
         try
         {
-            await using (var bytes = data.OpenRead())
-            {
-                sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(bytes, cancellation));
-            }
-
-            using var reader = data.OpenText();
+            // One read of the file: the metadata's SHA-256 is of exactly the bytes trained on.
+            var bytes = await File.ReadAllBytesAsync(data.FullName, cancellation);
+            sha256 = ModelRegistry.Sha256Hex(bytes);
+            using var reader = new StreamReader(new MemoryStream(bytes, writable: false));
             rows = LabelledTransactionCsv.Read(reader, data.Name).ToList();
         }
         catch (FormatException e)
