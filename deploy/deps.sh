@@ -8,11 +8,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build tools and headers for librdkafka (Node's npm fetches its source); native XGBoost,
-# and Debian's Python XGBoost and Avro as reference implementations the tests compare with.
+# and Debian's Python XGBoost and Avro as reference implementations the tests compare with;
+# prometheus for promtool, which lints the metrics scrape in the telemetry tests.
 debian_packages=(
   build-essential pkg-config python3 nodejs npm
   libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
   libxgboost-dev python3-xgboost python3-numpy python3-avro
+  prometheus
 )
 
 missing=()

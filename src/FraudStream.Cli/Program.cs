@@ -7,6 +7,7 @@ root.Subcommands.Add(BrokerVerb.Create());
 root.Subcommands.Add(DemoVerb.Create());
 root.Subcommands.Add(GenerateVerb.Create());
 root.Subcommands.Add(ModelsVerb.Create());
+root.Subcommands.Add(ScoreVerb.Create());
 root.Subcommands.Add(TrainVerb.Create());
 
 return await CommandLineRunner.RunAsync(root, args);

@@ -117,9 +117,9 @@ public static class TestKafka
     /// so records produced while the consumer was fetching are all read. Fails the test if the end
     /// is not reached within <paramref name="limit"/>.
     /// </summary>
-    public static List<ConsumeResult<string, string>> ConsumeToEnd(IConsumer<string, string> consumer, TimeSpan? limit = null)
+    public static List<ConsumeResult<TKey, TValue>> ConsumeToEnd<TKey, TValue>(IConsumer<TKey, TValue> consumer, TimeSpan? limit = null)
     {
-        var records = new List<ConsumeResult<string, string>>();
+        var records = new List<ConsumeResult<TKey, TValue>>();
         var ends = new Dictionary<TopicPartition, long>();
         var atEnd = new HashSet<TopicPartition>();
         var timeLimit = limit ?? TimeSpan.FromSeconds(60);
@@ -165,6 +165,26 @@ public static class TestKafka
         }
     }
 
+    /// <summary>A byte[] consumer assigned to every partition of <paramref name="topic"/> from the beginning.</summary>
+    public static IConsumer<byte[], byte[]> RawReaderFromBeginning(string topic, int partitions, IsolationLevel isolation)
+    {
+        var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(isolation)).Build();
+        consumer.Assign(Enumerable.Range(0, partitions)
+            .Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        return consumer;
+    }
+
+    /// <summary>Reads a whole topic from the beginning with the given isolation, in offset order per partition.</summary>
+    public static List<ConsumeResult<byte[], byte[]>> ReadAllRecords(string topic, int partitions, IsolationLevel isolation)
+    {
+        using var reader = RawReaderFromBeginning(topic, partitions, isolation);
+        var records = ConsumeToEnd(reader)
+            .OrderBy(r => r.Partition.Value).ThenBy(r => r.Offset.Value)
+            .ToList();
+        reader.Close();
+        return records;
+    }
+
     /// <summary>Reads a whole topic from the beginning with the given isolation and returns the values in offset order per partition.</summary>
     public static List<string> ReadAllValues(string topic, int partitions, IsolationLevel isolation)
     {
@@ -176,15 +196,4 @@ public static class TestKafka
         reader.Close();
         return values;
     }
-}
-
-/// <summary>Starts and stops <see cref="TestKafka"/> once for the whole assembly.</summary>
-[SetUpFixture]
-public sealed class TestKafkaSetUp
-{
-    [OneTimeSetUp]
-    public void StartCluster() => TestKafka.Start();
-
-    [OneTimeTearDown]
-    public void StopCluster() => TestKafka.Stop();
 }

@@ -1,0 +1,29 @@
+namespace FraudStream.Streaming.ExactlyOnce;
+
+/// <summary>What /health/ready reports for the scorer: partitions assigned and a transactional producer ready.</summary>
+public sealed class ScorerHealth
+{
+    private int _assignedPartitions;
+    private int _producerReady;
+    private int _producerInitializations;
+
+    /// <summary>Partitions of the input topic this instance owns.</summary>
+    public int AssignedPartitions => Volatile.Read(ref _assignedPartitions);
+
+    /// <summary>True once InitTransactions has succeeded, false while the producer is being rebuilt.</summary>
+    public bool ProducerReady => Volatile.Read(ref _producerReady) == 1;
+
+    /// <summary>How many times InitTransactions has succeeded: more than once means the producer was fenced or failed and was rebuilt.</summary>
+    public int ProducerInitializations => Volatile.Read(ref _producerInitializations);
+
+    internal void SetAssignedPartitions(int count) => Volatile.Write(ref _assignedPartitions, count);
+
+    internal void SetProducerReady(bool ready)
+    {
+        Volatile.Write(ref _producerReady, ready ? 1 : 0);
+        if (ready)
+        {
+            Interlocked.Increment(ref _producerInitializations);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using FraudStream.Core;
+using Microsoft.Extensions.Options;
+
+namespace FraudStream.Streaming.ExactlyOnce;
+
+/// <summary>The scorer's Kafka side (configuration section "Scorer").</summary>
+public sealed class ScorerOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Scorer";
+
+    /// <summary>bootstrap.servers of the cluster.</summary>
+    public string BootstrapServers { get; set; } = "";
+
+    /// <summary>Topic the transactions come from.</summary>
+    public string InputTopic { get; set; } = KafkaTopics.DefaultTransactions;
+
+    /// <summary>Topic the alerts go to.</summary>
+    public string AlertsTopic { get; set; } = KafkaTopics.DefaultFraudAlerts;
+
+    /// <summary>Topic bad records go to, with the reason in headers.</summary>
+    public string DeadLetterTopic { get; set; } = KafkaTopics.DefaultDeadLetters;
+
+    /// <summary>Consumer group shared by all scorer instances.</summary>
+    public string GroupId { get; set; } = "fraudstream-scorer";
+
+    /// <summary>
+    /// This instance's transactional.id: stable across its restarts (e.g. a StatefulSet ordinal) and distinct from every
+    /// other instance's, so a restart fences its own zombie and aborts the transaction it left open.
+    /// </summary>
+    public string TransactionalId { get; set; } = "";
+
+    /// <summary>Most records per batch (one native predict call and one Kafka transaction each).</summary>
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>How long a batch waits for more records after its first one.</summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>transaction.timeout.ms: the broker aborts a transaction left open longer than this.</summary>
+    public TimeSpan TransactionTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Where a group without committed offsets starts: "earliest" or "latest".</summary>
+    public string AutoOffsetReset { get; set; } = "earliest";
+
+    /// <summary>Extra librdkafka consumer settings (name → value), applied last.</summary>
+    public Dictionary<string, string> Consumer { get; set; } = [];
+
+    /// <summary>Extra librdkafka producer settings (name → value), applied last.</summary>
+    public Dictionary<string, string> Producer { get; set; } = [];
+}
+
+/// <summary>Checks <see cref="ScorerOptions"/> at start, one sentence per problem.</summary>
+public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
+{
+    /// <summary>Longest batch: far below max.poll.interval.ms and transaction.timeout.ms.</summary>
+    public static readonly TimeSpan MaxLinger = TimeSpan.FromSeconds(10);
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ScorerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.BootstrapServers))
+        {
+            failures.Add("Scorer:BootstrapServers is not set: give the Kafka cluster's bootstrap servers, e.g. --bootstrap-servers kafka:9092.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.TransactionalId))
+        {
+            failures.Add("Scorer:TransactionalId is not set: give each scorer instance a stable, distinct id, e.g. --transactional-id scorer-0.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.GroupId))
+        {
+            failures.Add("Scorer:GroupId is empty: name the consumer group the scorer instances share.");
+        }
+
+        foreach (var (setting, topic) in new[]
+                 {
+                     ("InputTopic", options.InputTopic), ("AlertsTopic", options.AlertsTopic), ("DeadLetterTopic", options.DeadLetterTopic),
+                 })
+        {
+            if (!DevBroker.DevelopmentBrokerOptions.IsLegalTopicName(topic))
+            {
+                failures.Add($"Scorer:{setting} '{topic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
+            }
+        }
+
+        if (options.InputTopic == options.AlertsTopic || options.InputTopic == options.DeadLetterTopic)
+        {
+            failures.Add($"Scorer:InputTopic '{options.InputTopic}' is also an output topic: the scorer would read its own output.");
+        }
+
+        if (options.BatchSize is < 1 or > 100_000)
+        {
+            failures.Add($"Scorer:BatchSize must be a whole number from 1 to 100000, not {options.BatchSize}.");
+        }
+
+        if (options.Linger < TimeSpan.Zero || options.Linger > MaxLinger)
+        {
+            failures.Add($"Scorer:Linger must be between 0 and {MaxLinger.TotalSeconds} s (a batch must stay far below the transaction timeout), not {options.Linger}.");
+        }
+
+        if (options.TransactionTimeout < TimeSpan.FromSeconds(10) || options.TransactionTimeout > TimeSpan.FromMinutes(15))
+        {
+            failures.Add($"Scorer:TransactionTimeout must be between 10 s and 15 min (the broker's default cap), not {options.TransactionTimeout}.");
+        }
+
+        if (options.AutoOffsetReset is not ("earliest" or "latest"))
+        {
+            failures.Add($"Scorer:AutoOffsetReset must be 'earliest' or 'latest', not '{options.AutoOffsetReset}'.");
+        }
+
+        foreach (var key in options.Consumer.Keys.Concat(options.Producer.Keys).Where(IsManagedSetting))
+        {
+            failures.Add($"Scorer: the librdkafka setting '{key}' is managed by the scorer's exactly-once loop; remove it from the extra settings.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsManagedSetting(string key) => key is "enable.auto.commit" or "enable.auto.offset.store" or "isolation.level"
+        or "transactional.id" or "enable.idempotence" or "group.id" or "bootstrap.servers";
+}

@@ -1,0 +1,128 @@
+using FraudStream.Core.Features;
+using FraudStream.Core.Models;
+using FraudStream.XGBoost;
+
+namespace FraudStream.Streaming.Scoring;
+
+/// <summary>
+/// One registry version loaded for scoring: its booster, the feature pipeline bound to its columns and the threshold in
+/// force. Reference-counted, so a version swapped out while a batch or a request still scores with it is freed only
+/// when the last user lets go (<see cref="LiveModel"/> hands out the references). Disposing drops the owner's
+/// reference; <see cref="LiveModel.Swap"/> takes ownership.
+/// </summary>
+public sealed class ScoringModel : IDisposable
+{
+    private readonly Booster _booster;
+    private int _references = 1; // the owner's reference
+    private int _ownerReleased;
+
+    private ScoringModel(ModelMetadata metadata, Booster booster, FeaturePipeline pipeline, float threshold)
+    {
+        Metadata = metadata;
+        _booster = booster;
+        Pipeline = pipeline;
+        Threshold = threshold;
+        IterationEnd = metadata.BestIteration + 1;
+    }
+
+    /// <summary>The registry version, YYYYMMDD_HHMMSS.</summary>
+    public string Version => Metadata.Version;
+
+    /// <summary>The version's metadata.</summary>
+    public ModelMetadata Metadata { get; }
+
+    /// <summary>The pipeline that produces this model's columns, in its order.</summary>
+    public FeaturePipeline Pipeline { get; }
+
+    /// <summary>Scores at or above this are fraud: the model's own threshold unless configuration overrides it.</summary>
+    public float Threshold { get; }
+
+    /// <summary>Trees of rounds [0, IterationEnd) score: the best round found by early stopping, as in evaluation.</summary>
+    public int IterationEnd { get; }
+
+    /// <summary>Number of feature columns.</summary>
+    public int FeatureCount => Pipeline.FeatureCount;
+
+    /// <summary>
+    /// Builds a scoring model from a version's metadata and model bytes (already checked against the metadata's SHA-256).
+    /// </summary>
+    /// <param name="metadata">The version's metadata.</param>
+    /// <param name="modelBytes">The model, UBJSON or JSON.</param>
+    /// <param name="predictionThreads">XGBoost's OpenMP threads for prediction (its default, all cores, starves Kafka's threads).</param>
+    /// <param name="thresholdOverride">A threshold that replaces the model's, or null.</param>
+    /// <exception cref="IncompatibleModelException">The pipeline cannot produce the model's features, or the booster's feature count disagrees with its metadata.</exception>
+    /// <exception cref="XGBoostException">The model bytes do not load.</exception>
+    public static ScoringModel Create(ModelMetadata metadata, ReadOnlySpan<byte> modelBytes, int predictionThreads, float? thresholdOverride)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentOutOfRangeException.ThrowIfLessThan(predictionThreads, 1);
+        var pipeline = FeaturePipeline.For(metadata.Pipeline);
+        var booster = Booster.LoadModelFromBuffer(modelBytes, predictionThreads);
+        try
+        {
+            if (booster.FeatureCount != pipeline.FeatureCount)
+            {
+                throw new IncompatibleModelException(
+                    $"Model {metadata.Version} has {booster.FeatureCount} features but its metadata lists {pipeline.FeatureCount}: re-publish it.");
+            }
+
+            if (booster.BoostedRounds < metadata.BestIteration + 1)
+            {
+                throw new IncompatibleModelException(
+                    $"Model {metadata.Version} has {booster.BoostedRounds} rounds but its metadata names round {metadata.BestIteration} as the best: re-publish it.");
+            }
+
+            return new ScoringModel(metadata, booster, pipeline, thresholdOverride ?? metadata.Threshold);
+        }
+        catch
+        {
+            booster.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Fraud probabilities of <paramref name="rows"/> rows of features (row-major) into <paramref name="scores"/>; one native call, no allocation.</summary>
+    public void Predict(ReadOnlySpan<float> features, int rows, Span<float> scores) =>
+        _booster.PredictDense(features[..(rows * FeatureCount)], rows, FeatureCount, scores[..rows], iterationEnd: IterationEnd);
+
+    /// <summary>SHAP contributions of a few rows: FeatureCount + 1 values per row (the last is the bias).</summary>
+    public void Explain(ReadOnlySpan<float> features, int rows, Span<float> contributions) =>
+        _booster.PredictContributions(
+            features[..(rows * FeatureCount)], rows, FeatureCount, contributions[..(rows * (FeatureCount + 1))], iterationEnd: IterationEnd);
+
+    /// <summary>Takes a reference; false once the model has been released by everyone (swapped out and idle).</summary>
+    internal bool TryRetain()
+    {
+        var current = Volatile.Read(ref _references);
+        while (current > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _references, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Drops the owner's reference (once); the booster is freed when no lease holds it either.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _ownerReleased, 1) == 0)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Drops a reference; the last one frees the native booster.</summary>
+    internal void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            _booster.Dispose();
+        }
+    }
+}

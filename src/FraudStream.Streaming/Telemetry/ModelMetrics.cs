@@ -1,0 +1,42 @@
+using System.Diagnostics.Metrics;
+using FraudStream.Streaming.Scoring;
+
+namespace FraudStream.Streaming.Telemetry;
+
+/// <summary>Metrics of the model in force and of hot reloads, shared by the scorer and the API.</summary>
+public sealed class ModelMetrics : IDisposable
+{
+    /// <summary>The meter's name, for a MeterProvider's AddMeter.</summary>
+    public const string MeterName = "FraudStream.Model";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _swaps;
+    private readonly Counter<long> _refusals;
+
+    /// <summary>Creates the instruments; the info gauges read <paramref name="live"/> at each collection.</summary>
+    public ModelMetrics(LiveModel live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        _meter = new Meter(MeterName);
+        _meter.CreateObservableGauge<int>(
+            "fraudstream_model_info",
+            () => live.Version is { } version ? [new Measurement<int>(1, new KeyValuePair<string, object?>("version", version))] : [],
+            description: "The model version in force (value 1, version in the label).");
+        _meter.CreateObservableGauge<int>(
+            "fraudstream_model_loaded",
+            () => live.Version is null ? 0 : 1,
+            description: "1 when a model is loaded and scoring, 0 before the first load.");
+        _swaps = _meter.CreateCounter<long>("fraudstream_model_swaps", description: "Model versions put in force (the first load included).");
+        _refusals = _meter.CreateCounter<long>(
+            "fraudstream_model_refusals", description: "New production versions refused (the current model kept serving), by reason.");
+    }
+
+    /// <summary>Counts a version put in force.</summary>
+    public void Swapped() => _swaps.Add(1);
+
+    /// <summary>Counts a refused version.</summary>
+    public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace FraudStream.Streaming.Telemetry;
+
+/// <summary>The exactly-once scorer's metrics (names are final Prometheus names; counters get _total on export).</summary>
+public sealed class ScorerMetrics : IDisposable
+{
+    /// <summary>The meter's name, for a MeterProvider's AddMeter.</summary>
+    public const string MeterName = "FraudStream.Scorer";
+
+    private static readonly double[] s_secondsBuckets =
+        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _consumed;
+    private readonly Counter<long> _scored;
+    private readonly Counter<long> _alerts;
+    private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _committed;
+    private readonly Counter<long> _aborted;
+    private readonly Counter<long> _rebalances;
+    private readonly Counter<long> _producerRebuilds;
+    private readonly Counter<long> _registryRetries;
+    private readonly Histogram<long> _batchSize;
+    private readonly Histogram<double> _scoringTime;
+    private readonly Histogram<double> _endToEnd;
+    private readonly Histogram<double> _commitTime;
+    private readonly ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
+
+    /// <summary>Creates the instruments.</summary>
+    public ScorerMetrics()
+    {
+        _meter = new Meter(MeterName);
+        _consumed = _meter.CreateCounter<long>("fraudstream_records_consumed", description: "Records read from the input topic (redeliveries after an abort included).");
+        _scored = _meter.CreateCounter<long>("fraudstream_records_scored", description: "Records scored in committed transactions.");
+        _alerts = _meter.CreateCounter<long>("fraudstream_alerts", description: "Alerts written in committed transactions.");
+        _deadLettered = _meter.CreateCounter<long>(
+            "fraudstream_records_dead_lettered", description: "Bad records written to the dead-letter topic in committed transactions, by reason.");
+        _committed = _meter.CreateCounter<long>("fraudstream_transactions_committed", description: "Kafka transactions committed.");
+        _aborted = _meter.CreateCounter<long>("fraudstream_transactions_aborted", description: "Kafka transactions aborted (their batch is redone), by reason.");
+        _rebalances = _meter.CreateCounter<long>("fraudstream_rebalances", description: "Partition assignment changes, by event (assigned, revoked, lost).");
+        _producerRebuilds = _meter.CreateCounter<long>(
+            "fraudstream_producer_rebuilds", description: "Transactional producers rebuilt after a fatal error or fencing.");
+        _registryRetries = _meter.CreateCounter<long>(
+            "fraudstream_schema_registry_retries", description: "Batches held back because the Schema Registry was unavailable.");
+        _batchSize = _meter.CreateHistogram<long>(
+            "fraudstream_batch_size_records",
+            description: "Records per batch.",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000] });
+        _scoringTime = _meter.CreateHistogram<double>(
+            "fraudstream_scoring_duration_seconds",
+            description: "Time to decode, build features for and predict one batch.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+        _endToEnd = _meter.CreateHistogram<double>(
+            "fraudstream_end_to_end_latency_seconds",
+            description: "Time from a record's Kafka timestamp to the commit of the transaction that scored it.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+        _commitTime = _meter.CreateHistogram<double>(
+            "fraudstream_transaction_commit_duration_seconds",
+            description: "Time from the first produce of a batch to its committed transaction (offsets included).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+        _meter.CreateObservableGauge(
+            "fraudstream_consumer_lag_records",
+            () => _lag.Select(p => new Measurement<long>(
+                p.Value,
+                new KeyValuePair<string, object?>("topic", p.Key.Topic),
+                new KeyValuePair<string, object?>("partition", p.Key.Partition))),
+            description: "Records between the scorer's position and the end of each assigned partition.");
+    }
+
+    internal void Consumed(int records) => _consumed.Add(records);
+
+    internal void BatchCommitted(int records, int scored, int alerts, TimeSpan scoring, TimeSpan commit)
+    {
+        _batchSize.Record(records);
+        _scored.Add(scored);
+        _alerts.Add(alerts);
+        _committed.Add(1);
+        _scoringTime.Record(scoring.TotalSeconds);
+        _commitTime.Record(commit.TotalSeconds);
+    }
+
+    internal void EndToEnd(TimeSpan latency) => _endToEnd.Record(Math.Max(0, latency.TotalSeconds));
+
+    internal void DeadLettered(string reason, int count) => _deadLettered.Add(count, new KeyValuePair<string, object?>("reason", reason));
+
+    internal void Aborted(string reason) => _aborted.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    internal void Rebalanced(string kind) => _rebalances.Add(1, new KeyValuePair<string, object?>("event", kind));
+
+    internal void ProducerRebuilt() => _producerRebuilds.Add(1);
+
+    internal void RegistryRetry() => _registryRetries.Add(1);
+
+    internal void Lag(string topic, int partition, long records) => _lag[(topic, partition)] = records;
+
+    internal void Unassigned(string topic, int partition) => _lag.TryRemove((topic, partition), out _);
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,268 @@
+using Confluent.Kafka;
+using FraudStream.Avro;
+using FraudStream.Avro.Registry;
+using FraudStream.Core.Generation;
+using FraudStream.IntegrationTests.Kafka;
+using FraudStream.Streaming.ExactlyOnce;
+using FraudStream.Streaming.Scoring;
+using Transaction = FraudStream.Core.Transactions.Transaction;
+
+namespace FraudStream.IntegrationTests.Scoring;
+
+/// <summary>One record put on the input topic: what it is and where it landed.</summary>
+/// <param name="Transaction">The transaction, or null for a deliberately bad record.</param>
+/// <param name="ExpectedReason">For a bad record, the DLQ reason the scorer must give.</param>
+/// <param name="Value">The exact bytes produced.</param>
+public sealed record InputRecord(Transaction? Transaction, string? ExpectedReason, byte[] Value)
+{
+    /// <summary>Partition it landed in.</summary>
+    public int Partition { get; set; } = -1;
+
+    /// <summary>Offset it landed at.</summary>
+    public long Offset { get; set; } = -1;
+}
+
+/// <summary>
+/// Unique input, alert and DLQ topics with generated transactions (and optionally bad records) on the input, and
+/// what a correct scorer must produce, computed offline with the same model and pipeline one row at a time.
+/// </summary>
+public sealed class ScoringScenario
+{
+    private ScoringScenario(string input, string alerts, string deadLetters, string group, int partitions, IReadOnlyList<InputRecord> records)
+    {
+        InputTopic = input;
+        AlertsTopic = alerts;
+        DeadLetterTopic = deadLetters;
+        Group = group;
+        Partitions = partitions;
+        Records = records;
+    }
+
+    /// <summary>The schemas every scorer in the test shares (the embedded demo's catalog).</summary>
+    public static LocalSchemaCatalog Catalog { get; } = LocalSchemaCatalog.FromEmbeddedSchemas();
+
+    public string InputTopic { get; }
+
+    public string AlertsTopic { get; }
+
+    public string DeadLetterTopic { get; }
+
+    /// <summary>The scorer group for this scenario.</summary>
+    public string Group { get; }
+
+    public int Partitions { get; }
+
+    public IReadOnlyList<InputRecord> Records { get; }
+
+    /// <summary>Creates the topics and produces <paramref name="count"/> generated transactions, with <paramref name="bad"/> records mixed in.</summary>
+    public static async Task<ScoringScenario> CreateAsync(
+        string purpose, int count, int partitions, int seed = 42, IReadOnlyList<(string Reason, byte[] Value)>? bad = null)
+    {
+        var input = await TestKafka.CreateTopicAsync(purpose + "-in", partitions);
+        var alerts = await TestKafka.CreateTopicAsync(purpose + "-alerts", partitions);
+        var deadLetters = await TestKafka.CreateTopicAsync(purpose + "-dlq", 1);
+
+        var codec = new TransactionMessageCodec(Catalog, new TransactionAvroCodec());
+        var schemaId = Catalog.IdOf("transaction.avsc");
+        var records = new TransactionGenerator(new GeneratorOptions { Seed = seed, Cards = 3_000, FraudRatio = 0.02 })
+            .Generate(count)
+            .Select(t => new InputRecord(t.Transaction, null, codec.Encode(t.Transaction, schemaId)))
+            .ToList();
+        if (bad is { Count: > 0 })
+        {
+            // Spread the bad records evenly through the stream, each keyed like a real card.
+            var step = Math.Max(1, records.Count / (bad.Count + 1));
+            for (var i = bad.Count - 1; i >= 0; i--)
+            {
+                records.Insert(Math.Min(records.Count, (i + 1) * step), new InputRecord(null, bad[i].Reason, bad[i].Value));
+            }
+        }
+
+        await ProduceAsync(input, records);
+        return new ScoringScenario(input, alerts, deadLetters, TestKafka.UniqueName(purpose + "-scorer"), partitions, records);
+    }
+
+    /// <summary>Scorer settings for this scenario (merge test-specific ones on top).</summary>
+    public Dictionary<string, string?> Settings(string transactionalId) => new()
+    {
+        ["Scorer:BootstrapServers"] = TestKafka.BootstrapServers,
+        ["Scorer:InputTopic"] = InputTopic,
+        ["Scorer:AlertsTopic"] = AlertsTopic,
+        ["Scorer:DeadLetterTopic"] = DeadLetterTopic,
+        ["Scorer:GroupId"] = Group,
+        ["Scorer:TransactionalId"] = transactionalId,
+        ["Scorer:BatchSize"] = "500",
+        ["Scorer:Linger"] = "00:00:00.020",
+        ["Model:PollInterval"] = "00:00:00.200",
+    };
+
+    /// <summary>Transaction ids a correct scorer alerts on with <paramref name="model"/>, scoring one row per native call.</summary>
+    public HashSet<string> ExpectedAlerts(ScoringModel model) =>
+        Records.Where(r => r.Transaction is not null && ScoreOf(model, r.Transaction) >= model.Threshold)
+            .Select(r => r.Transaction!.TransactionId)
+            .ToHashSet();
+
+    /// <summary>The score <paramref name="model"/> gives one transaction on its own.</summary>
+    public static float ScoreOf(ScoringModel model, Transaction transaction)
+    {
+        var row = new float[model.FeatureCount];
+        var score = new float[1];
+        model.Pipeline.Extract(transaction, row);
+        model.Predict(row, 1, score);
+        return score[0];
+    }
+
+    /// <summary>Waits until the group's committed offsets reach the end of every input partition.</summary>
+    public Task WaitUntilAllCommittedAsync(TimeSpan? limit = null, Func<string>? context = null) =>
+        WaitUntilCommittedAsync(Records.Count, limit ?? TimeSpan.FromMinutes(3), context);
+
+    /// <summary>Waits until the group has committed at least <paramref name="records"/> records across the input partitions.</summary>
+    public async Task WaitUntilCommittedAsync(long records, TimeSpan limit, Func<string>? context = null)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            var committed = CommittedRecords();
+            if (committed >= records)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"The scorer group committed {committed} of {records} records within {limit}.\n{context?.Invoke()}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>Records committed by the scorer group, summed over the input partitions (offsets start at 0).</summary>
+    public long CommittedRecords()
+    {
+        var config = TestKafka.ConsumerConfig(IsolationLevel.ReadCommitted, Group);
+        using var probe = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        var committed = probe.Committed(
+            Enumerable.Range(0, Partitions).Select(p => new TopicPartition(InputTopic, p)), TimeSpan.FromSeconds(10));
+        return committed.Sum(c => Math.Max(0, c.Offset.Value));
+    }
+
+    /// <summary>The committed alerts, decoded, in offset order per partition.</summary>
+    public List<FraudAlert> ReadAlerts()
+    {
+        var codec = new FraudAlertAvroCodec();
+        return TestKafka.ReadAllRecords(AlertsTopic, Partitions, IsolationLevel.ReadCommitted)
+            .Select(r =>
+            {
+                var schema = Catalog.GetSchemaAsync(ConfluentWireFormat.ReadHeader(r.Message.Value, out _)).AsTask().Result;
+                return codec.Decode(r.Message.Value.AsSpan(ConfluentWireFormat.HeaderSize), schema);
+            })
+            .ToList();
+    }
+
+    /// <summary>The committed dead letters.</summary>
+    public List<ConsumeResult<byte[], byte[]>> ReadDeadLetters() =>
+        TestKafka.ReadAllRecords(DeadLetterTopic, 1, IsolationLevel.ReadCommitted);
+
+    /// <summary>
+    /// Asserts the committed output is exactly what <paramref name="model"/> alerts on: every expected transaction
+    /// once, nothing else, every alert naming the model and its own source record.
+    /// </summary>
+    public void AssertExactlyExpectedAlerts(ScoringModel model)
+    {
+        var expected = ExpectedAlerts(model);
+        var alerts = ReadAlerts();
+        var ids = alerts.Select(a => a.TransactionId).ToList();
+        var duplicates = ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).Take(5).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(expected, Has.Count.GreaterThan(20), "the scenario should produce a meaningful number of alerts");
+            Assert.That(duplicates, Is.Empty, "transactions alerted more than once");
+            Assert.That(ids.ToHashSet().Except(expected).Take(5), Is.Empty, "unexpected alerts");
+            Assert.That(expected.Except(ids).Take(5), Is.Empty, "missing alerts");
+            Assert.That(alerts.Select(a => a.ModelVersion).Distinct(), Is.EqualTo(new[] { model.Version }));
+        });
+        AssertAlertsPointAtTheirSource(alerts);
+    }
+
+    /// <summary>Every alert's source topic, partition and offset hold the transaction it names.</summary>
+    public void AssertAlertsPointAtTheirSource(IEnumerable<FraudAlert> alerts)
+    {
+        var bySource = Records.Where(r => r.Transaction is not null).ToDictionary(r => (r.Partition, r.Offset));
+        foreach (var alert in alerts)
+        {
+            Assert.That(alert.SourceTopic, Is.EqualTo(InputTopic));
+            Assert.That(bySource.TryGetValue((alert.SourcePartition, alert.SourceOffset), out var source), Is.True, $"no input record at {alert.SourcePartition}/{alert.SourceOffset}");
+            Assert.That(source!.Transaction!.TransactionId, Is.EqualTo(alert.TransactionId));
+            Assert.That(alert.Score, Is.GreaterThanOrEqualTo(alert.Threshold));
+        }
+    }
+
+    /// <summary>Asserts the DLQ holds each bad record exactly once, with its original bytes and the expected reason.</summary>
+    public void AssertEachBadRecordDeadLetteredOnce()
+    {
+        var bad = Records.Where(r => r.ExpectedReason is not null).ToList();
+        var letters = ReadDeadLetters();
+        Assert.That(letters, Has.Count.EqualTo(bad.Count), "dead letters");
+        var byOffset = letters.ToDictionary(l => (
+            int.Parse(DeadLetterHeaders.Get(l.Message.Headers, DeadLetterHeaders.SourcePartition)!, System.Globalization.CultureInfo.InvariantCulture),
+            long.Parse(DeadLetterHeaders.Get(l.Message.Headers, DeadLetterHeaders.SourceOffset)!, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Multiple(() =>
+        {
+            foreach (var record in bad)
+            {
+                Assert.That(byOffset.TryGetValue((record.Partition, record.Offset), out var letter), Is.True, $"{record.ExpectedReason} record at {record.Partition}/{record.Offset} is not in the DLQ");
+                if (letter is null)
+                {
+                    continue;
+                }
+
+                Assert.That(DeadLetterHeaders.Get(letter.Message.Headers, DeadLetterHeaders.Reason), Is.EqualTo(record.ExpectedReason));
+                Assert.That(DeadLetterHeaders.Get(letter.Message.Headers, DeadLetterHeaders.SourceTopic), Is.EqualTo(InputTopic));
+                Assert.That(DeadLetterHeaders.Get(letter.Message.Headers, DeadLetterHeaders.Error), Is.Not.Empty);
+                Assert.That(letter.Message.Value, Is.EqualTo(record.Value), "the DLQ keeps the original bytes");
+            }
+        });
+    }
+
+    private static async Task ProduceAsync(string topic, List<InputRecord> records)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            BootstrapServers = TestKafka.BootstrapServers,
+            EnableIdempotence = true,
+            LingerMs = 5,
+        }).Build();
+        var failures = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i];
+            var key = System.Text.Encoding.UTF8.GetBytes(record.Transaction?.CardId ?? $"bad-{i}");
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = record.Value }, report =>
+                    {
+                        if (report.Error.IsError)
+                        {
+                            Interlocked.Increment(ref failures);
+                        }
+
+                        record.Partition = report.Partition.Value;
+                        record.Offset = report.Offset.Value;
+                    });
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+        }
+
+        await Task.Run(() => producer.Flush(TimeSpan.FromSeconds(60)));
+        Assert.That(failures, Is.Zero, "producing the scenario's input failed");
+        Assert.That(records.All(r => r.Offset >= 0), Is.True, "every input record was acknowledged");
+    }
+}
