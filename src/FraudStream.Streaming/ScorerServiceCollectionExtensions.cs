@@ -16,7 +16,8 @@ public static class ScorerServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddModelServing(this IServiceCollection services)
     {
-        services.AddOptions<ModelFollowerOptions>().BindConfiguration(ModelFollowerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelFollowerOptions>().BindConfiguration(ModelFollowerOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelFollowerOptions>, ModelFollowerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LiveModel>();
         services.TryAddSingleton<ModelMetrics>();

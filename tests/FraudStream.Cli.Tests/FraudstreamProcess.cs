@@ -152,6 +152,13 @@ public sealed partial class FraudstreamProcess : IDisposable
         }
     }
 
+    /// <summary>Kills the process outright (SIGKILL), as a crash or an OOM kill would, and waits for it to be gone.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Waits for the process to exit and its output to be read to the end; fails the test past <paramref name="timeout"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -100,18 +100,14 @@ internal static class ScoreVerb
 
         await using (app)
         {
+            if (!SettingsAreValid(app.Services))
+            {
+                return CommandLineRunner.UsageError;
+            }
+
             try
             {
                 await app.StartAsync();
-            }
-            catch (OptionsValidationException e)
-            {
-                foreach (var failure in e.Failures)
-                {
-                    await Console.Error.WriteLineAsync(failure);
-                }
-
-                return CommandLineRunner.UsageError;
             }
             catch (IOException e)
             {
@@ -124,6 +120,34 @@ internal static class ScoreVerb
             var processor = app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single();
             return processor.ExecuteTask is { IsFaulted: true } ? 1 : 0;
         }
+    }
+
+    /// <summary>
+    /// Binds and validates every settings section before the host starts, so a bad setting is one sentence on stderr
+    /// (the host would log it with a stack trace).
+    /// </summary>
+    internal static bool SettingsAreValid(IServiceProvider services)
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<ScorerOptions>>().Value;
+            _ = services.GetRequiredService<IOptions<ModelFollowerOptions>>().Value;
+            return true;
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var failure in e.Failures)
+            {
+                Console.Error.WriteLine(failure);
+            }
+        }
+        catch (InvalidOperationException e) when (e.InnerException is ArgumentException or FormatException)
+        {
+            // "Failed to convert configuration value 'abc' at 'Scorer:BatchSize' to type 'System.Int32'."
+            Console.Error.WriteLine($"{e.Message} Fix that setting.");
+        }
+
+        return false;
     }
 
     private static WebApplication Build(Dictionary<string, string?> overrides, FileInfo? configFile, string registryLocation)

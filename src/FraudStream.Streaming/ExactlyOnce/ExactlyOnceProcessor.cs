@@ -161,7 +161,12 @@ public sealed partial class ExactlyOnceProcessor(
     {
         metrics.Consumed(_batch.Count);
         var started = time.GetTimestamp();
-        if (!Decode(stop))
+        if (_options.PassThrough)
+        {
+            _transactions.Clear();
+            _rejected.Clear();
+        }
+        else if (!Decode(stop))
         {
             return null; // stopped during a registry outage; nothing was produced, the batch is redone after restart
         }
@@ -173,7 +178,7 @@ public sealed partial class ExactlyOnceProcessor(
 
         using (lease)
         {
-            var scored = _scorer.Score(lease.Model, _transactions);
+            var scored = _scorer.Score(lease.Model, _transactions); // empty in pass-through mode: no native call
             var scoringTime = time.GetElapsedTime(started);
             var commitStarted = time.GetTimestamp();
             try
@@ -534,7 +539,12 @@ public sealed partial class ExactlyOnceProcessor(
             ClientId = $"fraudstream-scorer-{_options.TransactionalId}",
             EnableIdempotence = true,
             TransactionTimeoutMs = (int)_options.TransactionTimeout.TotalMilliseconds,
-            LingerMs = 5,
+            // A batch's alerts are flushed by its commit anyway; waiting for more only delays the commit.
+            LingerMs = 0,
+            // librdkafka waits retry.backoff.ms (100 ms by default) after a coordinator's CONCURRENT_TRANSACTIONS,
+            // which follows a commit often; with small batches that wait dominated (200 transactions of 25 records on
+            // the dev broker: 1.6 s at the defaults, 0.8 s with 10 ms and no linger).
+            RetryBackoffMs = 20,
         };
         foreach (var (name, value) in _options.Producer)
         {

@@ -42,6 +42,12 @@ public sealed class ScorerOptions
     /// <summary>Where a group without committed offsets starts: "earliest" or "latest".</summary>
     public string AutoOffsetReset { get; set; } = "earliest";
 
+    /// <summary>
+    /// Benchmark baseline only: run the same exactly-once loop (consume, transaction, offsets) without decoding,
+    /// features or prediction, producing nothing. Never for production.
+    /// </summary>
+    public bool PassThrough { get; set; }
+
     /// <summary>Extra librdkafka consumer settings (name → value), applied last.</summary>
     public Dictionary<string, string> Consumer { get; set; } = [];
 

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FraudStream.Streaming.Scoring;
 
@@ -9,18 +9,46 @@ public sealed class ModelFollowerOptions
     public const string Section = "Model";
 
     /// <summary>How often the production alias is read.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00", ErrorMessage = "Model:PollInterval must be between 50 ms and 1 hour, e.g. 00:00:10.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>XGBoost prediction threads; 1 leaves the other cores to Kafka's threads.</summary>
-    [Range(1, 256, ErrorMessage = "Model:PredictionThreads must be a whole number from 1 to 256.")]
     public int PredictionThreads { get; set; } = 1;
 
     /// <summary>A threshold that replaces every model's own, or null to use the model's.</summary>
-    [Range(0.0, 1.0, ErrorMessage = "Model:Threshold must be a probability from 0 to 1, or unset to use the model's own.")]
     public float? Threshold { get; set; }
 
     /// <summary>How many contributing features an alert or a /predict answer lists.</summary>
-    [Range(0, 64, ErrorMessage = "Model:TopFeatures must be a whole number from 0 to 64.")]
     public int TopFeatures { get; set; } = 3;
+}
+
+/// <summary>Checks <see cref="ModelFollowerOptions"/> at start, one sentence per problem.</summary>
+public sealed class ModelFollowerOptionsValidator : IValidateOptions<ModelFollowerOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ModelFollowerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.PollInterval < TimeSpan.FromMilliseconds(50) || options.PollInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Model:PollInterval must be between 50 ms and 1 hour (e.g. 00:00:10), not {options.PollInterval}.");
+        }
+
+        if (options.PredictionThreads is < 1 or > 256)
+        {
+            failures.Add($"Model:PredictionThreads must be a whole number from 1 to 256, not {options.PredictionThreads}.");
+        }
+
+        if (options.Threshold is { } threshold && !(threshold is >= 0 and <= 1))
+        {
+            failures.Add($"Model:Threshold must be a probability from 0 to 1 (or unset to use the model's own), not {threshold}.");
+        }
+
+        if (options.TopFeatures is < 0 or > 64)
+        {
+            failures.Add($"Model:TopFeatures must be a whole number from 0 to 64, not {options.TopFeatures}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

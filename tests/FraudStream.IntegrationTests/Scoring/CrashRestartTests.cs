@@ -1,0 +1,52 @@
+using Confluent.Kafka;
+using FraudStream.Cli.Tests;
+using FraudStream.IntegrationTests.Kafka;
+
+namespace FraudStream.IntegrationTests.Scoring;
+
+/// <summary>The real `fraudstream score` process, killed (SIGKILL, no shutdown) mid-stream and restarted.</summary>
+[TestFixture]
+public sealed class CrashRestartTests
+{
+    [Test]
+    public async Task A_scorer_killed_at_several_points_and_restarted_gives_the_same_result_as_without_crashes()
+    {
+        // Arrange
+        var registry = await TestModels.DirectoryAsync();
+        using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
+        var scenario = await ScoringScenario.CreateAsync("crash", count: 60_000, partitions: 4, seed: 12);
+        var settings = scenario.Settings(TestKafka.UniqueName("txn"));
+        // Small transactions slow the scorer down (about 10 s for the stream), so every kill lands mid-stream.
+        settings["Scorer:BatchSize"] = "25";
+        settings["Scorer:Linger"] = "00:00:00.005";
+        // A killed member stays in the group until its session times out (45 s by default); the restarted instance's
+        // partitions are assigned only then. 6 s is the broker's usual minimum.
+        settings["Scorer:Consumer:session.timeout.ms"] = "6000";
+        var environment = settings.ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        string[] arguments = ["score", "--registry", registry, "--management-url", "http://127.0.0.1:0"];
+        var total = scenario.Records.Count;
+
+        // Act: kill at 1/5, 2/5, 3/5 and 4/5 of the stream; each restart uses the same transactional.id.
+        for (var kill = 1; kill <= 4; kill++)
+        {
+            using var scorer = FraudstreamProcess.Start(environment, arguments);
+            await scenario.WaitUntilCommittedAsync(total * kill / 5, TimeSpan.FromMinutes(2), () => scorer.Transcript);
+            scorer.Kill();
+            Assert.That(scenario.CommittedRecords(), Is.LessThan(total), $"kill {kill} came after the end of the stream");
+        }
+
+        using (var last = FraudstreamProcess.Start(environment, arguments))
+        {
+            await scenario.WaitUntilAllCommittedAsync(context: () => last.Transcript);
+            await last.WaitForStdoutLineAsync(l => l.Contains("management endpoint", StringComparison.Ordinal), "the scorer's start banner", TimeSpan.FromSeconds(30));
+            last.SendSigterm();
+            Assert.That(await last.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Zero, last.Transcript);
+        }
+
+        // Assert
+        scenario.AssertExactlyExpectedAlerts(model);
+        Assert.That(scenario.ReadDeadLetters(), Is.Empty);
+        var written = TestKafka.ReadAllRecords(scenario.AlertsTopic, scenario.Partitions, IsolationLevel.ReadUncommitted).Count;
+        TestContext.Progress.WriteLine($"Alerts written including aborted transactions: {written}; committed: {scenario.ReadAlerts().Count}.");
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Text.Json;
+using FraudStream.Cli.Tests;
+using FraudStream.IntegrationTests.Kafka;
+using FraudStream.Telemetry.Tests.Support;
+
+namespace FraudStream.IntegrationTests.Scoring;
+
+/// <summary>`fraudstream score` as a user runs it: its management endpoints and its refusal of bad settings.</summary>
+[TestFixture]
+public sealed class ScoreVerbTests
+{
+    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);
+
+    [Test]
+    public async Task The_management_endpoints_report_health_and_valid_Prometheus_metrics()
+    {
+        // Arrange
+        var registry = await TestModels.DirectoryAsync();
+        var scenario = await ScoringScenario.CreateAsync("ops", count: 3_000, partitions: 2, seed: 13,
+            bad: [.. PoisonRecords.OneOfEachKind(0)]);
+        var environment = scenario.Settings(TestKafka.UniqueName("txn"))
+            .ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        using var scorer = FraudstreamProcess.Start(environment, "score", "--registry", registry, "--management-url", "http://127.0.0.1:0");
+        var banner = await scorer.WaitForStdoutLineAsync(l => l.Contains("management endpoint: http://", StringComparison.Ordinal), "the endpoint banner", s_limit);
+        var baseUrl = banner[banner.IndexOf("http://", StringComparison.Ordinal)..].Split(' ')[0];
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+
+        // Act
+        await scenario.WaitUntilAllCommittedAsync(context: () => scorer.Transcript);
+        var live = await http.GetAsync(new Uri("/health/live", UriKind.Relative));
+        var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var readyBody = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        var metrics = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
+        var scrape = await metrics.Content.ReadAsStringAsync();
+        var lint = await Promtool.CheckMetricsAsync(scrape);
+
+        // Assert
+        Assert.Multiple(() =>
+        {
+            Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), readyBody.ToString());
+            Assert.That(readyBody.GetProperty("model_version").GetString(), Does.Match(@"^\d{8}_\d{6}$"));
+            Assert.That(readyBody.GetProperty("assigned_partitions").GetInt32(), Is.EqualTo(2));
+            Assert.That(metrics.Content.Headers.ContentType?.ToString(), Does.StartWith("text/plain; version=0.0.4"));
+            Assert.That(lint.ExitCode, Is.Zero, lint.Output + "\n" + scrape);
+            Assert.That(lint.Output, Is.Empty);
+            Assert.That(scrape, Does.Contain($"fraudstream_records_consumed_total {scenario.Records.Count}\n"));
+            Assert.That(scrape, Does.Contain("fraudstream_records_dead_lettered_total{reason=\"invalid_value\"} 2\n"));
+            Assert.That(scrape, Does.Contain("fraudstream_records_dead_lettered_total{reason=\"bad_magic_byte\"} 1\n"));
+            Assert.That(scrape, Does.Match(@"fraudstream_model_info\{version=""\d{8}_\d{6}""\} 1"));
+            Assert.That(scrape, Does.Contain("fraudstream_end_to_end_latency_seconds_bucket{le=\"+Inf\"}"));
+            Assert.That(scrape, Does.Contain("fraudstream_consumer_lag_records{partition=\"0\""));
+        });
+    }
+
+    [Test]
+    public async Task Bad_settings_stop_the_scorer_at_start_with_one_sentence_each()
+    {
+        // Act
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Scorer__BatchSize"] = "0" },
+            s_limit,
+            "score", "--registry", await TestModels.DirectoryAsync(), "--management-url", "http://127.0.0.1:0");
+
+        // Assert
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Transcript);
+        Assert.That(run.StandardError, Has.Some.Contains("Scorer:BootstrapServers is not set"));
+        Assert.That(run.StandardError, Has.Some.Contains("Scorer:TransactionalId is not set"));
+        Assert.That(run.StandardError, Has.Some.Contains("Scorer:BatchSize must be a whole number from 1 to 100000, not 0."));
+    }
+}
