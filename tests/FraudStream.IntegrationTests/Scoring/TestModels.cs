@@ -13,6 +13,7 @@ namespace FraudStream.IntegrationTests.Scoring;
 public static class TestModels
 {
     private static readonly Lazy<Task<(string Directory, string First, string Second)>> s_registry = new(CreateAsync);
+    private static readonly System.Collections.Concurrent.ConcurrentBag<string> s_directories = [];
 
     /// <summary>The registry directory (shared by every scorer test; tests that promote use their own copy).</summary>
     public static async Task<string> DirectoryAsync() => (await s_registry.Value).Directory;
@@ -27,7 +28,7 @@ public static class TestModels
     public static async Task<string> CopyAsync()
     {
         var source = await DirectoryAsync();
-        var copy = Path.Combine(Path.GetTempPath(), "fstest-registry-" + Guid.NewGuid().ToString("N")[..8]);
+        var copy = NewDirectory();
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             var target = Path.Combine(copy, Path.GetRelativePath(source, file));
@@ -36,6 +37,22 @@ public static class TestModels
         }
 
         return copy;
+    }
+
+    /// <summary>Deletes every registry directory this run created.</summary>
+    public static void DeleteAll()
+    {
+        foreach (var directory in s_directories.Where(Directory.Exists))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static string NewDirectory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "fstest-registry-" + Guid.NewGuid().ToString("N")[..8]);
+        s_directories.Add(directory);
+        return directory;
     }
 
     /// <summary>Loads a version for scoring, as the scorer does.</summary>
@@ -48,7 +65,7 @@ public static class TestModels
 
     private static async Task<(string, string, string)> CreateAsync()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "fstest-registry-" + Guid.NewGuid().ToString("N")[..8]);
+        var directory = NewDirectory();
         var registry = new ModelRegistry(new LocalDirectoryModelStore(directory));
         var first = await TrainAsync(registry, seed: 5, depth: "4", at: new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         var second = await TrainAsync(registry, seed: 6, depth: "2", at: new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.Zero));
