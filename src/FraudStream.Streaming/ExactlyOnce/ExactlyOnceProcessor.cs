@@ -144,6 +144,11 @@ public sealed partial class ExactlyOnceProcessor(
 
             if (record is null || record.IsPartitionEOF)
             {
+                if (_batch.Count == 0)
+                {
+                    return; // idle: let the loop do its housekeeping (lag) and check for a stop
+                }
+
                 continue;
             }
 
