@@ -72,4 +72,31 @@ public sealed class CrossImplementationTests
             Assert.That(root.GetProperty("scored_time").GetInt64(), Is.EqualTo(alert.ScoredTime.ToUnixTimeMilliseconds()));
         });
     }
+
+    [Test]
+    public void CSharp_encoded_transaction_score_decodes_identically_in_Python_and_back()
+    {
+        // Arrange
+        var codec = new TransactionScoreAvroCodec();
+        var score = new TransactionScore("tx-9", "card-3", 0.9375f, 0.5f, IsFraud: true, "20261101_120000", "transactions", 5, 1234567890123,
+            DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_123), DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_456));
+        var body = new System.Buffers.ArrayBufferWriter<byte>();
+        codec.Encode(score, body);
+
+        // Act
+        var json = AvroReference.Decode(AvroReference.SchemaPath("transaction_score.avsc"), [body.WrittenSpan.ToArray()]).Single();
+
+        // Assert
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var root = document.RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.GetProperty("transaction_id").GetString(), Is.EqualTo(score.TransactionId));
+            Assert.That(root.GetProperty("score").GetSingle(), Is.EqualTo(score.Score));
+            Assert.That(root.GetProperty("is_fraud").GetBoolean(), Is.True);
+            Assert.That(root.GetProperty("source_offset").GetInt64(), Is.EqualTo(score.SourceOffset));
+            Assert.That(root.GetProperty("scored_time").GetInt64(), Is.EqualTo(score.ScoredTime.ToUnixTimeMilliseconds()));
+            Assert.That(codec.Decode(body.WrittenSpan), Is.EqualTo(score));
+        });
+    }
 }

@@ -27,8 +27,14 @@ public sealed class LocalSchemaCatalogTests
         var folder = LocalSchemaCatalog.FromDirectory(SchemasFolder);
 
         // Assert
-        Assert.That((await embedded.GetSchemaAsync(1)).ToCanonicalForm(), Is.EqualTo((await folder.GetSchemaAsync(1)).ToCanonicalForm()));
-        Assert.That(embedded.IdOf("transaction.avsc"), Is.EqualTo(folder.IdOf("transaction.avsc")));
+        var files = Directory.GetFiles(SchemasFolder, "*.avsc").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.That(EmbeddedSchemas.FileNames, Is.EqualTo(files), "every schemas/ file is embedded, in the folder's order");
+        foreach (var file in files)
+        {
+            var id = folder.IdOf(file!);
+            Assert.That(embedded.IdOf(file!), Is.EqualTo(id), file);
+            Assert.That((await embedded.GetSchemaAsync(id)).ToCanonicalForm(), Is.EqualTo((await folder.GetSchemaAsync(id)).ToCanonicalForm()), file);
+        }
     }
 
     [Test]
@@ -44,7 +50,7 @@ public sealed class LocalSchemaCatalogTests
 
         // Assert
         Assert.That(known, Is.EqualTo(2));
-        Assert.That(added, Is.EqualTo(3));
+        Assert.That(added, Is.EqualTo(4), "after the three files of schemas/");
     }
 
     [Test]

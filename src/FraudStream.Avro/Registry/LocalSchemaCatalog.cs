@@ -45,9 +45,9 @@ public sealed class LocalSchemaCatalog : ISchemaRegistry
         return new LocalSchemaCatalog(files);
     }
 
-    /// <summary>The catalog of the schemas compiled into this assembly (fraud_alert.avsc = 1, transaction.avsc = 2).</summary>
+    /// <summary>The catalog of the schemas compiled into this assembly (fraud_alert.avsc = 1, transaction.avsc = 2, transaction_score.avsc = 3).</summary>
     public static LocalSchemaCatalog FromEmbeddedSchemas() => new(
-        new[] { "fraud_alert.avsc", "transaction.avsc" }.Select(f => KeyValuePair.Create(f, EmbeddedSchemas.ReadText(f))));
+        EmbeddedSchemas.FileNames.Select(f => KeyValuePair.Create(f, EmbeddedSchemas.ReadText(f))));
 
     /// <summary>The id of a schema file, e.g. <c>transaction.avsc</c>.</summary>
     public int IdOf(string fileName) =>

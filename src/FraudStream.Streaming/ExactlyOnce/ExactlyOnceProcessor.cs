@@ -42,6 +42,7 @@ public sealed partial class ExactlyOnceProcessor(
     private readonly TransactionScorer _scorer = new(modelOptions.Value.TopFeatures);
     private readonly TransactionMessageCodec _codec = new(schemaRegistry, new TransactionAvroCodec());
     private readonly FraudAlertAvroCodec _alertCodec = new();
+    private readonly TransactionScoreAvroCodec _scoreCodec = new();
     private readonly ArrayBufferWriter<byte> _alertBuffer = new(512);
     private readonly List<ConsumeResult<byte[], byte[]>> _batch = [];
     private readonly List<Transaction> _transactions = [];
@@ -49,6 +50,7 @@ public sealed partial class ExactlyOnceProcessor(
     private readonly List<(int Row, string Reason, Exception Error)> _rejected = [];
     private readonly Dictionary<TopicPartition, (long First, long Last)> _ranges = [];
     private int _alertSchemaId;
+    private int _scoreSchemaId;
     private long _lastLagUpdate;
 
     /// <inheritdoc />
@@ -61,7 +63,11 @@ public sealed partial class ExactlyOnceProcessor(
         {
             LogWaitingForModel(logger);
             live.Loaded.Wait(stop);
-            _alertSchemaId = RegisterAlertSchema(stop);
+            _alertSchemaId = RegisterSchema(_options.AlertsTopic, "fraud_alert.avsc", stop);
+            if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
+            {
+                _scoreSchemaId = RegisterSchema(scoredTopic, "transaction_score.avsc", stop);
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -325,6 +331,11 @@ public sealed partial class ExactlyOnceProcessor(
             });
         }
 
+        if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
+        {
+            ProduceScores(producer, scoredTopic, scored, scoredAt);
+        }
+
         foreach (var (row, reason, error) in _rejected)
         {
             var source = _batch[row];
@@ -358,6 +369,37 @@ public sealed partial class ExactlyOnceProcessor(
             {
                 LogCommitRetry(logger, attempt, e.Error.Code);
             }
+        }
+    }
+
+    private void ProduceScores(IProducer<byte[], byte[]> producer, string topic, ScoredBatch scored, DateTimeOffset scoredAt)
+    {
+        for (var row = 0; row < scored.Rows; row++)
+        {
+            var transaction = _transactions[row];
+            var source = _batch[_transactionRows[row]];
+            var score = scored.Score(row);
+            _alertBuffer.ResetWrittenCount();
+            ConfluentWireFormat.WriteHeader(_alertBuffer, _scoreSchemaId);
+            _scoreCodec.Encode(
+                new TransactionScore(
+                    transaction.TransactionId,
+                    transaction.CardId,
+                    score,
+                    scored.Model.Threshold,
+                    score >= scored.Model.Threshold,
+                    scored.Model.Version,
+                    source.Topic,
+                    source.Partition.Value,
+                    source.Offset.Value,
+                    transaction.EventTime,
+                    scoredAt),
+                _alertBuffer);
+            producer.Produce(topic, new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes(transaction.CardId),
+                Value = _alertBuffer.WrittenSpan.ToArray(),
+            });
         }
     }
 
@@ -438,15 +480,15 @@ public sealed partial class ExactlyOnceProcessor(
         return null;
     }
 
-    private int RegisterAlertSchema(CancellationToken stop)
+    private int RegisterSchema(string topic, string schemaFile, CancellationToken stop)
     {
-        var subject = SchemaSubjects.ForTopicValue(_options.AlertsTopic);
+        var subject = SchemaSubjects.ForTopicValue(topic);
         var backoff = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             try
             {
-                return schemaRegistry.RegisterAsync(subject, EmbeddedSchemas.ReadText("fraud_alert.avsc"), stop).GetAwaiter().GetResult();
+                return schemaRegistry.RegisterAsync(subject, EmbeddedSchemas.ReadText(schemaFile), stop).GetAwaiter().GetResult();
             }
             catch (SchemaRegistryUnavailableException e)
             {
@@ -550,6 +592,8 @@ public sealed partial class ExactlyOnceProcessor(
             // which follows a commit often; with small batches that wait dominated (200 transactions of 25 records on
             // the dev broker: 1.6 s at the defaults, 0.8 s with 10 ms and no linger).
             RetryBackoffMs = 20,
+            // A batch produces at most a score, an alert or a dead letter per record, all before its commit.
+            QueueBufferingMaxMessages = Math.Max(100_000, 3 * _options.BatchSize),
         };
         foreach (var (name, value) in _options.Producer)
         {

@@ -21,6 +21,9 @@ public sealed class ScorerOptions
     /// <summary>Topic bad records go to, with the reason in headers.</summary>
     public string DeadLetterTopic { get; set; } = KafkaTopics.DefaultDeadLetters;
 
+    /// <summary>When set, every scored transaction's score also goes to this topic (e.g. transactions_scored), in the same transaction.</summary>
+    public string? ScoredTopic { get; set; }
+
     /// <summary>Consumer group shared by all scorer instances.</summary>
     public string GroupId { get; set; } = "fraudstream-scorer";
 
@@ -92,7 +95,12 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
             }
         }
 
-        if (options.InputTopic == options.AlertsTopic || options.InputTopic == options.DeadLetterTopic)
+        if (options.ScoredTopic is { Length: > 0 } scored && !DevBroker.DevelopmentBrokerOptions.IsLegalTopicName(scored))
+        {
+            failures.Add($"Scorer:ScoredTopic '{scored}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
+        }
+
+        if (options.InputTopic == options.AlertsTopic || options.InputTopic == options.DeadLetterTopic || options.InputTopic == options.ScoredTopic)
         {
             failures.Add($"Scorer:InputTopic '{options.InputTopic}' is also an output topic: the scorer would read its own output.");
         }

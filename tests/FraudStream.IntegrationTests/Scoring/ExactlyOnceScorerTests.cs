@@ -42,9 +42,11 @@ public sealed class ExactlyOnceScorerTests
         using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
         var bad = Enumerable.Range(0, 25).SelectMany(PoisonRecords.OneOfEachKind).ToList();
         var scenario = await ScoringScenario.CreateAsync("poison", count: 20_000, partitions: 3, seed: 7, bad: bad);
+        var settings = scenario.Settings(TestKafka.UniqueName("txn"));
+        settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
 
         // Act
-        await using (var scorer = await InProcessScorer.StartAsync(scenario.Settings(TestKafka.UniqueName("txn")), registry))
+        await using (var scorer = await InProcessScorer.StartAsync(settings, registry))
         {
             await scenario.WaitUntilAllCommittedAsync();
         }
@@ -53,6 +55,22 @@ public sealed class ExactlyOnceScorerTests
         Assert.That(bad.Select(b => b.Reason).Distinct().Count(), Is.EqualTo(PoisonRecords.Kinds));
         scenario.AssertEachBadRecordDeadLetteredOnce();
         scenario.AssertExactlyExpectedAlerts(model);
+
+        // Every good record scored once, with the score the model gives it alone, and no bad record scored.
+        var scores = scenario.ReadScores();
+        var good = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId);
+        Assert.That(scores, Has.Count.EqualTo(good.Count));
+        Assert.That(scores.Select(s => s.TransactionId).Distinct().Count(), Is.EqualTo(good.Count));
+        Assert.Multiple(() =>
+        {
+            foreach (var score in scores)
+            {
+                var source = good[score.TransactionId];
+                Assert.That(score.Score, Is.EqualTo(ScoringScenario.ScoreOf(model, source.Transaction!)), score.TransactionId);
+                Assert.That((score.SourcePartition, score.SourceOffset), Is.EqualTo((source.Partition, source.Offset)));
+                Assert.That(score.IsFraud, Is.EqualTo(score.Score >= model.Threshold));
+            }
+        });
     }
 
     [Test]

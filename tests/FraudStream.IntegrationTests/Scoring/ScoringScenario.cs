@@ -28,8 +28,9 @@ public sealed record InputRecord(Transaction? Transaction, string? ExpectedReaso
 /// </summary>
 public sealed class ScoringScenario
 {
-    private ScoringScenario(string input, string alerts, string deadLetters, string group, int partitions, IReadOnlyList<InputRecord> records)
+    private ScoringScenario(string input, string alerts, string deadLetters, string scored, string group, int partitions, IReadOnlyList<InputRecord> records)
     {
+        ScoredTopic = scored;
         InputTopic = input;
         AlertsTopic = alerts;
         DeadLetterTopic = deadLetters;
@@ -47,6 +48,9 @@ public sealed class ScoringScenario
 
     public string DeadLetterTopic { get; }
 
+    /// <summary>A topic for every score; the scorer writes it only when a test sets Scorer:ScoredTopic.</summary>
+    public string ScoredTopic { get; }
+
     /// <summary>The scorer group for this scenario.</summary>
     public string Group { get; }
 
@@ -61,6 +65,7 @@ public sealed class ScoringScenario
         var input = await TestKafka.CreateTopicAsync(purpose + "-in", partitions);
         var alerts = await TestKafka.CreateTopicAsync(purpose + "-alerts", partitions);
         var deadLetters = await TestKafka.CreateTopicAsync(purpose + "-dlq", 1);
+        var scored = await TestKafka.CreateTopicAsync(purpose + "-scored", partitions);
 
         var codec = new TransactionMessageCodec(Catalog, new TransactionAvroCodec());
         var schemaId = Catalog.IdOf("transaction.avsc");
@@ -79,7 +84,7 @@ public sealed class ScoringScenario
         }
 
         await ProduceAsync(input, records);
-        return new ScoringScenario(input, alerts, deadLetters, TestKafka.UniqueName(purpose + "-scorer"), partitions, records);
+        return new ScoringScenario(input, alerts, deadLetters, scored, TestKafka.UniqueName(purpose + "-scorer"), partitions, records);
     }
 
     /// <summary>Scorer settings for this scenario (merge test-specific ones on top).</summary>
@@ -154,6 +159,19 @@ public sealed class ScoringScenario
     {
         var codec = new FraudAlertAvroCodec();
         return TestKafka.ReadAllRecords(AlertsTopic, Partitions, IsolationLevel.ReadCommitted)
+            .Select(r =>
+            {
+                var schema = Catalog.GetSchemaAsync(ConfluentWireFormat.ReadHeader(r.Message.Value, out _)).AsTask().Result;
+                return codec.Decode(r.Message.Value.AsSpan(ConfluentWireFormat.HeaderSize), schema);
+            })
+            .ToList();
+    }
+
+    /// <summary>The committed scores (Scorer:ScoredTopic), decoded.</summary>
+    public List<TransactionScore> ReadScores()
+    {
+        var codec = new TransactionScoreAvroCodec();
+        return TestKafka.ReadAllRecords(ScoredTopic, Partitions, IsolationLevel.ReadCommitted)
             .Select(r =>
             {
                 var schema = Catalog.GetSchemaAsync(ConfluentWireFormat.ReadHeader(r.Message.Value, out _)).AsTask().Result;
