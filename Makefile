@@ -14,6 +14,7 @@ help:
 	@echo "make broker - run the development broker until Ctrl+C"
 	@echo "make bench  - dev broker throughput benchmark"
 	@echo "make bench-hotpath - BenchmarkDotNet: features, XGBoost prediction, scoring (about 4 min)"
+	@echo "make bench-scorer - exactly-once scorer vs pass-through: records/s, latency, peak memory (about 4 min; BENCH_ARGS=\"records rounds Section:Key=value ...\")"
 	@echo "make deps   - install Debian packages, build librdkafka, restore NuGet (idempotent)"
 
 deps:
@@ -39,6 +40,10 @@ bench: build
 
 bench-hotpath: build
 	dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- hotpath $(BENCH_ARGS)
+
+.PHONY: bench-scorer
+bench-scorer: build
+	OMP_WAIT_POLICY=PASSIVE dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- scorer $(or $(BENCH_ARGS),500000 3)
 
 clean:
 	dotnet clean FraudStream.sln -nologo -v quiet

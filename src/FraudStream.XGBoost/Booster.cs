@@ -312,10 +312,18 @@ public sealed class Booster : IDisposable
     /// libxgboost 1.7's in-place prediction cannot compute contributions ("Unsupported prediction type:2"), so this
     /// copies the rows into a temporary <see cref="DMatrix"/>: fine for explaining alerts, not for scoring every record.
     /// </remarks>
+    /// <param name="features">rows × columns values, row after row.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="columns">Number of columns; must equal <see cref="FeatureCount"/>.</param>
+    /// <param name="contributions">Receives rows × (columns + 1) values.</param>
+    /// <param name="missing">The value that marks a missing feature besides NaN.</param>
+    /// <param name="iterationEnd">Use trees of rounds [0, iterationEnd) only; 0 = all.</param>
+    /// <param name="approximate">Saabas contributions (<see cref="PredictionKind.ApproximateContributions"/>) instead of exact SHAP values.</param>
     /// <exception cref="ArgumentException">The span lengths do not match rows and columns, or columns differ from <see cref="FeatureCount"/>.</exception>
     /// <exception cref="XGBoostException">XGBoost refused the prediction.</exception>
     public int PredictContributions(
-        ReadOnlySpan<float> features, int rows, int columns, Span<float> contributions, float missing = float.NaN, int iterationEnd = 0)
+        ReadOnlySpan<float> features, int rows, int columns, Span<float> contributions, float missing = float.NaN, int iterationEnd = 0,
+        bool approximate = false)
     {
         Shapes.RequireDense(features.Length, rows, columns, nameof(features));
         Shapes.RequireCapacity(contributions.Length, (long)rows * (columns + 1), nameof(contributions));
@@ -332,7 +340,7 @@ public sealed class Booster : IDisposable
         }
 
         using var matrix = DMatrix.FromDense(features, rows, columns, missing);
-        return Predict(matrix, contributions, PredictionKind.Contributions, iterationEnd);
+        return Predict(matrix, contributions, approximate ? PredictionKind.ApproximateContributions : PredictionKind.Contributions, iterationEnd);
     }
 
     /// <summary>Saves the model to a file; like XGBoost, the extension (.json or .ubj) picks the format.</summary>

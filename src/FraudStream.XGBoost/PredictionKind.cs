@@ -11,4 +11,10 @@ public enum PredictionKind
 
     /// <summary>SHAP contributions: columns + 1 values per row (each feature's, then the bias), summing to the margin.</summary>
     Contributions = 2,
+
+    /// <summary>
+    /// Approximate contributions (Saabas: each split's change in expected value credited to its feature), same shape
+    /// as <see cref="Contributions"/> and also summing to the margin, at a fraction of exact SHAP's cost.
+    /// </summary>
+    ApproximateContributions = 3,
 }

@@ -259,8 +259,9 @@ public sealed class PredictionTests
         Assert.That(mismatches, Is.Zero);
     }
 
-    [Test]
-    public void Contributions_of_each_row_sum_to_its_margin()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Contributions_of_each_row_sum_to_its_margin(bool approximate)
     {
         // Arrange: rows with missing values included.
         var rows = _rows.Take(40);
@@ -269,7 +270,7 @@ public sealed class PredictionTests
         var margins = new float[rows.Rows];
 
         // Act
-        var written = _booster.PredictContributions(rows.Features, rows.Rows, rows.Columns, contributions);
+        var written = _booster.PredictContributions(rows.Features, rows.Rows, rows.Columns, contributions, approximate: approximate);
         _booster.PredictDenseMargin(rows.Features, rows.Rows, rows.Columns, margins);
 
         // Assert

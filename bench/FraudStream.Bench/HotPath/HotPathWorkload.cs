@@ -55,7 +55,7 @@ internal static class HotPathWorkload
     }
 
     /// <summary>The SHA-256 the data would have as `fraudstream generate`'s CSV, which the trainer records.</summary>
-    private static string Sha256OfCsv(IEnumerable<LabelledTransaction> rows)
+    internal static string Sha256OfCsv(IEnumerable<LabelledTransaction> rows)
     {
         using var csv = new StringWriter(CultureInfo.InvariantCulture);
         LabelledTransactionCsv.Write(csv, rows);

@@ -99,6 +99,9 @@ public sealed partial class ExactlyOnceProcessor(
                 }
 
                 UpdateLag(consumer);
+
+                // Background polling is off (below): serve the producer's error and log callbacks between batches.
+                producer.Poll(TimeSpan.Zero);
             }
         }
         finally
@@ -600,6 +603,9 @@ public sealed partial class ExactlyOnceProcessor(
             config.Set(name, value);
         }
 
+        // Confluent.Kafka's background poll thread competes with CommitTransaction's flush for delivery reports; when
+        // it wins, the flush sleeps out a 10 ms slice. Off, the benchmark's commit cost fell from 10.0 to 2.3 µs/record.
+        config.Set("dotnet.producer.enable.background.poll", "false");
         return new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, error) => LogKafkaError(logger, "producer", error.Code, error.Reason))
             .SetLogHandler((_, message) => LogLibrdkafka(logger, LevelOf(message.Level), message.Name, message.Message))

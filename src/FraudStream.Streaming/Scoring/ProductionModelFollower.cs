@@ -100,7 +100,7 @@ public sealed partial class ProductionModelFollower(
         {
             var (metadata, bytes) = await registry.LoadAsync(version, cancellationToken).ConfigureAwait(false);
             var settings = options.Value;
-            model = ScoringModel.Create(metadata, bytes, settings.PredictionThreads, settings.Threshold);
+            model = ScoringModel.Create(metadata, bytes, settings.PredictionThreads, settings.Threshold, settings.ExactContributions);
         }
         catch (ModelStoreUnavailableException e)
         {

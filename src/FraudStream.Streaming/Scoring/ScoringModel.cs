@@ -16,8 +16,9 @@ public sealed class ScoringModel : IDisposable
     private int _references = 1; // the owner's reference
     private int _ownerReleased;
 
-    private ScoringModel(ModelMetadata metadata, Booster booster, FeaturePipeline pipeline, float threshold)
+    private ScoringModel(ModelMetadata metadata, Booster booster, FeaturePipeline pipeline, float threshold, bool exactContributions)
     {
+        ExactContributions = exactContributions;
         Metadata = metadata;
         _booster = booster;
         Pipeline = pipeline;
@@ -40,6 +41,9 @@ public sealed class ScoringModel : IDisposable
     /// <summary>Trees of rounds [0, IterationEnd) score: the best round found by early stopping, as in evaluation.</summary>
     public int IterationEnd { get; }
 
+    /// <summary>Explanations use exact SHAP values rather than XGBoost's approximate (Saabas) contributions.</summary>
+    public bool ExactContributions { get; }
+
     /// <summary>Number of feature columns.</summary>
     public int FeatureCount => Pipeline.FeatureCount;
 
@@ -50,9 +54,11 @@ public sealed class ScoringModel : IDisposable
     /// <param name="modelBytes">The model, UBJSON or JSON.</param>
     /// <param name="predictionThreads">XGBoost's OpenMP threads for prediction (its default, all cores, starves Kafka's threads).</param>
     /// <param name="thresholdOverride">A threshold that replaces the model's, or null.</param>
+    /// <param name="exactContributions">Explain alerts with exact SHAP values (about 0.7 ms per alert on the default model) instead of approximate contributions.</param>
     /// <exception cref="IncompatibleModelException">The pipeline cannot produce the model's features, or the booster's feature count disagrees with its metadata.</exception>
     /// <exception cref="XGBoostException">The model bytes do not load.</exception>
-    public static ScoringModel Create(ModelMetadata metadata, ReadOnlySpan<byte> modelBytes, int predictionThreads, float? thresholdOverride)
+    public static ScoringModel Create(
+        ModelMetadata metadata, ReadOnlySpan<byte> modelBytes, int predictionThreads, float? thresholdOverride, bool exactContributions = false)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentOutOfRangeException.ThrowIfLessThan(predictionThreads, 1);
@@ -72,7 +78,7 @@ public sealed class ScoringModel : IDisposable
                     $"Model {metadata.Version} has {booster.BoostedRounds} rounds but its metadata names round {metadata.BestIteration} as the best: re-publish it.");
             }
 
-            return new ScoringModel(metadata, booster, pipeline, thresholdOverride ?? metadata.Threshold);
+            return new ScoringModel(metadata, booster, pipeline, thresholdOverride ?? metadata.Threshold, exactContributions);
         }
         catch
         {
@@ -85,10 +91,11 @@ public sealed class ScoringModel : IDisposable
     public void Predict(ReadOnlySpan<float> features, int rows, Span<float> scores) =>
         _booster.PredictDense(features[..(rows * FeatureCount)], rows, FeatureCount, scores[..rows], iterationEnd: IterationEnd);
 
-    /// <summary>SHAP contributions of a few rows: FeatureCount + 1 values per row (the last is the bias).</summary>
+    /// <summary>Contributions of a few rows: FeatureCount + 1 values per row (the last is the bias), summing to the margin.</summary>
     public void Explain(ReadOnlySpan<float> features, int rows, Span<float> contributions) =>
         _booster.PredictContributions(
-            features[..(rows * FeatureCount)], rows, FeatureCount, contributions[..(rows * (FeatureCount + 1))], iterationEnd: IterationEnd);
+            features[..(rows * FeatureCount)], rows, FeatureCount, contributions[..(rows * (FeatureCount + 1))], iterationEnd: IterationEnd,
+            approximate: !ExactContributions);
 
     /// <summary>Takes a reference; false once the model has been released by everyone (swapped out and idle).</summary>
     internal bool TryRetain()
