@@ -1,0 +1,57 @@
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace FraudStream.Cli.Traffic;
+
+/// <summary>Parsers for the traffic verbs' numbers, so a bad value is a usage error that names the option, not an exception.</summary>
+internal static class OptionValues
+{
+    /// <summary>A whole number from 1 up.</summary>
+    public static int PositiveCount(ArgumentResult result, string option)
+    {
+        var text = LastToken(result);
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 1)
+        {
+            return value;
+        }
+
+        result.AddError($"{option} must be a whole number from 1 to {int.MaxValue}, not '{text}'.");
+        return 0;
+    }
+
+    /// <summary>A finite number above <paramref name="minimum"/> (or equal to it when <paramref name="inclusive"/>).</summary>
+    public static double Number(ArgumentResult result, string option, double minimum, bool inclusive, string what)
+    {
+        var text = LastToken(result);
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            && double.IsFinite(value) && (inclusive ? value >= minimum : value > minimum))
+        {
+            return value;
+        }
+
+        result.AddError($"{option} must be {what}, not '{text}'.");
+        return minimum;
+    }
+
+    /// <summary>A positive duration: seconds ("30"), or with a unit ("500ms", "30s", "5m", "1h").</summary>
+    public static TimeSpan? Duration(ArgumentResult result, string option)
+    {
+        var text = LastToken(result).Trim();
+        var (number, unit) =
+            text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (text[..^2], TimeSpan.FromMilliseconds(1))
+            : text.EndsWith('s') || text.EndsWith('S') ? (text[..^1], TimeSpan.FromSeconds(1))
+            : text.EndsWith('m') || text.EndsWith('M') ? (text[..^1], TimeSpan.FromMinutes(1))
+            : text.EndsWith('h') || text.EndsWith('H') ? (text[..^1], TimeSpan.FromHours(1))
+            : (text, TimeSpan.FromSeconds(1));
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            && double.IsFinite(value) && value > 0 && value * unit.TotalDays < 365)
+        {
+            return value * unit;
+        }
+
+        result.AddError($"{option} must be a positive duration such as 30, 30s, 500ms, 5m or 1h, not '{text}'.");
+        return null;
+    }
+
+    private static string LastToken(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+}

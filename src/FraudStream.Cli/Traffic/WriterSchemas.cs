@@ -1,0 +1,34 @@
+using System.CommandLine;
+using FraudStream.Avro.Registry;
+
+namespace FraudStream.Cli.Traffic;
+
+/// <summary>Where the traffic verbs get schema ids and writer schemas: Confluent Schema Registry when a URL is given, else the compiled-in catalog.</summary>
+internal static class WriterSchemas
+{
+    /// <summary>The <c>--schema-registry-url</c> option.</summary>
+    public static Option<string?> CreateOption() => new("--schema-registry-url")
+    {
+        Description = "Confluent Schema Registry URL. Without it, the schemas compiled in (the embedded demo's local catalog: "
+            + "fraud_alert.avsc = 1, transaction.avsc = 2).",
+        HelpName = "url",
+    };
+
+    /// <summary>The registry at <paramref name="url"/>, or the local catalog when it is null; null with one sentence for a URL that cannot work.</summary>
+    public static ISchemaRegistry? Open(string? url, TimeProvider time, out string? error)
+    {
+        error = null;
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            return LocalSchemaCatalog.FromEmbeddedSchemas();
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            error = $"--schema-registry-url '{url}' is not an http(s) URL, e.g. http://schema-registry:8081.";
+            return null;
+        }
+
+        return new SchemaRegistryClient(new HttpClient(), new SchemaRegistryOptions { Url = uri }, timeProvider: time);
+    }
+}

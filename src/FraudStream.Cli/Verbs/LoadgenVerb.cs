@@ -1,0 +1,530 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using FraudStream.Avro;
+using FraudStream.Avro.Registry;
+using FraudStream.Cli.Hosting;
+using FraudStream.Cli.Traffic;
+using FraudStream.Core;
+using FraudStream.Core.Generation;
+
+namespace FraudStream.Cli.Verbs;
+
+/// <summary>
+/// `fraudstream loadgen`: produces generated transactions to Kafka at a target rate (Avro, Confluent wire format, key =
+/// card id, idempotent producer with acks=all) and reports what was sent, acknowledged and how fast; with
+/// <c>--follow-alerts</c> also how long the run's transactions took to show up as committed alerts.
+/// </summary>
+internal static class LoadgenVerb
+{
+    private static readonly TimeSpan s_progressInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_queueFullWait = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan s_flushLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_flushLimitWhenStopping = TimeSpan.FromSeconds(10);
+
+    public static Command Create()
+    {
+        var rate = new Option<double>("--rate")
+        {
+            Description = "Target rate in records per second.",
+            HelpName = "records/s",
+            DefaultValueFactory = _ => 1_000,
+            CustomParser = result => OptionValues.Number(result, "--rate", 0, inclusive: false, "a positive number of records per second"),
+        };
+        var duration = new Option<TimeSpan?>("--duration")
+        {
+            Description = "Produce for this long: seconds, or 500ms, 30s, 5m, 1h. Without --duration or --count: until Ctrl+C.",
+            HelpName = "time",
+            CustomParser = result => OptionValues.Duration(result, "--duration"),
+        };
+        var count = new Option<int?>("--count")
+        {
+            Description = "Produce this many records, then stop.",
+            HelpName = "n",
+            CustomParser = result => OptionValues.PositiveCount(result, "--count"),
+        };
+        var fraudRatio = new Option<double>("--fraud-ratio")
+        {
+            Description = "Expected share of fraudulent transactions, 0..0.5.",
+            DefaultValueFactory = _ => 0.01,
+            CustomParser = result => OptionValues.Number(result, "--fraud-ratio", 0, inclusive: true, "a number from 0 to 0.5"),
+        };
+        var cards = new Option<int>("--cards")
+        {
+            Description = "Number of cards.",
+            DefaultValueFactory = _ => 5_000,
+            CustomParser = result => OptionValues.PositiveCount(result, "--cards"),
+        };
+        var seed = new Option<int>("--seed") { Description = "Seed: the same seed produces the same records.", DefaultValueFactory = _ => 42 };
+        var bootstrap = KafkaCluster.CreateBootstrapOption();
+        var topic = new Option<string>("--topic") { Description = "Topic to produce to.", HelpName = "name", DefaultValueFactory = _ => KafkaTopics.DefaultTransactions };
+        var schemaRegistry = WriterSchemas.CreateOption();
+        var followAlerts = new Option<bool>("--follow-alerts")
+        {
+            Description = "Also read the alerts topic (read_committed, from its end at start) and report the end-to-end latency "
+                + "from produce to visible alert for this run's transactions.",
+        };
+        var alertsTopic = new Option<string>("--alerts-topic")
+        {
+            Description = "The alerts topic --follow-alerts reads.",
+            HelpName = "name",
+            DefaultValueFactory = _ => KafkaTopics.DefaultFraudAlerts,
+        };
+        var followSeconds = new Option<double>("--follow-seconds")
+        {
+            Description = "With --follow-alerts: how long to keep reading alerts after the last record is acknowledged.",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => 5,
+            CustomParser = result => OptionValues.Number(result, "--follow-seconds", 0, inclusive: true, "a number of seconds, 0 or more"),
+        };
+
+        var command = new Command(
+            "loadgen",
+            "Produce generated card transactions (with fraud scenarios) to Kafka at a target rate: Avro in the Confluent wire format, "
+            + "keyed by card, idempotent producer (acks=all). Progress on stderr, a summary on stdout.")
+        {
+            rate, duration, count, fraudRatio, cards, seed, bootstrap, topic, schemaRegistry, followAlerts, alertsTopic, followSeconds,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(count) is not null && result.GetResult(duration) is not null)
+            {
+                result.AddError("Give --count or --duration, not both.");
+            }
+        });
+        command.SetAction((parseResult, _) => RunAsync(new LoadgenSettings(
+            parseResult.GetValue(rate),
+            parseResult.GetValue(count),
+            parseResult.GetValue(duration),
+            new GeneratorOptions
+            {
+                Seed = parseResult.GetValue(seed),
+                FraudRatio = parseResult.GetValue(fraudRatio),
+                Cards = parseResult.GetValue(cards),
+            },
+            parseResult.GetValue(bootstrap),
+            parseResult.GetValue(topic)!,
+            parseResult.GetValue(schemaRegistry),
+            parseResult.GetValue(followAlerts),
+            parseResult.GetValue(alertsTopic)!,
+            TimeSpan.FromSeconds(parseResult.GetValue(followSeconds)))));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(LoadgenSettings settings)
+    {
+        var bootstrap = KafkaCluster.ResolveBootstrap(settings.Bootstrap);
+        if (bootstrap is null)
+        {
+            await Console.Error.WriteLineAsync(KafkaCluster.MissingBootstrap);
+            return CommandLineRunner.UsageError;
+        }
+
+        TransactionGenerator generator;
+        try
+        {
+            generator = new TransactionGenerator(settings.Generator);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return CommandLineRunner.UsageError;
+        }
+
+        var time = TimeProvider.System;
+        var schemas = WriterSchemas.Open(settings.SchemaRegistryUrl, time, out var schemaError);
+        if (schemas is null)
+        {
+            await Console.Error.WriteLineAsync(schemaError);
+            return CommandLineRunner.UsageError;
+        }
+
+        using var termination = new TerminationSignal();
+        int schemaId;
+        try
+        {
+            schemaId = schemas is LocalSchemaCatalog catalog
+                ? catalog.IdOf("transaction.avsc")
+                : await schemas.RegisterAsync(SchemaSubjects.ForTopicValue(settings.Topic), EmbeddedSchemas.ReadText("transaction.avsc"), termination.Token);
+        }
+        catch (Exception e) when (e is SchemaRegistryException or SchemaRegistryUnavailableException)
+        {
+            await Console.Error.WriteLineAsync($"Cannot register schemas/transaction.avsc under '{SchemaSubjects.ForTopicValue(settings.Topic)}': {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
+        }
+
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrap,
+            ClientId = "fraudstream-loadgen",
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            LingerMs = 5,
+            MessageTimeoutMs = (int)s_flushLimit.TotalMilliseconds,
+        }).Build();
+        if (!KafkaCluster.TryGetPartitions(producer.Handle, settings.Topic, bootstrap, out _, out var topicError))
+        {
+            await Console.Error.WriteLineAsync(topicError);
+            return 1;
+        }
+
+        AlertFollower? follower = null;
+        if (settings.FollowAlerts)
+        {
+            follower = AlertFollower.TryStart(bootstrap, settings.AlertsTopic, settings.Topic, schemas, time, out var followError);
+            if (follower is null)
+            {
+                await Console.Error.WriteLineAsync(followError);
+                return 1;
+            }
+        }
+
+        using (follower)
+        {
+            var tally = new ProduceTally(time);
+            var pacer = new RatePacer(settings.Rate, time);
+            using var progressStop = new CancellationTokenSource();
+            var progress = ReportProgressAsync(tally, follower, time, progressStop.Token);
+
+            var produced = await ProduceAsync(settings, generator, schemas, schemaId, producer, pacer, tally, follower, termination.Token);
+            var elapsed = pacer.Elapsed > pacer.DueTime(produced) ? pacer.Elapsed : pacer.DueTime(produced);
+            await FlushAsync(producer, termination.Token.IsCancellationRequested ? s_flushLimitWhenStopping : s_flushLimit);
+
+            if (follower is not null)
+            {
+                try
+                {
+                    await Task.Delay(settings.FollowWindow, time, termination.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C ends the wait for late alerts; the summary still follows.
+                }
+
+                await follower.StopAsync();
+            }
+
+            await progressStop.CancelAsync();
+            await progress;
+            PrintSummary(settings, tally, follower, elapsed);
+            return tally.Errors > 0 || tally.Acknowledged < tally.Sent ? 1 : 0;
+        }
+    }
+
+    /// <returns>The number of records handed to the producer.</returns>
+    private static async Task<long> ProduceAsync(
+        LoadgenSettings settings, TransactionGenerator generator, ISchemaRegistry schemas, int schemaId, IProducer<byte[], byte[]> producer,
+        RatePacer pacer, ProduceTally tally, AlertFollower? follower, CancellationToken stopping)
+    {
+        var codec = new TransactionMessageCodec(schemas, new TransactionAvroCodec());
+        long index = 0;
+        try
+        {
+            foreach (var labelled in generator.Generate(settings.Count ?? int.MaxValue))
+            {
+                if (settings.Duration is { } duration && (pacer.DueTime(index) >= duration || pacer.Elapsed >= duration))
+                {
+                    break;
+                }
+
+                await pacer.WaitForTurnAsync(index, stopping);
+                var transaction = labelled.Transaction;
+                var message = new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes(transaction.CardId),
+                    Value = codec.Encode(transaction, schemaId),
+                };
+                if (!await ProduceOneAsync(producer, settings.Topic, message, transaction.TransactionId, tally, follower, stopping))
+                {
+                    break;
+                }
+
+                index++;
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM: stop producing, then flush and report what was sent.
+        }
+
+        return index;
+    }
+
+    /// <returns>False when the producer failed for good (a fatal error): stop producing.</returns>
+    private static async Task<bool> ProduceOneAsync(
+        IProducer<byte[], byte[]> producer, string topic, Message<byte[], byte[]> message, string transactionId,
+        ProduceTally tally, AlertFollower? follower, CancellationToken stopping)
+    {
+        while (true)
+        {
+            var producedAt = tally.Time.GetTimestamp();
+            follower?.Expect(transactionId, producedAt);
+            try
+            {
+                producer.Produce(topic, message, report => tally.Delivered(report, producedAt));
+                tally.CountSent();
+                return true;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // The producer's queue is full: the cluster is slower than the target rate. Wait, do not spin.
+                await Task.Delay(s_queueFullWait, tally.Time, stopping);
+            }
+            catch (ProduceException<byte[], byte[]> e)
+            {
+                tally.CountSent();
+                tally.Failed(e.Error.Reason);
+                return !e.Error.IsFatal;
+            }
+        }
+    }
+
+    private static async Task FlushAsync(IProducer<byte[], byte[]> producer, TimeSpan limit) =>
+        await Task.Run(() => producer.Flush(limit));
+
+    private static async Task ReportProgressAsync(ProduceTally tally, AlertFollower? follower, TimeProvider time, CancellationToken stop)
+    {
+        var live = !Console.IsErrorRedirected;
+        var width = 0;
+        using var timer = new PeriodicTimer(s_progressInterval, time);
+        long lastSent = 0;
+        var last = time.GetTimestamp();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var now = time.GetTimestamp();
+                var sent = tally.Sent;
+                var rate = (sent - lastSent) / Math.Max(1e-3, time.GetElapsedTime(last, now).TotalSeconds);
+                (lastSent, last) = (sent, now);
+                var alerts = follower is null ? "" : string.Create(CultureInfo.InvariantCulture, $", alerts {follower.EndToEnd.Count:N0}");
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"loadgen: sent {sent:N0}, acknowledged {tally.Acknowledged:N0}, errors {tally.Errors:N0}, {rate:N0} records/s{alerts}");
+                if (live)
+                {
+                    // One line, rewritten in place.
+                    await Console.Error.WriteAsync("\r" + line.PadRight(width));
+                    width = Math.Max(width, line.Length);
+                }
+                else
+                {
+                    await Console.Error.WriteLineAsync(line);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is over.
+        }
+
+        if (live && width > 0)
+        {
+            await Console.Error.WriteLineAsync();
+        }
+    }
+
+    private static void PrintSummary(LoadgenSettings settings, ProduceTally tally, AlertFollower? follower, TimeSpan elapsed)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        var achieved = tally.Acknowledged / Math.Max(1e-3, elapsed.TotalSeconds);
+        Console.WriteLine(string.Create(invariant, $"Sent:                {tally.Sent:N0} records to '{settings.Topic}' (seed {settings.Generator.Seed})"));
+        Console.WriteLine(string.Create(invariant, $"Acknowledged:        {tally.Acknowledged:N0}"));
+        Console.WriteLine(string.Create(invariant, $"Errors:              {tally.Errors:N0}{(tally.FirstError is { } first ? $" (first: {first})" : "")}"));
+        if (tally.Sent - tally.Acknowledged - tally.Errors is > 0 and var unanswered)
+        {
+            Console.WriteLine(string.Create(invariant, $"Unanswered:          {unanswered:N0} (no delivery report before the flush limit)"));
+        }
+
+        Console.WriteLine(string.Create(invariant, $"Achieved rate:       {achieved:N1} records/s over {elapsed.TotalSeconds:N2} s (target {settings.Rate:N0})"));
+        Console.WriteLine(tally.Acknowledgement.Summarize() is { } acks
+            ? $"Produce-ack latency: {acks}"
+            : "Produce-ack latency: no acknowledgements");
+        if (follower is null)
+        {
+            return;
+        }
+
+        Console.WriteLine(follower.EndToEnd.Summarize() is { } endToEnd
+            ? string.Create(invariant, $"End-to-end latency:  {endToEnd} ({endToEnd.Count:N0} alerts on '{settings.AlertsTopic}' for this run's transactions)")
+            : string.Create(invariant, $"End-to-end latency:  no alerts on '{settings.AlertsTopic}' for this run's transactions within {settings.FollowWindow.TotalSeconds:N0} s of the last acknowledgement"));
+        if (follower.Undecodable > 0)
+        {
+            Console.WriteLine(string.Create(invariant, $"Undecodable alerts:  {follower.Undecodable:N0} (skipped)"));
+        }
+    }
+
+    private sealed record LoadgenSettings(
+        double Rate,
+        int? Count,
+        TimeSpan? Duration,
+        GeneratorOptions Generator,
+        string? Bootstrap,
+        string Topic,
+        string? SchemaRegistryUrl,
+        bool FollowAlerts,
+        string AlertsTopic,
+        TimeSpan FollowWindow);
+
+    /// <summary>What was sent and what the cluster answered; delivery reports arrive on the producer's own thread.</summary>
+    private sealed class ProduceTally(TimeProvider time)
+    {
+        private long _sent;
+        private long _acknowledged;
+        private long _errors;
+        private string? _firstError;
+
+        public TimeProvider Time => time;
+
+        /// <summary>Delivery report time minus produce time, per acknowledged record.</summary>
+        public LatencyRecorder Acknowledgement { get; } = new();
+
+        public long Sent => Interlocked.Read(ref _sent);
+
+        public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
+        public long Errors => Interlocked.Read(ref _errors);
+
+        public string? FirstError => Volatile.Read(ref _firstError);
+
+        public void CountSent() => Interlocked.Increment(ref _sent);
+
+        public void Delivered(DeliveryReport<byte[], byte[]> report, long producedAt)
+        {
+            if (report.Error.IsError)
+            {
+                Failed(report.Error.Reason);
+                return;
+            }
+
+            Acknowledgement.Record(time.GetElapsedTime(producedAt));
+            Interlocked.Increment(ref _acknowledged);
+        }
+
+        public void Failed(string reason)
+        {
+            Interlocked.CompareExchange(ref _firstError, reason, null);
+            Interlocked.Increment(ref _errors);
+        }
+    }
+
+    /// <summary>
+    /// Reads the alerts topic (read_committed) on its own thread from where it ended at start, and times each alert for
+    /// a transaction this run produced: seen minus produced.
+    /// </summary>
+    private sealed class AlertFollower : IDisposable
+    {
+        private readonly IConsumer<byte[], byte[]> _consumer;
+        private readonly AlertDecoder _decoder;
+        private readonly string _sourceTopic;
+        private readonly TimeProvider _time;
+        private readonly ConcurrentDictionary<string, long> _producedAt = new(StringComparer.Ordinal);
+        private readonly CancellationTokenSource _stop = new();
+        private Task _loop = Task.CompletedTask;
+        private int _undecodable;
+
+        private AlertFollower(IConsumer<byte[], byte[]> consumer, AlertDecoder decoder, string sourceTopic, TimeProvider time)
+        {
+            _consumer = consumer;
+            _decoder = decoder;
+            _sourceTopic = sourceTopic;
+            _time = time;
+        }
+
+        /// <summary>Produce-to-visible-alert latency of the run's alerted transactions.</summary>
+        public LatencyRecorder EndToEnd { get; } = new();
+
+        /// <summary>Alert records that could not be decoded (skipped).</summary>
+        public int Undecodable => Volatile.Read(ref _undecodable);
+
+        /// <summary>Starts following; null with one sentence when the alerts topic cannot be read.</summary>
+        public static AlertFollower? TryStart(string bootstrap, string alertsTopic, string sourceTopic, ISchemaRegistry schemas, TimeProvider time, out string? error)
+        {
+            var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+            {
+                BootstrapServers = bootstrap,
+                ClientId = "fraudstream-loadgen-alerts",
+                // Partitions are assigned, never subscribed: the group is never joined and nothing is committed.
+                GroupId = $"fraudstream-loadgen-{Guid.NewGuid():N}",
+                IsolationLevel = IsolationLevel.ReadCommitted,
+                EnableAutoCommit = false,
+                EnableAutoOffsetStore = false,
+                FetchWaitMaxMs = 50,
+            }).Build();
+            if (!KafkaCluster.TryGetPartitions(consumer.Handle, alertsTopic, bootstrap, out var partitions, out error)
+                || !KafkaCluster.TryGetEnds(consumer, alertsTopic, partitions, out var ends, out error))
+            {
+                consumer.Dispose();
+                return null;
+            }
+
+            consumer.Assign(ends);
+            var follower = new AlertFollower(consumer, new AlertDecoder(schemas), sourceTopic, time);
+            follower._loop = Task.Factory.StartNew(follower.Follow, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            return follower;
+        }
+
+        /// <summary>Remembers when a transaction was produced, so its alert can be timed.</summary>
+        public void Expect(string transactionId, long producedAt) => _producedAt[transactionId] = producedAt;
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            _consumer.Close();
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _loop.Wait();
+            _consumer.Dispose();
+            _stop.Dispose();
+        }
+
+        private void Follow()
+        {
+            var stop = _stop.Token;
+            while (!stop.IsCancellationRequested)
+            {
+                ConsumeResult<byte[], byte[]> result;
+                try
+                {
+                    result = _consumer.Consume(stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (ConsumeException)
+                {
+                    Interlocked.Increment(ref _undecodable);
+                    continue;
+                }
+
+                var seenAt = _time.GetTimestamp();
+                FraudAlert alert;
+                try
+                {
+                    alert = _decoder.Decode(result.Message.Value);
+                }
+                catch (Exception e) when (e is AvroDecodingException or SchemaRegistryUnavailableException)
+                {
+                    Interlocked.Increment(ref _undecodable);
+                    continue;
+                }
+
+                // Transaction ids repeat between runs with the same seed: only an alert on this run's topic counts, once.
+                if (alert.SourceTopic == _sourceTopic && _producedAt.TryRemove(alert.TransactionId, out var producedAt))
+                {
+                    EndToEnd.Record(_time.GetElapsedTime(producedAt, seenAt));
+                }
+            }
+        }
+    }
+}
