@@ -1,0 +1,102 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FraudStream.Cli.Api;
+
+/// <summary>Endpoint metadata: the endpoint needs an X-API-Key, an admin one when <see cref="Admin"/>.</summary>
+internal sealed record ApiKeyRequirement(bool Admin)
+{
+    public static ApiKeyRequirement AnyKey { get; } = new(Admin: false);
+
+    public static ApiKeyRequirement AdminKey { get; } = new(Admin: true);
+}
+
+/// <summary>API keys and per-key rate limits: who may call what, and how often.</summary>
+internal static class ApiAccess
+{
+    /// <summary>The header that carries the key.</summary>
+    public const string KeyHeader = "X-API-Key";
+
+    /// <summary>The rate-limiting policy of keyed endpoints.</summary>
+    public const string PerKeyPolicy = "per-key";
+
+    /// <summary>Registers the per-key token buckets (Api:RequestsPerSecond each).</summary>
+    public static void AddServices(IServiceCollection services)
+    {
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(PerKeyPolicy, context =>
+            {
+                // Authentication runs first, so only known callers get a bucket: unknown keys cannot grow the partitions.
+                var caller = context.Items[typeof(ApiCaller)] as ApiCaller;
+                var perSecond = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.RequestsPerSecond;
+                return RateLimitPartition.GetTokenBucketLimiter(caller?.Name ?? "anonymous", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = perSecond,
+                    TokensPerPeriod = perSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var perSecond = rejected.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.RequestsPerSecond;
+                rejected.HttpContext.Response.Headers.RetryAfter = "1";
+                await Results.Problem(
+                    title: "Too many requests.",
+                    detail: $"This API key may make {perSecond} requests per second (Api:RequestsPerSecond): slow down and retry.",
+                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(rejected.HttpContext);
+            };
+        });
+    }
+
+    /// <summary>Checks X-API-Key on endpoints that carry an <see cref="ApiKeyRequirement"/>: 401 without a known key, 403 for a non-admin on admin endpoints.</summary>
+    public static void UseApiKeys(WebApplication app)
+    {
+        // Resolved per request (a singleton): resolving it while mapping would read the keys before the settings are checked.
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<ApiKeyRequirement>() is not { } requirement)
+            {
+                await next(context);
+                return;
+            }
+
+            var presented = context.Request.Headers[KeyHeader];
+            var caller = presented.Count == 1 ? context.RequestServices.GetRequiredService<ApiKeyring>().Identify(presented[0]) : null;
+            if (caller is null)
+            {
+                context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{KeyHeader}\"";
+                await Results.Problem(
+                    title: "Unauthorized.",
+                    detail: presented.Count == 0
+                        ? $"Send an API key in the {KeyHeader} header."
+                        : $"The {KeyHeader} header does not carry a known API key.",
+                    statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+                return;
+            }
+
+            if (requirement.Admin && !caller.IsAdmin)
+            {
+                await Results.Problem(
+                    title: "Forbidden.",
+                    detail: "This endpoint needs an admin API key (Api:AdminKeys, or an 'admin ' line in Api:KeysFile).",
+                    statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
+                return;
+            }
+
+            context.Items[typeof(ApiCaller)] = caller;
+            await next(context);
+        });
+    }
+
+    /// <summary>Marks endpoints as needing a key (an admin one when <paramref name="admin"/>) and rate-limited per key.</summary>
+    public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder, bool admin = false)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(admin ? ApiKeyRequirement.AdminKey : ApiKeyRequirement.AnyKey).RequireRateLimiting(PerKeyPolicy);
+}

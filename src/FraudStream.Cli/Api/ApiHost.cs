@@ -1,0 +1,103 @@
+using FraudStream.Cli.Hosting;
+using FraudStream.Streaming;
+using FraudStream.Streaming.Scoring;
+using FraudStream.Streaming.Telemetry;
+using FraudStream.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using BadHttpRequestException = Microsoft.AspNetCore.Http.BadHttpRequestException;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace FraudStream.Cli.Api;
+
+/// <summary>Registration and request pipeline of `fraudstream api`; the host adds a <c>ModelRegistry</c>.</summary>
+internal static partial class ApiHost
+{
+    /// <summary>The API's services: model serving as the scorer has it, keys, limits, metrics, OpenAPI.</summary>
+    public static void AddServices(IServiceCollection services)
+    {
+        services.AddModelServing();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
+        services.AddSingleton<ApiKeyring>();
+        services.AddSingleton<ApiMetrics>();
+        services.AddSingleton<TransactionPredictor>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = ApiEndpoints.Json.PropertyNamingPolicy);
+        services.AddOpenApi();
+        ApiAccess.AddServices(services);
+
+        // The same scrape handler as the scorer's management endpoints, over the model's and the API's meters.
+        var meterProvider = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(ModelMetrics.MeterName, ApiMetrics.MeterName)
+            .AddPrometheusText(out var scrape)
+            .Build();
+        services.AddSingleton(meterProvider);
+        services.AddSingleton(scrape);
+    }
+
+    /// <summary>The request pipeline and every route: metrics and error answers outermost, then keys, rate limits, endpoints.</summary>
+    public static void Map(WebApplication app)
+    {
+        UseRequestObservation(app);
+        app.UseRouting();
+        ApiAccess.UseApiKeys(app);
+        app.UseRateLimiter();
+
+        ApiEndpoints.Map(app);
+        app.MapOpenApi();
+        ManagementEndpoints.Map(app, ready: () =>
+        {
+            var live = app.Services.GetRequiredService<LiveModel>();
+            return new ReadinessReport(live.Version is not null, new Dictionary<string, object?> { ["model_version"] = live.Version });
+        });
+    }
+
+    /// <summary>
+    /// Counts and times every request by route and status, and turns what escapes the endpoints into problem answers:
+    /// a request Kestrel refuses (body too large, bad framing) gets its own status, never a 500.
+    /// </summary>
+    private static void UseRequestObservation(WebApplication app)
+    {
+        var metrics = app.Services.GetRequiredService<ApiMetrics>();
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ApiHost).FullName!);
+        app.Use(async (context, next) =>
+        {
+            var started = time.GetTimestamp();
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await Results.Problem(title: "Bad request.", detail: e.Message, statusCode: e.StatusCode).ExecuteAsync(context);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away: nobody reads an answer.
+            }
+            catch (Exception e) when (!context.Response.HasStarted)
+            {
+                LogUnhandled(logger, e, context.Request.Path);
+                context.Response.Clear();
+                await Results.Problem(
+                    title: "Internal error.", detail: "The API failed on this request; its log says why.", statusCode: StatusCodes.Status500InternalServerError)
+                    .ExecuteAsync(context);
+            }
+            finally
+            {
+                var route = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+                metrics.Request(route, context.Response.StatusCode, time.GetElapsedTime(started).TotalSeconds);
+            }
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {Path} failed.")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, PathString path);
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics.Metrics;
+
+namespace FraudStream.Cli.Api;
+
+/// <summary>Request metrics of the /predict API.</summary>
+internal sealed class ApiMetrics : IDisposable
+{
+    /// <summary>The meter's name, for a MeterProvider's AddMeter.</summary>
+    public const string MeterName = "FraudStream.Api";
+
+    private static readonly double[] s_secondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _scored;
+
+    public ApiMetrics()
+    {
+        _meter = new Meter(MeterName);
+        _requests = _meter.CreateCounter<long>("fraudstream_api_requests", description: "API requests answered, by route and HTTP status.");
+        _duration = _meter.CreateHistogram<double>(
+            "fraudstream_api_request_duration_seconds",
+            description: "Time to answer an API request, by route.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+        _scored = _meter.CreateCounter<long>("fraudstream_api_transactions_scored", description: "Transactions scored by /predict and /predict/batch.");
+    }
+
+    /// <summary>Counts one answered request.</summary>
+    public void Request(string route, int status, double seconds)
+    {
+        var routeTag = new KeyValuePair<string, object?>("route", route);
+        _requests.Add(1, routeTag, new KeyValuePair<string, object?>("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        _duration.Record(seconds, routeTag);
+    }
+
+    /// <summary>Counts transactions scored.</summary>
+    public void Scored(int count) => _scored.Add(count);
+
+    public void Dispose() => _meter.Dispose();
+}

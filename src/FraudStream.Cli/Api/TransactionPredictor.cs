@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using FraudStream.Avro;
+using FraudStream.Core.Transactions;
+using FraudStream.Streaming.Scoring;
+using Microsoft.Extensions.Options;
+
+namespace FraudStream.Cli.Api;
+
+/// <summary>One /predict answer.</summary>
+/// <param name="TransactionId">The transaction scored.</param>
+/// <param name="Score">Fraud probability.</param>
+/// <param name="IsFraud">Whether the score is at or above the threshold.</param>
+/// <param name="Threshold">The threshold in force.</param>
+/// <param name="ModelVersion">The model version that scored it.</param>
+/// <param name="TopFeatures">The features that pushed the score up most (listed for fraud, as in alerts; empty otherwise).</param>
+internal sealed record Prediction(
+    string TransactionId, float Score, bool IsFraud, float Threshold, string ModelVersion, IReadOnlyList<FeatureContribution> TopFeatures);
+
+/// <summary>
+/// Scores /predict's transactions exactly as the streaming scorer does: the <see cref="LiveModel"/> in force and a
+/// <see cref="TransactionScorer"/>. Scorers keep buffers and belong to one thread, so each request borrows one from a
+/// pool and gives it back.
+/// </summary>
+internal sealed class TransactionPredictor(LiveModel live, IOptions<ModelFollowerOptions> modelOptions, ApiMetrics metrics)
+{
+    private const int MaxIdleScorers = 64;
+
+    private readonly ConcurrentBag<TransactionScorer> _idle = [];
+
+    /// <summary>The predictions of <paramref name="transactions"/>, in order, all from one model; null when no model is loaded.</summary>
+    public IReadOnlyList<Prediction>? Predict(IReadOnlyList<Transaction> transactions)
+    {
+        if (!live.TryAcquire(out var lease))
+        {
+            return null;
+        }
+
+        using (lease)
+        {
+            var model = lease.Model;
+            var scorer = _idle.TryTake(out var idle) ? idle : new TransactionScorer(modelOptions.Value.TopFeatures);
+            try
+            {
+                var batch = scorer.Score(model, transactions);
+                var explanations = new IReadOnlyList<FeatureContribution>?[transactions.Count];
+                for (var alert = 0; alert < batch.AlertCount; alert++)
+                {
+                    explanations[batch.AlertRow(alert)] = batch.TopFeatures(alert);
+                }
+
+                var predictions = new Prediction[transactions.Count];
+                for (var row = 0; row < predictions.Length; row++)
+                {
+                    var score = batch.Score(row);
+                    predictions[row] = new Prediction(
+                        transactions[row].TransactionId, score, score >= model.Threshold, model.Threshold, model.Version, explanations[row] ?? []);
+                }
+
+                metrics.Scored(predictions.Length);
+                return predictions;
+            }
+            finally
+            {
+                if (_idle.Count < MaxIdleScorers)
+                {
+                    _idle.Add(scorer);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace FraudStream.Cli.Tests.Api;
+
+/// <summary>API tests that need their own process: a rollback, a tight rate limit, refused settings.</summary>
+public sealed class ApiProcessTests
+{
+    private static readonly Dictionary<string, string?> s_noSettings = [];
+
+    [Test]
+    public async Task Rollback_with_an_admin_key_changes_the_served_model_at_once()
+    {
+        using var api = await RunningApi.StartAsync(ApiFixture.CopyRegistry(), s_noSettings);
+        var body = ApiFixture.ToJson(ApiFixture.Transactions(1)[0]).ToJsonString();
+        using var before = await RunningApi.PostJsonAsync(api.User, "/predict", body);
+        Assert.That(JsonNode.Parse(await before.Content.ReadAsStringAsync())!["model_version"]!.GetValue<string>(), Is.EqualTo(ApiFixture.NewerVersion));
+
+        using var rollback = await api.Admin.PostAsync("/model/rollback", null);
+        var answer = JsonNode.Parse(await rollback.Content.ReadAsStringAsync())!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rollback.StatusCode, Is.EqualTo(HttpStatusCode.OK), answer.ToJsonString());
+            Assert.That(answer["production"]!.GetValue<string>(), Is.EqualTo(ApiFixture.OlderVersion));
+            Assert.That(answer["serving"]!.GetValue<string>(), Is.EqualTo(ApiFixture.OlderVersion));
+        }
+
+        using var after = await RunningApi.PostJsonAsync(api.User, "/predict", body);
+        Assert.That(JsonNode.Parse(await after.Content.ReadAsStringAsync())!["model_version"]!.GetValue<string>(), Is.EqualTo(ApiFixture.OlderVersion));
+
+        // Nothing left to roll back to: a conflict, not a 500.
+        using var again = await api.Admin.PostAsync("/model/rollback", null);
+        await ApiTests.AssertProblemAsync(again, HttpStatusCode.Conflict);
+    }
+
+    [Test]
+    public async Task Requests_over_the_per_key_rate_are_429_and_other_keys_are_not_slowed()
+    {
+        using var api = await RunningApi.StartAsync(ApiFixture.SharedRegistry, new Dictionary<string, string?> { ["FRAUDSTREAM_Api__RequestsPerSecond"] = "2" });
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 20 && limited is null; i++)
+        {
+            var response = await api.User.GetAsync("/model/versions");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        Assert.That(limited, Is.Not.Null, string.Join(", ", statuses));
+        using (limited)
+        {
+            var problem = await ApiTests.AssertProblemAsync(limited!, HttpStatusCode.TooManyRequests);
+            Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("2 requests per second"));
+        }
+
+        using var admin = await api.Admin.GetAsync("/model/versions");
+        Assert.That(admin.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Start_without_keys_is_refused_in_one_sentence()
+    {
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Api__Keys__0"] = null, ["FRAUDSTREAM_Api__AdminKeys__0"] = null },
+            ApiFixture.StartLimit,
+            "api", "--registry", ApiFixture.SharedRegistry, "--url", "http://127.0.0.1:0");
+        run.AssertRefused(2, "needs at least one API key");
+    }
+
+    [Test]
+    public async Task A_keys_file_gives_user_and_admin_keys()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "fraudstream-keys-" + Guid.NewGuid().ToString("N")[..8]);
+        await File.WriteAllLinesAsync(file, ["# API keys", "file-user-key-0123456789", "admin file-admin-key-0123456789", ""]);
+        try
+        {
+            var environment = new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "PASSIVE" };
+            using var process = FraudstreamProcess.Start(environment, "api", "--registry", ApiFixture.CopyRegistry(), "--url", "http://127.0.0.1:0", "--keys-file", file);
+            var line = await process.WaitForStdoutLineAsync(l => l.StartsWith("API listening on ", StringComparison.Ordinal), "its address", ApiFixture.StartLimit);
+            await process.WaitForStderrLineAsync(l => l.Contains("is in force", StringComparison.Ordinal), "a model in force", ApiFixture.StartLimit);
+            using var user = new HttpClient { BaseAddress = new Uri(line["API listening on ".Length..].Split(' ')[0]) };
+            user.DefaultRequestHeaders.Add("X-API-Key", "file-user-key-0123456789");
+            using var versions = await user.GetAsync("/model/versions");
+            using var forbidden = await user.PostAsync("/model/rollback", null);
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(versions.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+                Assert.That(forbidden.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public async Task A_short_key_is_refused_at_start()
+    {
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Api__Keys__0"] = "short" },
+            ApiFixture.StartLimit,
+            "api", "--registry", ApiFixture.SharedRegistry, "--url", "http://127.0.0.1:0");
+        run.AssertRefused(2, "Api:Keys:0", "at least 16");
+    }
+}

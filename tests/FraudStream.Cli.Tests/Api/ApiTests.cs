@@ -1,0 +1,227 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using FraudStream.Registry;
+using FraudStream.Registry.Stores;
+using FraudStream.Streaming.Scoring;
+using FraudStream.Telemetry.Tests.Support;
+
+namespace FraudStream.Cli.Tests.Api;
+
+/// <summary>`fraudstream api` as a client sees it: keys, validation, limits, scores equal to the streaming scorer's, metrics.</summary>
+public sealed class ApiTests
+{
+    private static RunningApi Api => ApiFixture.Api;
+
+    private static string ValidBody() => ApiFixture.ToJson(ApiFixture.Transactions(1)[0]).ToJsonString();
+
+    [Test]
+    public async Task Predict_without_a_key_is_401()
+    {
+        using var response = await RunningApi.PostJsonAsync(Api.Anonymous, "/predict", ValidBody());
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task Predict_with_a_wrong_key_is_401()
+    {
+        using var client = Api.WithKey("not-a-key-0123456789abcdef");
+        using var response = await RunningApi.PostJsonAsync(client, "/predict", ValidBody());
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task Rollback_with_a_non_admin_key_is_403_and_changes_nothing()
+    {
+        using var response = await Api.User.PostAsync("/model/rollback", null);
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden);
+        var versions = await GetJsonAsync(Api.User, "/model/versions");
+        Assert.That(versions["production"]!.GetValue<string>(), Is.EqualTo(ApiFixture.NewerVersion));
+    }
+
+    [Test]
+    public async Task Health_and_metrics_need_no_key()
+    {
+        using var health = await Api.Anonymous.GetAsync("/health");
+        using var metrics = await Api.Anonymous.GetAsync("/metrics");
+        using var openApi = await Api.Anonymous.GetAsync("/openapi/v1.json");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(metrics.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(openApi.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        var document = JsonNode.Parse(await openApi.Content.ReadAsStringAsync())!;
+        Assert.That(document["paths"]!.AsObject().Select(p => p.Key), Is.SupersetOf(new[] { "/predict", "/predict/batch", "/model/rollback" }));
+    }
+
+    [Test]
+    public async Task Predict_equals_the_scoring_model_on_the_same_transactions()
+    {
+        using var model = await LoadProductionModelAsync();
+        foreach (var transaction in ApiFixture.Transactions(40))
+        {
+            using var response = await RunningApi.PostJsonAsync(Api.User, "/predict", ApiFixture.ToJson(transaction).ToJsonString());
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+            var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+            var row = new float[model.FeatureCount];
+            model.Pipeline.Extract(transaction, row);
+            var expected = new float[1];
+            model.Predict(row, 1, expected);
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(answer["transaction_id"]!.GetValue<string>(), Is.EqualTo(transaction.TransactionId));
+                Assert.That(answer["score"]!.GetValue<float>(), Is.EqualTo(expected[0]));
+                Assert.That(answer["threshold"]!.GetValue<float>(), Is.EqualTo(model.Threshold));
+                Assert.That(answer["is_fraud"]!.GetValue<bool>(), Is.EqualTo(expected[0] >= model.Threshold));
+                Assert.That(answer["model_version"]!.GetValue<string>(), Is.EqualTo(ApiFixture.NewerVersion));
+                Assert.That(answer["top_features"]!.AsArray(), expected[0] >= model.Threshold ? Is.Not.Empty : Is.Empty);
+            }
+        }
+    }
+
+    [Test]
+    public async Task Batch_answers_in_order_with_the_same_scores_as_single_predictions()
+    {
+        var transactions = ApiFixture.Transactions(ApiFixture.MaxBatchSize, seed: 12);
+        var body = new JsonObject { ["transactions"] = new JsonArray([.. transactions.Select(t => (JsonNode)ApiFixture.ToJson(t))]) };
+        using var response = await RunningApi.PostJsonAsync(Api.User, "/predict/batch", body.ToJsonString());
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        var predictions = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["predictions"]!.AsArray();
+        Assert.That(predictions.Select(p => p!["transaction_id"]!.GetValue<string>()), Is.EqualTo(transactions.Select(t => t.TransactionId)));
+
+        using var single = await RunningApi.PostJsonAsync(Api.User, "/predict", ApiFixture.ToJson(transactions[7]).ToJsonString());
+        var answer = JsonNode.Parse(await single.Content.ReadAsStringAsync())!;
+        Assert.That(predictions[7]!["score"]!.GetValue<float>(), Is.EqualTo(answer["score"]!.GetValue<float>()));
+    }
+
+    [Test]
+    public async Task A_batch_over_the_limit_is_413_naming_the_limit()
+    {
+        var transactions = ApiFixture.Transactions(ApiFixture.MaxBatchSize + 1, seed: 13);
+        var body = new JsonObject { ["transactions"] = new JsonArray([.. transactions.Select(t => (JsonNode)ApiFixture.ToJson(t))]) };
+        using var response = await RunningApi.PostJsonAsync(Api.User, "/predict/batch", body.ToJsonString());
+        var problem = await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain($"at most {ApiFixture.MaxBatchSize} transactions"));
+    }
+
+    [Test]
+    public async Task A_body_over_the_limit_is_413()
+    {
+        var padded = ApiFixture.ToJson(ApiFixture.Transactions(1)[0]);
+        padded["padding"] = new string('x', ApiFixture.MaxBodyBytes);
+        using var response = await RunningApi.PostJsonAsync(Api.User, "/predict", padded.ToJsonString());
+        var problem = await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain(ApiFixture.MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [TestCase("amount", "-1", HttpStatusCode.UnprocessableEntity, "must be finite and >= 0")]
+    [TestCase("amount", "1e400", HttpStatusCode.UnprocessableEntity, "must be finite and >= 0")]
+    [TestCase("amount", "\"12.50\"", HttpStatusCode.BadRequest, "must be a number")]
+    [TestCase("channel", "\"TELEPATHY\"", HttpStatusCode.UnprocessableEntity, "must be one of POS")]
+    [TestCase("channel", "3", HttpStatusCode.BadRequest, "must be a string")]
+    [TestCase("transaction_id", "\"\"", HttpStatusCode.UnprocessableEntity, "must not be empty")]
+    [TestCase("card_id", "\"  \"", HttpStatusCode.UnprocessableEntity, "must not be empty")]
+    [TestCase("merchant_category", "\"54x1\"", HttpStatusCode.UnprocessableEntity, "four digits")]
+    [TestCase("event_time", "\"yesterday\"", HttpStatusCode.UnprocessableEntity, "ISO 8601")]
+    [TestCase("card_present", "\"yes\"", HttpStatusCode.BadRequest, "must be true or false")]
+    [TestCase("merchant_latitude", "91", HttpStatusCode.UnprocessableEntity, "from -90 to 90")]
+    public async Task A_bad_field_is_a_problem_naming_it(string field, string value, HttpStatusCode status, string message)
+    {
+        var json = ApiFixture.ToJson(ApiFixture.Transactions(1)[0]);
+        json.Remove(field);
+        var body = json.ToJsonString().TrimEnd('}') + $",\"{field}\":{value}}}";
+        using var response = await RunningApi.PostJsonAsync(Api.User, "/predict", body);
+        var problem = await AssertProblemAsync(response, status);
+        Assert.That(problem["errors"]![field]![0]!.GetValue<string>(), Does.Contain(message), problem.ToJsonString());
+    }
+
+    [Test]
+    public async Task Malformed_json_is_400_naming_the_body()
+    {
+        using var response = await RunningApi.PostJsonAsync(Api.User, "/predict", "{\"transaction_id\": ");
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.That(problem["errors"]!["body"]![0]!.GetValue<string>(), Does.Contain("not valid JSON"));
+    }
+
+    [Test]
+    public async Task A_missing_field_is_422_naming_it()
+    {
+        var json = ApiFixture.ToJson(ApiFixture.Transactions(1)[0]);
+        json.Remove("currency");
+        using var response = await RunningApi.PostJsonAsync(Api.User, "/predict", json.ToJsonString());
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.That(problem["errors"]!["currency"]![0]!.GetValue<string>(), Is.EqualTo("is required."));
+    }
+
+    [Test]
+    public async Task Model_versions_and_info_come_from_the_registry()
+    {
+        var versions = await GetJsonAsync(Api.User, "/model/versions");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(versions["production"]!.GetValue<string>(), Is.EqualTo(ApiFixture.NewerVersion));
+            Assert.That(versions["serving"]!.GetValue<string>(), Is.EqualTo(ApiFixture.NewerVersion));
+            Assert.That(
+                versions["versions"]!.AsArray().Select(v => v!["version"]!.GetValue<string>()),
+                Is.EqualTo(new[] { ApiFixture.NewerVersion, ApiFixture.OlderVersion }));
+        }
+
+        var info = await GetJsonAsync(Api.User, $"/model/info/{ApiFixture.OlderVersion}");
+        Assert.That(info["version"]!.GetValue<string>(), Is.EqualTo(ApiFixture.OlderVersion));
+
+        using var unknown = await Api.User.GetAsync("/model/info/20200101_000000");
+        await AssertProblemAsync(unknown, HttpStatusCode.NotFound);
+        using var notAVersion = await Api.User.GetAsync("/model/info/latest");
+        await AssertProblemAsync(notAVersion, HttpStatusCode.BadRequest);
+    }
+
+    [Test]
+    public async Task Metrics_pass_promtool_and_count_api_requests()
+    {
+        using (await RunningApi.PostJsonAsync(Api.User, "/predict", ValidBody()))
+        {
+        }
+
+        var scrape = await Api.Anonymous.GetStringAsync("/metrics");
+        var check = await Promtool.CheckMetricsAsync(scrape);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(check.ExitCode, Is.Zero, check.Output + "\n" + scrape);
+            Assert.That(scrape, Does.Contain("fraudstream_api_requests_total{route=\"/predict\",status=\"200\"}"));
+            Assert.That(scrape, Does.Contain("fraudstream_api_request_duration_seconds_bucket{route=\"/predict\""));
+            Assert.That(scrape, Does.Contain("fraudstream_model_info{version=\"" + ApiFixture.NewerVersion + "\"} 1"));
+        }
+    }
+
+    internal static async Task<JsonNode> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(status), text);
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), text);
+        }
+
+        var problem = JsonNode.Parse(text)!;
+        Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo((int)status));
+        return problem;
+    }
+
+    internal static async Task<JsonNode> GetJsonAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+        return JsonNode.Parse(text)!;
+    }
+
+    private static async Task<ScoringModel> LoadProductionModelAsync()
+    {
+        var registry = new ModelRegistry(new LocalDirectoryModelStore(ApiFixture.SharedRegistry));
+        var (metadata, bytes) = await registry.LoadAsync(ApiFixture.NewerVersion);
+        return ScoringModel.Create(metadata, bytes, predictionThreads: 1, thresholdOverride: null);
+    }
+}
