@@ -1,16 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using FraudStream.Cli.Hosting;
-using FraudStream.Registry;
 using FraudStream.Streaming;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.Scoring;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FraudStream.Cli.Verbs;
@@ -85,95 +81,25 @@ internal static class ScoreVerb
         return command;
     }
 
-    private static async Task<int> RunAsync(Dictionary<string, string?> overrides, FileInfo? configFile, string registryLocation)
+    private static Task<int> RunAsync(Dictionary<string, string?> overrides, FileInfo? configFile, string registryLocation) =>
+        WebVerbHost.RunAsync(
+            () => Build(overrides, configFile, registryLocation),
+            SettingsAreValid,
+            "--management-url",
+            app => ManagementEndpoints.PrintAddresses(app, "Scorer"),
+            app => app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single().ExecuteTask is { IsFaulted: true } ? 1 : 0);
+
+    /// <summary>Binds and validates every settings section before the host starts: one sentence per problem on stderr.</summary>
+    internal static bool SettingsAreValid(IServiceProvider services) => WebVerbHost.SettingsAreValid(() =>
     {
-        WebApplication app;
-        try
-        {
-            app = Build(overrides, configFile, registryLocation);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException)
-        {
-            await Console.Error.WriteLineAsync(e.Message);
-            return CommandLineRunner.UsageError;
-        }
-
-        await using (app)
-        {
-            if (!SettingsAreValid(app.Services))
-            {
-                return CommandLineRunner.UsageError;
-            }
-
-            try
-            {
-                await app.StartAsync();
-            }
-            catch (IOException e)
-            {
-                await Console.Error.WriteLineAsync($"The management endpoint cannot listen ({e.Message}): pick another --management-url.");
-                return 1;
-            }
-
-            ManagementEndpoints.PrintAddresses(app, "Scorer");
-            await app.WaitForShutdownAsync();
-            var processor = app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single();
-            return processor.ExecuteTask is { IsFaulted: true } ? 1 : 0;
-        }
-    }
-
-    /// <summary>
-    /// Binds and validates every settings section before the host starts, so a bad setting is one sentence on stderr
-    /// (the host would log it with a stack trace).
-    /// </summary>
-    internal static bool SettingsAreValid(IServiceProvider services)
-    {
-        try
-        {
-            _ = services.GetRequiredService<IOptions<ScorerOptions>>().Value;
-            _ = services.GetRequiredService<IOptions<ModelFollowerOptions>>().Value;
-            return true;
-        }
-        catch (OptionsValidationException e)
-        {
-            foreach (var failure in e.Failures)
-            {
-                Console.Error.WriteLine(failure);
-            }
-        }
-        catch (InvalidOperationException e) when (e.InnerException is ArgumentException or FormatException)
-        {
-            // "Failed to convert configuration value 'abc' at 'Scorer:BatchSize' to type 'System.Int32'."
-            Console.Error.WriteLine($"{e.Message} Fix that setting.");
-        }
-
-        return false;
-    }
+        _ = services.GetRequiredService<IOptions<ScorerOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<ModelFollowerOptions>>().Value;
+        return true;
+    });
 
     private static WebApplication Build(Dictionary<string, string?> overrides, FileInfo? configFile, string registryLocation)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Configuration.Sources.Clear();
-        builder.Configuration.AddEnvironmentVariables("FRAUDSTREAM_");
-        if (configFile is not null)
-        {
-            builder.Configuration.AddJsonFile(configFile.FullName, optional: false);
-        }
-
-        builder.Configuration.AddInMemoryCollection(overrides);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.WebHost.UseUrls(builder.Configuration["Management:Url"] ?? ManagementEndpoints.DefaultUrl);
-
-        var store = ModelStores.Open(registryLocation);
-        builder.Services.AddSingleton(provider => new ModelRegistry(store, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<ModelRegistry>>()));
+        var builder = WebVerbHost.CreateBuilder(overrides, configFile, registryLocation, "Management:Url", ManagementEndpoints.DefaultUrl);
         builder.Services.AddSchemaRegistry(builder.Configuration);
         builder.Services.AddExactlyOnceScorer();
         ManagementEndpoints.AddServices(builder.Services);
