@@ -10,7 +10,7 @@ internal static class WriterSchemas
     public static Option<string?> CreateOption() => new("--schema-registry-url")
     {
         Description = "Confluent Schema Registry URL. Without it, the schemas compiled in (the embedded demo's local catalog: "
-            + "fraud_alert.avsc = 1, transaction.avsc = 2).",
+            + "fraud_alert.avsc = 1, transaction.avsc = 2, transaction_score.avsc = 3).",
         HelpName = "url",
     };
 
