@@ -9,7 +9,7 @@ RESULTS := .deps/test-results
 .PHONY: help deps build test demo broker bench bench-hotpath clean
 
 help:
-	@echo "make demo   - start the dev broker and show exactly-once Kafka transactions"
+	@echo "make demo   - the whole pipeline on an embedded broker: model, scorer, api, alerts, 30 s of load"
 	@echo "make test   - run the test suite (FRAUDSTREAM_KAFKA_BOOTSTRAP=host:port for a real cluster)"
 	@echo "make broker - run the development broker until Ctrl+C"
 	@echo "make bench  - dev broker throughput benchmark"
