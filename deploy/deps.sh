@@ -9,12 +9,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build tools and headers for librdkafka (Node's npm fetches its source); native XGBoost,
 # and Debian's Python XGBoost and Avro as reference implementations the tests compare with;
-# prometheus for promtool, which lints the metrics scrape in the telemetry tests.
+# prometheus for promtool, which lints the metrics scrape and the alert rules; python3-yaml for the
+# static checks of compose.yaml and the Kubernetes manifests.
 debian_packages=(
   build-essential pkg-config python3 nodejs npm
   libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
   libxgboost-dev python3-xgboost python3-numpy python3-avro
-  prometheus
+  prometheus python3-yaml
 )
 
 missing=()
