@@ -15,6 +15,7 @@ help:
 	@echo "make bench  - dev broker throughput benchmark"
 	@echo "make bench-hotpath - BenchmarkDotNet: features, XGBoost prediction, scoring (about 4 min)"
 	@echo "make bench-scorer - exactly-once scorer vs pass-through: records/s, latency, peak memory (about 4 min; BENCH_ARGS=\"records rounds Section:Key=value ...\")"
+	@echo "make bench-predict - wrk against /predict and /predict/batch, beside a FastAPI + uvicorn + XGBoost peer (about 3 min; BENCH_ARGS=\"seconds [registry]\")"
 	@echo "make deps   - install Debian packages, build librdkafka, restore NuGet (idempotent)"
 
 deps:
@@ -44,6 +45,11 @@ bench-hotpath: build
 .PHONY: bench-scorer
 bench-scorer: build
 	OMP_WAIT_POLICY=PASSIVE dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- scorer $(or $(BENCH_ARGS),500000 3)
+
+.PHONY: bench-predict
+bench-predict: build
+	@bash bench/peer/deps.sh
+	OMP_WAIT_POLICY=PASSIVE dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- predict $(BENCH_ARGS)
 
 clean:
 	dotnet clean FraudStream.sln -nologo -v quiet

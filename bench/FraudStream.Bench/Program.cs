@@ -1,12 +1,15 @@
 using System.Globalization;
 using FraudStream.Bench;
 using FraudStream.Bench.HotPath;
+using FraudStream.Bench.Predict;
 using FraudStream.Bench.Scorer;
 
 // make bench         → dotnet run -c Release --project bench/FraudStream.Bench -- broker [records] [rounds]
 // make bench-hotpath → dotnet run -c Release --project bench/FraudStream.Bench -- hotpath [BenchmarkDotNet arguments]
 // make bench-scorer  → dotnet run -c Release --project bench/FraudStream.Bench -- scorer [records] [rounds] [Section:Key=value ...]
 //                      (it starts itself again as `scorer-run` for each measured scorer process)
+// make bench-predict → dotnet run -c Release --project bench/FraudStream.Bench -- predict [seconds] [registry]
+//                      (wrk against `fraudstream api` and the FastAPI peer in bench/peer; bench/peer/deps.sh installs wrk and the peer)
 var harness = args.Length > 0 ? args[0] : "broker";
 switch (harness)
 {
@@ -20,7 +23,9 @@ switch (harness)
         return await ScorerBenchmark.RunAsync(args[1..]);
     case "scorer-run":
         return await ScorerHost.RunAsync(args[1..]);
+    case "predict":
+        return await PredictBenchmark.RunAsync(args[1..]);
     default:
-        await Console.Error.WriteLineAsync($"Unknown benchmark '{harness}': use 'broker', 'hotpath' or 'scorer'.");
+        await Console.Error.WriteLineAsync($"Unknown benchmark '{harness}': use 'broker', 'hotpath', 'scorer' or 'predict'.");
         return 2;
 }

@@ -1,0 +1,178 @@
+"""The reference projects' style of /predict service, for `make bench-predict`: FastAPI + uvicorn + XGBoost, all from
+Debian's packages (run it with /usr/bin/python3, not another Python on PATH).
+
+It serves the production model of a FraudStream model registry (a local directory) with the same features as
+FraudStream.Core's pipeline (tx-v1, src/FraudStream.Core/Features/TransactionFeatures.cs), ported line by line, the
+model's threshold and its best iteration, so a transaction gets the same score here as from `fraudstream api`.
+
+    PEER_REGISTRY=/path/to/registry PEER_API_KEY=... PEER_THREADS=1 \
+        /usr/bin/python3 -m uvicorn predict_peer:app --app-dir bench/peer --host 127.0.0.1 --port 8081
+
+What a reasonable reference service does, and no more: a pydantic request model (so FastAPI validates and documents the
+body), X-API-Key checked in constant time, Booster.inplace_predict on a float32 numpy array (one row for /predict),
+XGBoost's approximate contributions for the top features of transactions at or above the threshold (as `fraudstream api`
+lists them), plain dicts as answers. No feature history, no hot reload, no rate limit, no metrics.
+"""
+
+import datetime as dt
+import hmac
+import json
+import math
+import os
+from typing import List, Literal, Optional
+
+import numpy as np
+import xgboost as xgb
+from fastapi import FastAPI, Header, HTTPException
+from pydantic import BaseModel
+
+EARTH_RADIUS_KM = 6371.0088
+HIGH_RISK_CATEGORIES = frozenset([4829, 5732, 5815, 5816, 5817, 5818, 5944, 5947, 6051, 7995])
+PIPELINE_VERSION = "tx-v1"
+FEATURE_NAMES = [
+    "amount", "log_amount", "amount_is_whole", "hour_of_day", "day_of_week", "is_night", "is_weekend",
+    "channel_pos", "channel_ecommerce", "channel_atm", "channel_contactless", "card_present",
+    "merchant_category", "merchant_category_high_risk", "has_terminal", "distance_from_home_km",
+]
+TOP_FEATURES = 3
+
+
+class Transaction(BaseModel):
+    transaction_id: str
+    card_id: str
+    event_time: dt.datetime
+    amount: float
+    currency: str
+    merchant_id: str
+    merchant_category: str
+    channel: Literal["POS", "ECOMMERCE", "ATM", "CONTACTLESS", "UNKNOWN"]
+    card_present: bool
+    terminal_id: Optional[str] = None
+    merchant_country: Optional[str] = None
+    merchant_latitude: Optional[float] = None
+    merchant_longitude: Optional[float] = None
+    cardholder_latitude: Optional[float] = None
+    cardholder_longitude: Optional[float] = None
+
+
+class Batch(BaseModel):
+    transactions: List[Transaction]
+
+
+def load_production(registry):
+    """The registry's production version: (version, Booster, metadata)."""
+    with open(os.path.join(registry, "models", "production.json"), encoding="utf-8") as f:
+        version = json.load(f)["version"]
+    folder = os.path.join(registry, "models", version)
+    with open(os.path.join(folder, "metadata.json"), encoding="utf-8") as f:
+        metadata = json.load(f)
+    if metadata["pipeline"]["version"] != PIPELINE_VERSION:
+        raise RuntimeError(f"model {version} needs pipeline {metadata['pipeline']['version']}, this peer has {PIPELINE_VERSION}")
+    booster = xgb.Booster(model_file=os.path.join(folder, metadata["model_file"]))
+    booster.set_param({"nthread": int(os.environ.get("PEER_THREADS", "1"))})
+    return version, booster, metadata
+
+
+def all_features(t: Transaction):
+    """The 16 tx-v1 features in the pipeline's own order, as TransactionFeatures.Compute writes them."""
+    time = t.event_time if t.event_time.tzinfo is not None else t.event_time.replace(tzinfo=dt.timezone.utc)
+    time = time.astimezone(dt.timezone.utc)
+    hour = time.hour
+    category = t.merchant_category
+    mcc = int(category) if category.isascii() and category.isdigit() and int(category) <= 2**31 - 1 else -1
+    amount = t.amount
+    return [
+        amount,
+        math.log(1 + max(amount, 0.0)),
+        1.0 if amount == math.floor(amount) else 0.0,
+        hour,
+        time.weekday(),  # Monday = 0
+        1.0 if hour < 6 else 0.0,
+        1.0 if time.weekday() >= 5 else 0.0,
+        1.0 if t.channel == "POS" else 0.0,
+        1.0 if t.channel == "ECOMMERCE" else 0.0,
+        1.0 if t.channel == "ATM" else 0.0,
+        1.0 if t.channel == "CONTACTLESS" else 0.0,
+        1.0 if t.card_present else 0.0,
+        float(mcc) if mcc >= 0 else math.nan,
+        (1.0 if mcc in HIGH_RISK_CATEGORIES else 0.0) if mcc >= 0 else math.nan,
+        0.0 if not t.terminal_id else 1.0,
+        distance_km(t),
+    ]
+
+
+def distance_km(t: Transaction):
+    lat1, lon1, lat2, lon2 = t.cardholder_latitude, t.cardholder_longitude, t.merchant_latitude, t.merchant_longitude
+    if lat1 is None or lon1 is None or lat2 is None or lon2 is None:
+        return math.nan
+    # Haversine: great-circle distance on a spherical Earth.
+    d_lat = math.radians(lat2 - lat1)
+    d_lon = math.radians(lon2 - lon1)
+    a = (math.sin(d_lat / 2) * math.sin(d_lat / 2)
+         + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(d_lon / 2) * math.sin(d_lon / 2))
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+VERSION, BOOSTER, METADATA = load_production(os.environ["PEER_REGISTRY"])
+COLUMNS = [FEATURE_NAMES.index(name) for name in METADATA["pipeline"]["feature_names"]]
+MODEL_FEATURES = METADATA["pipeline"]["feature_names"]
+THRESHOLD = float(np.float32(METADATA["threshold"]))
+ITERATIONS = (0, int(METADATA.get("best_iteration", 0)) + 1)
+API_KEY = os.environ["PEER_API_KEY"].encode()
+
+app = FastAPI(title="predict peer")
+
+
+def check_key(key: Optional[str]):
+    if key is None or not hmac.compare_digest(key.encode(), API_KEY):
+        raise HTTPException(status_code=401, detail="missing or wrong X-API-Key")
+
+
+def rows_of(transactions):
+    rows = np.empty((len(transactions), len(COLUMNS)), dtype=np.float32)
+    for i, t in enumerate(transactions):
+        features = all_features(t)
+        rows[i] = [features[c] for c in COLUMNS]
+    return rows
+
+
+def predict(transactions):
+    rows = rows_of(transactions)
+    scores = BOOSTER.inplace_predict(rows, iteration_range=ITERATIONS)
+    predictions = []
+    alerts = [i for i, s in enumerate(scores) if s >= THRESHOLD]
+    contributions = {}
+    if alerts:
+        # Approximate (Saabas) contributions of the alerting rows, as the api's default; last column is the bias.
+        values = BOOSTER.predict(xgb.DMatrix(rows[alerts], missing=np.nan), pred_contribs=True, approx_contribs=True,
+                                 iteration_range=ITERATIONS, validate_features=False)
+        contributions = dict(zip(alerts, values))
+    for i, t in enumerate(transactions):
+        top = []
+        if i in contributions:
+            c = contributions[i][:-1]
+            for j in [j for j in np.argsort(-c, kind="stable") if c[j] > 0][:TOP_FEATURES]:
+                top.append({"feature": MODEL_FEATURES[j], "value": float(rows[i, j]), "contribution": float(c[j])})
+        score = float(scores[i])
+        predictions.append({"transaction_id": t.transaction_id, "score": score, "is_fraud": score >= THRESHOLD,
+                            "threshold": THRESHOLD, "model_version": VERSION, "top_features": top})
+    return predictions
+
+
+@app.post("/predict")
+def predict_one(transaction: Transaction, x_api_key: Optional[str] = Header(default=None)):
+    check_key(x_api_key)
+    return predict([transaction])[0]
+
+
+@app.post("/predict/batch")
+def predict_batch(batch: Batch, x_api_key: Optional[str] = Header(default=None)):
+    check_key(x_api_key)
+    if len(batch.transactions) > 1000:
+        raise HTTPException(status_code=413, detail="at most 1000 transactions")
+    return {"model_version": VERSION, "predictions": predict(batch.transactions)}
+
+
+@app.get("/health")
+def health():
+    return {"status": "ready", "model_version": VERSION}
