@@ -34,7 +34,6 @@ public sealed partial class ExactlyOnceProcessor(
 {
     private static readonly TimeSpan s_kafkaTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_lagInterval = TimeSpan.FromSeconds(1);
     private const int MaxCommitAttempts = 5;
 
@@ -43,12 +42,14 @@ public sealed partial class ExactlyOnceProcessor(
     private readonly TransactionMessageCodec _codec = new(schemaRegistry, new TransactionAvroCodec());
     private readonly FraudAlertAvroCodec _alertCodec = new();
     private readonly TransactionScoreAvroCodec _scoreCodec = new();
-    private readonly ArrayBufferWriter<byte> _alertBuffer = new(512);
+    private readonly ArrayBufferWriter<byte> _valueBuffer = new(512);
     private readonly List<ConsumeResult<byte[], byte[]>> _batch = [];
     private readonly List<Transaction> _transactions = [];
     private readonly List<int> _transactionRows = [];
     private readonly List<(int Row, string Reason, Exception Error)> _rejected = [];
     private readonly Dictionary<TopicPartition, (long First, long Last)> _ranges = [];
+    private static readonly Dictionary<DecodeFailure, string> s_reasonNames =
+        Enum.GetValues<DecodeFailure>().ToDictionary(f => f, SnakeCase);
     private int _alertSchemaId;
     private int _scoreSchemaId;
     private long _lastLagUpdate;
@@ -245,7 +246,7 @@ public sealed partial class ExactlyOnceProcessor(
     private bool Decode(CancellationToken stop)
     {
         var consumeErrors = _rejected.Where(r => r.Reason == "consume_error").ToList();
-        var backoff = TimeSpan.FromMilliseconds(100);
+        var backoff = new Backoff();
         while (true)
         {
             _transactions.Clear();
@@ -277,13 +278,12 @@ public sealed partial class ExactlyOnceProcessor(
             catch (SchemaRegistryUnavailableException e)
             {
                 metrics.RegistryRetry();
-                LogRegistryUnavailable(logger, e.Message, backoff.TotalSeconds);
-                if (stop.WaitHandle.WaitOne(backoff))
+                LogRegistryUnavailable(logger, e.Message, backoff.Delay.TotalSeconds);
+                if (backoff.Wait(stop))
                 {
                     return false;
                 }
 
-                backoff = backoff * 2 < s_maxBackoff ? backoff * 2 : s_maxBackoff;
             }
         }
     }
@@ -324,14 +324,9 @@ public sealed partial class ExactlyOnceProcessor(
                 source.Offset.Value,
                 transaction.EventTime,
                 scoredAt);
-            _alertBuffer.ResetWrittenCount();
-            ConfluentWireFormat.WriteHeader(_alertBuffer, _alertSchemaId);
-            _alertCodec.Encode(alert, _alertBuffer);
-            producer.Produce(_options.AlertsTopic, new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(transaction.CardId),
-                Value = _alertBuffer.WrittenSpan.ToArray(),
-            });
+            ConfluentWireFormat.WriteHeader(StartValue(), _alertSchemaId);
+            _alertCodec.Encode(alert, _valueBuffer);
+            ProduceValue(producer, _options.AlertsTopic, transaction.CardId);
         }
 
         if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
@@ -350,16 +345,8 @@ public sealed partial class ExactlyOnceProcessor(
             });
         }
 
-        _ranges.Clear();
-        foreach (var record in _batch)
-        {
-            _ranges[record.TopicPartition] = _ranges.TryGetValue(record.TopicPartition, out var range)
-                ? (range.First, record.Offset.Value)
-                : (record.Offset.Value, record.Offset.Value);
-        }
-
         // Offsets are the next offset to read.
-        var offsets = _ranges.Select(r => new TopicPartitionOffset(r.Key, r.Value.Last + 1)).ToList();
+        var offsets = BatchRanges().Select(r => new TopicPartitionOffset(r.Key, r.Value.Last + 1)).ToList();
         producer.SendOffsetsToTransaction(offsets, consumer.ConsumerGroupMetadata, s_kafkaTimeout);
         for (var attempt = 1; ; attempt++)
         {
@@ -382,8 +369,7 @@ public sealed partial class ExactlyOnceProcessor(
             var transaction = _transactions[row];
             var source = _batch[_transactionRows[row]];
             var score = scored.Score(row);
-            _alertBuffer.ResetWrittenCount();
-            ConfluentWireFormat.WriteHeader(_alertBuffer, _scoreSchemaId);
+            ConfluentWireFormat.WriteHeader(StartValue(), _scoreSchemaId);
             _scoreCodec.Encode(
                 new TransactionScore(
                     transaction.TransactionId,
@@ -397,14 +383,24 @@ public sealed partial class ExactlyOnceProcessor(
                     source.Offset.Value,
                     transaction.EventTime,
                     scoredAt),
-                _alertBuffer);
-            producer.Produce(topic, new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(transaction.CardId),
-                Value = _alertBuffer.WrittenSpan.ToArray(),
-            });
+                _valueBuffer);
+            ProduceValue(producer, topic, transaction.CardId);
         }
     }
+
+    private ArrayBufferWriter<byte> StartValue()
+    {
+        _valueBuffer.ResetWrittenCount();
+        return _valueBuffer;
+    }
+
+    /// <summary>Produces the value framed in the buffer, keyed by card id (one card's records stay on one partition).</summary>
+    private void ProduceValue(IProducer<byte[], byte[]> producer, string topic, string cardId) =>
+        producer.Produce(topic, new Message<byte[], byte[]>
+        {
+            Key = Encoding.UTF8.GetBytes(cardId),
+            Value = _valueBuffer.WrittenSpan.ToArray(),
+        });
 
     /// <summary>Aborts the open transaction; a producer that cannot abort is rebuilt with the same transactional.id.</summary>
     private IProducer<byte[], byte[]>? AbortOrRebuild(IProducer<byte[], byte[]> producer, string reason, CancellationToken stop)
@@ -426,31 +422,38 @@ public sealed partial class ExactlyOnceProcessor(
     /// <summary>Seeks the batch's partitions back to its first offsets (the committed ones), so the batch is redone.</summary>
     private void Rewind(IConsumer<byte[], byte[]> consumer)
     {
-        if (_ranges.Count == 0)
-        {
-            foreach (var record in _batch)
-            {
-                _ranges.TryAdd(record.TopicPartition, (record.Offset.Value, record.Offset.Value));
-            }
-        }
-
         var assigned = consumer.Assignment.ToHashSet();
-        foreach (var (partition, range) in _ranges)
+        foreach (var (partition, range) in BatchRanges())
         {
             if (assigned.Contains(partition))
             {
                 consumer.Seek(new TopicPartitionOffset(partition, range.First));
             }
         }
+    }
 
+    /// <summary>
+    /// First and last offset of each partition in the current batch, computed from the batch itself every time: a range
+    /// kept from an earlier batch would rewind to offsets that are already committed and redo their output.
+    /// </summary>
+    private Dictionary<TopicPartition, (long First, long Last)> BatchRanges()
+    {
         _ranges.Clear();
+        foreach (var record in _batch)
+        {
+            _ranges[record.TopicPartition] = _ranges.TryGetValue(record.TopicPartition, out var range)
+                ? (range.First, record.Offset.Value)
+                : (record.Offset.Value, record.Offset.Value);
+        }
+
+        return _ranges;
     }
 
     /// <summary>Builds the transactional producer and runs InitTransactions (fencing any zombie with the same id), retrying while the cluster is unreachable.</summary>
     private IProducer<byte[], byte[]>? StartProducer(CancellationToken stop)
     {
         health.SetProducerReady(false);
-        var backoff = TimeSpan.FromMilliseconds(100);
+        var backoff = new Backoff();
         var first = true;
         while (!stop.IsCancellationRequested)
         {
@@ -470,13 +473,12 @@ public sealed partial class ExactlyOnceProcessor(
             catch (KafkaException e)
             {
                 producer.Dispose();
-                LogInitFailed(logger, _options.TransactionalId, e.Error.Code, e.Error.Reason, backoff.TotalSeconds);
-                if (stop.WaitHandle.WaitOne(backoff))
+                LogInitFailed(logger, _options.TransactionalId, e.Error.Code, e.Error.Reason, backoff.Delay.TotalSeconds);
+                if (backoff.Wait(stop))
                 {
                     return null;
                 }
 
-                backoff = backoff * 2 < s_maxBackoff ? backoff * 2 : s_maxBackoff;
             }
         }
 
@@ -486,7 +488,7 @@ public sealed partial class ExactlyOnceProcessor(
     private int RegisterSchema(string topic, string schemaFile, CancellationToken stop)
     {
         var subject = SchemaSubjects.ForTopicValue(topic);
-        var backoff = TimeSpan.FromMilliseconds(100);
+        var backoff = new Backoff();
         while (true)
         {
             try
@@ -495,13 +497,12 @@ public sealed partial class ExactlyOnceProcessor(
             }
             catch (SchemaRegistryUnavailableException e)
             {
-                LogRegistryUnavailable(logger, e.Message, backoff.TotalSeconds);
-                if (stop.WaitHandle.WaitOne(backoff))
+                LogRegistryUnavailable(logger, e.Message, backoff.Delay.TotalSeconds);
+                if (backoff.Wait(stop))
                 {
                     throw new OperationCanceledException(stop);
                 }
 
-                backoff = backoff * 2 < s_maxBackoff ? backoff * 2 : s_maxBackoff;
             }
         }
     }
@@ -647,7 +648,9 @@ public sealed partial class ExactlyOnceProcessor(
     }
 
     /// <summary>The DLQ reason for a decode failure: the enum name in snake_case (BadMagicByte → bad_magic_byte).</summary>
-    public static string ReasonName(DecodeFailure failure)
+    public static string ReasonName(DecodeFailure failure) => s_reasonNames.TryGetValue(failure, out var name) ? name : SnakeCase(failure);
+
+    private static string SnakeCase(DecodeFailure failure)
     {
         var name = failure.ToString();
         var text = new StringBuilder(name.Length + 4);
