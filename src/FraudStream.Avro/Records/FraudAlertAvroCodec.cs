@@ -74,11 +74,15 @@ public sealed class FraudAlertAvroCodec
             (string)record["source_topic"]!,
             (int)record["source_partition"]!,
             (long)record["source_offset"]!,
-            Timestamp((long)record["event_time"]!),
-            Timestamp((long)record["scored_time"]!));
+            TimestampMillis.ToDateTimeOffset((long)record["event_time"]!),
+            TimestampMillis.ToDateTimeOffset((long)record["scored_time"]!));
     }
+}
 
-    private static DateTimeOffset Timestamp(long millis) =>
+/// <summary>Avro timestamp-millis → <see cref="DateTimeOffset"/> for the generic (non-hot-path) record decoders.</summary>
+internal static class TimestampMillis
+{
+    public static DateTimeOffset ToDateTimeOffset(long millis) =>
         millis is >= -62_135_596_800_000L and <= 253_402_300_799_999L
             ? DateTimeOffset.FromUnixTimeMilliseconds(millis)
             : throw new AvroDecodingException(DecodeFailure.InvalidValue, $"The timestamp {millis} ms is outside years 1-9999");

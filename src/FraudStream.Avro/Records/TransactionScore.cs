@@ -74,7 +74,7 @@ public sealed class TransactionScoreAvroCodec
             (string)record["source_topic"]!,
             (int)record["source_partition"]!,
             (long)record["source_offset"]!,
-            DateTimeOffset.FromUnixTimeMilliseconds((long)record["event_time"]!),
-            DateTimeOffset.FromUnixTimeMilliseconds((long)record["scored_time"]!));
+            TimestampMillis.ToDateTimeOffset((long)record["event_time"]!),
+            TimestampMillis.ToDateTimeOffset((long)record["scored_time"]!));
     }
 }
