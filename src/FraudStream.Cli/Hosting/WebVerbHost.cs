@@ -1,3 +1,4 @@
+using System.CommandLine;
 using FraudStream.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -16,6 +17,11 @@ namespace FraudStream.Cli.Hosting;
 /// </summary>
 internal static class WebVerbHost
 {
+    /// <summary>The settings given as options: each option that has a value, under its configuration key.</summary>
+    public static Dictionary<string, string?> Overrides(ParseResult parseResult, params (string Key, Option<string?> Option)[] options) =>
+        options.Where(o => parseResult.GetValue(o.Option) is not null)
+            .ToDictionary(o => o.Key, o => parseResult.GetValue(o.Option));
+
     /// <summary>A builder with FraudStream's configuration, logging, listen URL and model registry.</summary>
     /// <exception cref="ArgumentException">The registry location cannot work (one sentence).</exception>
     public static WebApplicationBuilder CreateBuilder(

@@ -28,6 +28,22 @@ internal static class KafkaCluster
         : Environment.GetEnvironmentVariable(BootstrapVariable) is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment) ? fromEnvironment
         : null;
 
+    /// <summary>
+    /// A read_committed consumer for following a topic by assignment: the group is never joined and nothing is
+    /// committed (the group id only satisfies the client).
+    /// </summary>
+    public static IConsumer<byte[], byte[]> CommittedReader(string bootstrap, string clientId, int fetchWaitMaxMs) =>
+        new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            ClientId = clientId,
+            GroupId = $"{clientId}-{Guid.NewGuid():N}",
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            FetchWaitMaxMs = fetchWaitMaxMs,
+        }).Build();
+
     /// <summary>The partition ids of <paramref name="topic"/>, asked through a client's connection; false with one sentence when there are none.</summary>
     public static bool TryGetPartitions(Handle client, string topic, string bootstrap, out IReadOnlyList<int> partitions, out string? error)
     {

@@ -70,17 +70,7 @@ internal static class AlertsVerb
         }
 
         using var termination = new TerminationSignal();
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            ClientId = "fraudstream-alerts",
-            // Partitions are assigned, never subscribed: the group is never joined and nothing is committed.
-            GroupId = $"fraudstream-alerts-{Guid.NewGuid():N}",
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-            FetchWaitMaxMs = 100,
-        }).Build();
+        using var consumer = KafkaCluster.CommittedReader(bootstrap, "fraudstream-alerts", fetchWaitMaxMs: 100);
 
         if (!KafkaCluster.TryGetPartitions(consumer.Handle, topic, bootstrap, out var partitions, out var error))
         {

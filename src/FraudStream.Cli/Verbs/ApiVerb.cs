@@ -43,18 +43,7 @@ internal static class ApiVerb
 
         command.SetAction((parseResult, _) =>
         {
-            var overrides = new Dictionary<string, string?>();
-            void Set(string key, Option<string?> option)
-            {
-                if (parseResult.GetValue(option) is { } value)
-                {
-                    overrides[key] = value;
-                }
-            }
-
-            Set("Api:Url", url);
-            Set("Api:KeysFile", keysFile);
-            Set("Model:Threshold", threshold);
+            var overrides = WebVerbHost.Overrides(parseResult, ("Api:Url", url), ("Api:KeysFile", keysFile), ("Model:Threshold", threshold));
             return RunAsync(overrides, parseResult.GetValue(config), ModelStores.Resolve(parseResult.GetValue(registry)));
         });
         return command;

@@ -445,17 +445,7 @@ internal static class LoadgenVerb
         /// <summary>Starts following; null with one sentence when the alerts topic cannot be read.</summary>
         public static AlertFollower? TryStart(string bootstrap, string alertsTopic, string sourceTopic, ISchemaRegistry schemas, TimeProvider time, out string? error)
         {
-            var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-            {
-                BootstrapServers = bootstrap,
-                ClientId = "fraudstream-loadgen-alerts",
-                // Partitions are assigned, never subscribed: the group is never joined and nothing is committed.
-                GroupId = $"fraudstream-loadgen-{Guid.NewGuid():N}",
-                IsolationLevel = IsolationLevel.ReadCommitted,
-                EnableAutoCommit = false,
-                EnableAutoOffsetStore = false,
-                FetchWaitMaxMs = 50,
-            }).Build();
+            var consumer = KafkaCluster.CommittedReader(bootstrap, "fraudstream-loadgen-alerts", fetchWaitMaxMs: 50);
             if (!KafkaCluster.TryGetPartitions(consumer.Handle, alertsTopic, bootstrap, out var partitions, out error)
                 || !KafkaCluster.TryGetEnds(consumer, alertsTopic, partitions, out var ends, out error))
             {

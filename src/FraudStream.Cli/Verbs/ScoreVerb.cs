@@ -53,22 +53,15 @@ internal static class ScoreVerb
 
         command.SetAction((parseResult, _) =>
         {
-            var overrides = new Dictionary<string, string?>();
-            void Set(string key, Option<string?> option)
-            {
-                if (parseResult.GetValue(option) is { } value)
-                {
-                    overrides[key] = value;
-                }
-            }
-
-            Set("Scorer:BootstrapServers", bootstrap);
-            Set("Scorer:TransactionalId", transactionalId);
-            Set("Scorer:GroupId", group);
-            Set("Scorer:BatchSize", batchSize);
-            Set("Model:Threshold", threshold);
-            Set("SchemaRegistry:Url", schemaRegistry);
-            Set("Management:Url", management);
+            var overrides = WebVerbHost.Overrides(
+                parseResult,
+                ("Scorer:BootstrapServers", bootstrap),
+                ("Scorer:TransactionalId", transactionalId),
+                ("Scorer:GroupId", group),
+                ("Scorer:BatchSize", batchSize),
+                ("Model:Threshold", threshold),
+                ("SchemaRegistry:Url", schemaRegistry),
+                ("Management:Url", management));
             if (parseResult.GetValue(linger) is { } ms)
             {
                 overrides["Scorer:Linger"] = double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
