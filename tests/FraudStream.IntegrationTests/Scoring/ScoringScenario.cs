@@ -155,30 +155,22 @@ public sealed class ScoringScenario
     }
 
     /// <summary>The committed alerts, decoded, in offset order per partition.</summary>
-    public List<FraudAlert> ReadAlerts()
-    {
-        var codec = new FraudAlertAvroCodec();
-        return TestKafka.ReadAllRecords(AlertsTopic, Partitions, IsolationLevel.ReadCommitted)
-            .Select(r =>
-            {
-                var schema = Catalog.GetSchemaAsync(ConfluentWireFormat.ReadHeader(r.Message.Value, out _)).AsTask().Result;
-                return codec.Decode(r.Message.Value.AsSpan(ConfluentWireFormat.HeaderSize), schema);
-            })
-            .ToList();
-    }
+    public List<FraudAlert> ReadAlerts() => ReadFramed(AlertsTopic, new FraudAlertAvroCodec().Decode);
 
     /// <summary>The committed scores (Scorer:ScoredTopic), decoded.</summary>
-    public List<TransactionScore> ReadScores()
-    {
-        var codec = new TransactionScoreAvroCodec();
-        return TestKafka.ReadAllRecords(ScoredTopic, Partitions, IsolationLevel.ReadCommitted)
+    public List<TransactionScore> ReadScores() => ReadFramed(ScoredTopic, new TransactionScoreAvroCodec().Decode);
+
+    private delegate T BodyDecoder<out T>(ReadOnlySpan<byte> body, AvroSchema? writerSchema);
+
+    /// <summary>Reads a topic with read_committed and decodes each Confluent-framed value with its writer schema from the catalog.</summary>
+    private List<T> ReadFramed<T>(string topic, BodyDecoder<T> decode) =>
+        TestKafka.ReadAllRecords(topic, Partitions, IsolationLevel.ReadCommitted)
             .Select(r =>
             {
                 var schema = Catalog.GetSchemaAsync(ConfluentWireFormat.ReadHeader(r.Message.Value, out _)).AsTask().Result;
-                return codec.Decode(r.Message.Value.AsSpan(ConfluentWireFormat.HeaderSize), schema);
+                return decode(r.Message.Value.AsSpan(ConfluentWireFormat.HeaderSize), schema);
             })
             .ToList();
-    }
 
     /// <summary>The committed dead letters.</summary>
     public List<ConsumeResult<byte[], byte[]>> ReadDeadLetters() =>
