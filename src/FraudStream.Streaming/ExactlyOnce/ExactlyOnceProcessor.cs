@@ -200,20 +200,20 @@ public sealed partial class ExactlyOnceProcessor(
             {
                 Commit(consumer, producer, scored);
             }
-            catch (KafkaTxnRequiresAbortException e)
-            {
-                LogAborting(logger, e.Error.Code, e.Message);
-                var next = AbortOrRebuild(producer, "requires_abort", stop);
-                Rewind(consumer);
-                return next;
-            }
-            catch (KafkaException e) when (e.Error.IsFatal || e.Error.Code is ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch)
+            catch (KafkaException e) when (TransactionErrors.IsFenced(e.Error))
             {
                 LogFenced(logger, _options.TransactionalId, e.Error.Code, e.Error.Reason);
                 metrics.Aborted("fenced");
                 producer.Dispose();
                 Rewind(consumer);
                 return StartProducer(stop);
+            }
+            catch (KafkaTxnRequiresAbortException e)
+            {
+                LogAborting(logger, e.Error.Code, e.Message);
+                var next = AbortOrRebuild(producer, "requires_abort", stop);
+                Rewind(consumer);
+                return next;
             }
             catch (KafkaException e)
             {

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using FraudStream.Streaming.ExactlyOnce;
 
 namespace FraudStream.IntegrationTests.Kafka;
 
@@ -137,6 +138,30 @@ public sealed class TransactionSemanticsTests
             Assert.That(fenced.Error.Code, Is.AnyOf(ErrorCode.Local_Fenced, ErrorCode.ProducerFenced, ErrorCode.InvalidProducerEpoch));
             Assert.That(visible, Is.EqualTo(new[] { "successor-1" }));
         });
+    }
+
+    [Test]
+    public async Task A_fenced_producer_sending_offsets_gets_an_error_the_scorer_rebuilds_for()
+    {
+        // The scorer's fenced path: offsets are the last thing it adds to a transaction, and a batch without
+        // alerts adds nothing else, so the fence can first show in the AddOffsetsToTxn response.
+        var topic = await TestKafka.CreateTopicAsync("fenced-offsets", partitions: 1);
+        var transactionalId = TestKafka.UniqueName("shared-txn");
+        using var group = new ConsumerBuilder<string, string>(TestKafka.ConsumerConfig(IsolationLevel.ReadCommitted)).Build();
+        using var zombie = TestKafka.TransactionalProducer(transactionalId);
+        zombie.InitTransactions(s_timeout);
+        zombie.BeginTransaction();
+
+        using var successor = TestKafka.TransactionalProducer(transactionalId);
+        successor.InitTransactions(s_timeout);
+
+        var fenced = Assert.Throws(Is.InstanceOf<KafkaException>(), () =>
+        {
+            zombie.SendOffsetsToTransaction([new TopicPartitionOffset(topic, 0, 1)], group.ConsumerGroupMetadata, s_timeout);
+            zombie.CommitTransaction(s_timeout);
+        }) as KafkaException;
+
+        Assert.That(TransactionErrors.IsFenced(fenced!.Error), Is.True, $"the scorer would abort and retry {fenced.Error.Code} ({fenced.Error.Reason}, fatal: {fenced.Error.IsFatal}) forever");
     }
 
     [Test]
