@@ -37,7 +37,7 @@ internal sealed record RunResult(
     double LoopRate,
     double LoopScoringUs,
     double LoopCommitUs,
-    double LoopOtherUs,
+    double LoopThreadOtherUs,
     double RecordsPerBatch,
     double ScorerCpuUs,
     double OrchestratorCpuUs,
@@ -116,7 +116,7 @@ internal static class ScorerRun
             loop.RecordsAfterFirst / loopSeconds,
             loopScoringUs,
             loopCommitUs,
-            (loopSeconds * perRecord) - loopScoringUs - loopCommitUs,
+            (loopSeconds * perRecord) - loopCommitUs, // scoring runs on a pool thread beside the loop thread
             loop.Records / (double)Math.Max(1, loop.Batches),
             throughput.ScorerCpuUs,
             throughput.OrchestratorCpuUs,

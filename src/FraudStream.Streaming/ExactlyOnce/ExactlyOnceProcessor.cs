@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using FraudStream.Avro;
@@ -34,22 +35,24 @@ public sealed partial class ExactlyOnceProcessor(
 {
     private static readonly TimeSpan s_kafkaTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_scoringPoll = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan s_lagInterval = TimeSpan.FromSeconds(1);
     private const int MaxCommitAttempts = 5;
 
     private readonly ScorerOptions _options = options.Value;
-    private readonly TransactionScorer _scorer = new(modelOptions.Value.TopFeatures);
     private readonly TransactionMessageCodec _codec = new(schemaRegistry, new TransactionAvroCodec());
     private readonly FraudAlertAvroCodec _alertCodec = new();
     private readonly TransactionScoreAvroCodec _scoreCodec = new();
     private readonly ArrayBufferWriter<byte> _valueBuffer = new(512);
-    private readonly List<ConsumeResult<byte[], byte[]>> _batch = [];
-    private readonly List<Transaction> _transactions = [];
-    private readonly List<int> _transactionRows = [];
-    private readonly List<(int Row, string Reason, Exception Error)> _rejected = [];
     private readonly Dictionary<TopicPartition, (long First, long Last)> _ranges = [];
     private static readonly Dictionary<DecodeFailure, string> s_reasonNames =
         Enum.GetValues<DecodeFailure>().ToDictionary(f => f, SnakeCase);
+    // Three batches at most: one collected, one scored on a pool thread, one committed.
+    private readonly Stack<PipelinedBatch> _free = new([new(modelOptions.Value.TopFeatures), new(modelOptions.Value.TopFeatures)]);
+    private PipelinedBatch _collecting = new(modelOptions.Value.TopFeatures);
+    private PipelinedBatch? _inFlight;
+    private Task<bool>? _scoring;
+    private IProducer<byte[], byte[]>? _producer;
     private int _alertSchemaId;
     private int _scoreSchemaId;
     private long _lastLagUpdate;
@@ -76,8 +79,8 @@ public sealed partial class ExactlyOnceProcessor(
         }
 
         using var consumer = BuildConsumer();
-        var producer = StartProducer(stop);
-        if (producer is null)
+        _producer = StartProducer(stop);
+        if (_producer is null)
         {
             return; // stopped while the cluster was unreachable
         }
@@ -88,42 +91,64 @@ public sealed partial class ExactlyOnceProcessor(
             LogStarted(logger, _options.InputTopic, _options.GroupId, _options.TransactionalId, _options.BatchSize, _options.Linger.TotalMilliseconds);
             while (!stop.IsCancellationRequested)
             {
+                // The batch in flight is scored on a pool thread while the next one is collected here. Once scored it
+                // is committed here, between two Consume calls: inline if the next batch is not full yet, else right
+                // after that one is handed to scoring.
                 CollectBatch(consumer, stop);
-                if (_batch.Count > 0)
+                if (!TakeScored(out var scored))
                 {
-                    // A batch already collected is finished even when a stop was requested: it is at most one linger old.
-                    producer = ProcessBatch(consumer, producer, stop);
-                    if (producer is null)
-                    {
-                        break;
-                    }
+                    break;
+                }
+
+                // The next batch is scored while this one commits.
+                if (_collecting.Count > 0)
+                {
+                    StartScoring(stop);
+                }
+
+                if (scored is not null && !CommitScored(consumer, scored, stop))
+                {
+                    break;
                 }
 
                 UpdateLag(consumer);
 
                 // Background polling is off (below): serve the producer's error and log callbacks between batches.
-                producer.Poll(TimeSpan.Zero);
+                _producer.Poll(TimeSpan.Zero);
             }
+
+            // A batch already collected is finished even when a stop was requested: it is at most one linger old.
+            FinishInFlight(consumer, stop);
         }
         finally
         {
-            _batch.Clear();
-            producer?.Dispose();
+            // A scoring failure has already surfaced from FinishInFlight; here the pool thread is only waited for.
+            _scoring?.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Wait(CancellationToken.None);
+            _inFlight?.Clear();
+            _collecting.Clear();
+            _producer?.Dispose();
             health.SetProducerReady(false);
             CloseConsumer(consumer);
         }
     }
 
-    /// <summary>Fills <see cref="_batch"/> until it holds BatchSize records or Linger has passed since its first record.</summary>
+    /// <summary>
+    /// Fills the collecting batch until it holds BatchSize records or Linger has passed since its first record. The
+    /// batch in flight is committed between two Consume calls once scored, so no transaction is open during Consume
+    /// and rebalance callbacks never meet one.
+    /// </summary>
     private void CollectBatch(IConsumer<byte[], byte[]> consumer, CancellationToken stop)
     {
-        _batch.Clear();
-        _rejected.Clear();
         long firstAt = 0;
-        while (_batch.Count < _options.BatchSize && !stop.IsCancellationRequested)
+        while (_collecting.Count < _options.BatchSize && !stop.IsCancellationRequested)
         {
+            if (_scoring is { IsCompleted: true } && !FinishInFlight(consumer, stop))
+            {
+                return;
+            }
+
             var wait = s_idlePoll;
-            if (_batch.Count > 0)
+            if (_collecting.Count > 0)
             {
                 wait = _options.Linger - time.GetElapsedTime(firstAt);
                 if (wait <= TimeSpan.Zero)
@@ -132,6 +157,11 @@ public sealed partial class ExactlyOnceProcessor(
                 }
 
                 wait = wait < s_idlePoll ? wait : s_idlePoll;
+            }
+
+            if (_scoring is not null)
+            {
+                wait = wait < s_scoringPoll ? wait : s_scoringPoll; // come back soon to commit the batch in flight
             }
 
             ConsumeResult<byte[], byte[]>? record;
@@ -144,7 +174,7 @@ public sealed partial class ExactlyOnceProcessor(
                 // The position is already past the bad record: it is dead-lettered in this batch's transaction.
                 record = bad;
                 record.Message ??= new Message<byte[], byte[]> { Value = [] };
-                _rejected.Add((_batch.Count, "consume_error", e));
+                _collecting.Rejected.Add((_collecting.Count, "consume_error", e));
             }
             catch (ConsumeException e)
             {
@@ -154,7 +184,7 @@ public sealed partial class ExactlyOnceProcessor(
 
             if (record is null || record.IsPartitionEOF)
             {
-                if (_batch.Count == 0)
+                if (_collecting.Count == 0 && _scoring is null)
                 {
                     return; // idle: let the loop do its housekeeping (lag) and check for a stop
                 }
@@ -162,28 +192,37 @@ public sealed partial class ExactlyOnceProcessor(
                 continue;
             }
 
-            if (_batch.Count == 0)
+            if (_collecting.Count == 0)
             {
                 firstAt = time.GetTimestamp();
             }
 
-            _batch.Add(record);
+            _collecting.Records.Add(record);
         }
     }
 
-    /// <summary>Decodes, scores and commits one batch; returns the producer to use next (rebuilt after fencing), or null when stopping.</summary>
-    private IProducer<byte[], byte[]>? ProcessBatch(IConsumer<byte[], byte[]> consumer, IProducer<byte[], byte[]> producer, CancellationToken stop)
+    /// <summary>Hands the collected batch to a pool thread for decoding and scoring; a free batch collects next.</summary>
+    private void StartScoring(CancellationToken stop)
     {
-        metrics.Consumed(_batch.Count);
+        Debug.Assert(_inFlight is null, "one batch in flight at a time");
+        metrics.Consumed(_collecting.Count);
+        var batch = _collecting;
+        _collecting = _free.Pop();
+        _inFlight = batch;
+        _scoring = Task.Run(() => Score(batch, stop), CancellationToken.None);
+    }
+
+    /// <summary>Decodes and scores a batch (on a pool thread); false when stopped during a registry outage.</summary>
+    private bool Score(PipelinedBatch batch, CancellationToken stop)
+    {
         var started = time.GetTimestamp();
         if (_options.PassThrough)
         {
-            _transactions.Clear();
-            _rejected.Clear();
+            batch.Rejected.Clear(); // the pass-through produces nothing
         }
-        else if (!Decode(stop))
+        else if (!Decode(batch, stop))
         {
-            return null; // stopped during a registry outage; nothing was produced, the batch is redone after restart
+            return false; // nothing was produced; the batch is redone after restart
         }
 
         if (!live.TryAcquire(out var lease))
@@ -191,71 +230,145 @@ public sealed partial class ExactlyOnceProcessor(
             throw new InvalidOperationException("The model was unloaded while the scorer was running.");
         }
 
-        using (lease)
+        batch.Lease = lease;
+        batch.Scored = batch.Scorer.Score(lease.Model, batch.Transactions); // empty in pass-through mode: no native call
+        batch.ScoringTime = time.GetElapsedTime(started);
+        return true;
+    }
+
+    /// <summary>Waits for the batch in flight and commits it. False when the loop must stop.</summary>
+    private bool FinishInFlight(IConsumer<byte[], byte[]> consumer, CancellationToken stop) =>
+        TakeScored(out var scored) && (scored is null || CommitScored(consumer, scored, stop));
+
+    /// <summary>
+    /// Waits for the batch in flight to be scored and takes it (null when none is in flight). False when it was stopped
+    /// during a registry outage or no producer is left: the loop must stop, and the batch is redone after restart.
+    /// </summary>
+    private bool TakeScored(out PipelinedBatch? scored)
+    {
+        scored = null;
+        if (_inFlight is not { } batch || _scoring is not { } scoring)
         {
-            var scored = _scorer.Score(lease.Model, _transactions); // empty in pass-through mode: no native call
-            var scoringTime = time.GetElapsedTime(started);
+            return _producer is not null;
+        }
+
+        var done = scoring.GetAwaiter().GetResult();
+        _scoring = null;
+        _inFlight = null;
+        if (!done || _producer is null)
+        {
+            Recycle(batch);
+            return false;
+        }
+
+        scored = batch;
+        return true;
+    }
+
+    /// <summary>
+    /// Commits a scored batch. A failed commit is aborted (or the producer rebuilt) and the batch, the one in flight
+    /// and the one being collected are redone from the committed offsets. False when stopped while rebuilding.
+    /// </summary>
+    private bool CommitScored(IConsumer<byte[], byte[]> consumer, PipelinedBatch batch, CancellationToken stop)
+    {
+        try
+        {
             var commitStarted = time.GetTimestamp();
-            try
+            switch (CommitOrRecover(consumer, batch, stop))
             {
-                Commit(consumer, producer, scored);
-            }
-            catch (KafkaException e) when (TransactionErrors.IsFenced(e.Error))
-            {
-                LogFenced(logger, _options.TransactionalId, e.Error.Code, e.Error.Reason);
-                metrics.Aborted("fenced");
-                producer.Dispose();
-                Rewind(consumer);
-                return StartProducer(stop);
-            }
-            catch (KafkaTxnRequiresAbortException e)
-            {
-                LogAborting(logger, e.Error.Code, e.Message);
-                var next = AbortOrRebuild(producer, "requires_abort", stop);
-                Rewind(consumer);
-                return next;
-            }
-            catch (KafkaException e)
-            {
-                LogAborting(logger, e.Error.Code, e.Message);
-                var next = AbortOrRebuild(producer, "error", stop);
-                Rewind(consumer);
-                return next;
+                case CommitOutcome.Stopped:
+                    return false;
+                case CommitOutcome.Redone:
+                    return true;
             }
 
             var committedAt = time.GetUtcNow();
-            metrics.BatchCommitted(_batch.Count, scored.Rows, scored.AlertCount, scoringTime, time.GetElapsedTime(commitStarted));
-            foreach (var (reason, count) in _rejected.CountBy(r => r.Reason))
+            metrics.BatchCommitted(batch.Count, batch.Scored.Rows, batch.Scored.AlertCount, batch.ScoringTime, time.GetElapsedTime(commitStarted));
+            foreach (var (reason, count) in batch.Rejected.Where(r => batch.Keeps(r.Row)).CountBy(r => r.Reason))
             {
                 metrics.DeadLettered(reason, count);
             }
 
-            foreach (var record in _batch)
+            for (var row = 0; row < batch.Count; row++)
             {
-                metrics.EndToEnd(committedAt - record.Message.Timestamp.UtcDateTime);
+                if (batch.Keeps(row))
+                {
+                    metrics.EndToEnd(committedAt - batch.Records[row].Message.Timestamp.UtcDateTime);
+                }
             }
 
-            return producer;
+            return true;
+        }
+        finally
+        {
+            Recycle(batch);
         }
     }
 
-    /// <summary>
-    /// Decodes the batch into <see cref="_transactions"/> and <see cref="_rejected"/>. A Schema Registry outage is not a
-    /// bad record: the whole batch waits, with back-off, until the registry answers. False when stopped while waiting.
-    /// </summary>
-    private bool Decode(CancellationToken stop)
+    private void Recycle(PipelinedBatch batch)
     {
-        var consumeErrors = _rejected.Where(r => r.Reason == "consume_error").ToList();
+        batch.Clear();
+        _free.Push(batch);
+    }
+
+    private enum CommitOutcome
+    {
+        Committed,
+        Redone,
+        Stopped,
+    }
+
+    /// <summary>
+    /// Commits the batch. On failure aborts the transaction (rebuilding the producer when it cannot abort or was fenced)
+    /// and rewinds, so the batch and the one being collected are redone; Stopped when stopped while rebuilding.
+    /// </summary>
+    private CommitOutcome CommitOrRecover(IConsumer<byte[], byte[]> consumer, PipelinedBatch batch, CancellationToken stop)
+    {
+        var producer = _producer!;
+        try
+        {
+            Commit(consumer, producer, batch);
+            return CommitOutcome.Committed;
+        }
+        catch (KafkaException e) when (TransactionErrors.IsFenced(e.Error))
+        {
+            LogFenced(logger, _options.TransactionalId, e.Error.Code, e.Error.Reason);
+            metrics.Aborted("fenced");
+            producer.Dispose();
+            _producer = StartProducer(stop);
+        }
+        catch (KafkaTxnRequiresAbortException e)
+        {
+            LogAborting(logger, e.Error.Code, e.Message);
+            _producer = AbortOrRebuild(producer, "requires_abort", stop);
+        }
+        catch (KafkaException e)
+        {
+            LogAborting(logger, e.Error.Code, e.Message);
+            _producer = AbortOrRebuild(producer, "error", stop);
+        }
+
+        Rewind(consumer, batch);
+        return _producer is null ? CommitOutcome.Stopped : CommitOutcome.Redone;
+    }
+
+    /// <summary>
+    /// Decodes the batch's records into transactions; undecodable ones are rejected with their reason. A registry outage
+    /// is not a bad record: the whole batch waits, with back-off, until the registry answers. False when stopped while waiting.
+    /// </summary>
+    private bool Decode(PipelinedBatch batch, CancellationToken stop)
+    {
+        var consumeErrors = batch.Rejected.Where(r => r.Reason == "consume_error").ToList();
         var backoff = new Backoff();
         while (true)
         {
-            _transactions.Clear();
-            _transactionRows.Clear();
-            _rejected.Clear();
-            _rejected.AddRange(consumeErrors);
+            batch.Transactions.Clear();
+            batch.TransactionRows.Clear();
+            batch.Rejected.Clear();
+            batch.Rejected.AddRange(consumeErrors);
             try
             {
-                for (var row = 0; row < _batch.Count; row++)
+                for (var row = 0; row < batch.Count; row++)
                 {
                     if (consumeErrors.Count > 0 && consumeErrors.Exists(r => r.Row == row))
                     {
@@ -264,12 +377,12 @@ public sealed partial class ExactlyOnceProcessor(
 
                     try
                     {
-                        _transactions.Add(DecodeOne(_batch[row].Message.Value));
-                        _transactionRows.Add(row);
+                        batch.Transactions.Add(DecodeOne(batch.Records[row].Message.Value));
+                        batch.TransactionRows.Add(row);
                     }
                     catch (AvroDecodingException e)
                     {
-                        _rejected.Add((row, ReasonName(e.Reason), e));
+                        batch.Rejected.Add((row, ReasonName(e.Reason), e));
                     }
                 }
 
@@ -297,20 +410,37 @@ public sealed partial class ExactlyOnceProcessor(
 
         var pending = _codec.DecodeAsync(value);
         // Completes synchronously once the schema id is cached; the first record of a new schema id waits for the
-        // registry on this (dedicated) thread, which has no synchronization context to deadlock.
+        // registry on this pool thread, which has no synchronization context to deadlock.
         return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>Produces the batch's alerts and dead letters and commits them with the batch's offsets.</summary>
-    private void Commit(IConsumer<byte[], byte[]> consumer, IProducer<byte[], byte[]> producer, ScoredBatch scored)
+    /// <summary>
+    /// Produces the batch's alerts, scores and dead letters and commits them with the batch's next offsets, leaving out
+    /// partitions revoked since the batch was collected.
+    /// </summary>
+    private void Commit(IConsumer<byte[], byte[]> consumer, IProducer<byte[], byte[]> producer, PipelinedBatch batch)
     {
+        _ranges.Clear();
+        batch.AddRanges(_ranges);
+        if (_ranges.Count == 0)
+        {
+            return; // every partition of the batch was revoked: nothing of it is ours to commit
+        }
+
+        var scored = batch.Scored;
         producer.BeginTransaction();
         var scoredAt = time.GetUtcNow();
         for (var a = 0; a < scored.AlertCount; a++)
         {
             var row = scored.AlertRow(a);
-            var transaction = _transactions[row];
-            var source = _batch[_transactionRows[row]];
+            var transaction = batch.Transactions[row];
+            if (!batch.Keeps(batch.TransactionRows[row]))
+            {
+                continue;
+            }
+
+            var source = batch.Records[batch.TransactionRows[row]];
+
             var alert = new FraudAlert(
                 transaction.TransactionId,
                 transaction.CardId,
@@ -331,12 +461,17 @@ public sealed partial class ExactlyOnceProcessor(
 
         if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
         {
-            ProduceScores(producer, scoredTopic, scored, scoredAt);
+            ProduceScores(producer, scoredTopic, batch, scoredAt);
         }
 
-        foreach (var (row, reason, error) in _rejected)
+        foreach (var (row, reason, error) in batch.Rejected)
         {
-            var source = _batch[row];
+            if (!batch.Keeps(row))
+            {
+                continue;
+            }
+
+            var source = batch.Records[row];
             producer.Produce(_options.DeadLetterTopic, new Message<byte[], byte[]>
             {
                 Key = source.Message.Key,
@@ -346,7 +481,7 @@ public sealed partial class ExactlyOnceProcessor(
         }
 
         // Offsets are the next offset to read.
-        var offsets = BatchRanges().Select(r => new TopicPartitionOffset(r.Key, r.Value.Last + 1)).ToList();
+        var offsets = _ranges.Select(r => new TopicPartitionOffset(r.Key, r.Value.Last + 1)).ToList();
         producer.SendOffsetsToTransaction(offsets, consumer.ConsumerGroupMetadata, s_kafkaTimeout);
         for (var attempt = 1; ; attempt++)
         {
@@ -362,12 +497,18 @@ public sealed partial class ExactlyOnceProcessor(
         }
     }
 
-    private void ProduceScores(IProducer<byte[], byte[]> producer, string topic, ScoredBatch scored, DateTimeOffset scoredAt)
+    private void ProduceScores(IProducer<byte[], byte[]> producer, string topic, PipelinedBatch batch, DateTimeOffset scoredAt)
     {
+        var scored = batch.Scored;
         for (var row = 0; row < scored.Rows; row++)
         {
-            var transaction = _transactions[row];
-            var source = _batch[_transactionRows[row]];
+            if (!batch.Keeps(batch.TransactionRows[row]))
+            {
+                continue;
+            }
+
+            var transaction = batch.Transactions[row];
+            var source = batch.Records[batch.TransactionRows[row]];
             var score = scored.Score(row);
             ConfluentWireFormat.WriteHeader(StartValue(), _scoreSchemaId);
             _scoreCodec.Encode(
@@ -419,34 +560,33 @@ public sealed partial class ExactlyOnceProcessor(
         }
     }
 
-    /// <summary>Seeks the batch's partitions back to its first offsets (the committed ones), so the batch is redone.</summary>
-    private void Rewind(IConsumer<byte[], byte[]> consumer)
+    /// <summary>
+    /// Seeks back to the first offsets (the committed ones) of the failed batch and of the batches in flight and being
+    /// collected after it, and empties those, so all are redone.
+    /// </summary>
+    private void Rewind(IConsumer<byte[], byte[]> consumer, PipelinedBatch failed)
     {
+        _ranges.Clear();
+        failed.AddRanges(_ranges);
+        if (_inFlight is { } inFlight && _scoring is { } scoring)
+        {
+            scoring.GetAwaiter().GetResult(); // its scores are discarded; only its offsets matter now
+            _scoring = null;
+            _inFlight = null;
+            inFlight.AddRanges(_ranges);
+            Recycle(inFlight);
+        }
+
+        _collecting.AddRanges(_ranges);
+        _collecting.Clear();
         var assigned = consumer.Assignment.ToHashSet();
-        foreach (var (partition, range) in BatchRanges())
+        foreach (var (partition, range) in _ranges)
         {
             if (assigned.Contains(partition))
             {
                 consumer.Seek(new TopicPartitionOffset(partition, range.First));
             }
         }
-    }
-
-    /// <summary>
-    /// First and last offset of each partition in the current batch, computed from the batch itself every time: a range
-    /// kept from an earlier batch would rewind to offsets that are already committed and redo their output.
-    /// </summary>
-    private Dictionary<TopicPartition, (long First, long Last)> BatchRanges()
-    {
-        _ranges.Clear();
-        foreach (var record in _batch)
-        {
-            _ranges[record.TopicPartition] = _ranges.TryGetValue(record.TopicPartition, out var range)
-                ? (range.First, record.Offset.Value)
-                : (record.Offset.Value, record.Offset.Value);
-        }
-
-        return _ranges;
     }
 
     /// <summary>Builds the transactional producer and runs InitTransactions (fencing any zombie with the same id), retrying while the cluster is unreachable.</summary>
@@ -542,36 +682,44 @@ public sealed partial class ExactlyOnceProcessor(
     }
 
     /// <summary>
-    /// Revoked or lost partitions: their records in the batch being collected were never produced or committed (no
-    /// transaction is open during Consume), so dropping them is the whole rewind; the next owner starts from the
-    /// committed offsets.
+    /// Revoked or lost partitions: nothing of theirs in the batch being collected or the batch in flight was produced or
+    /// committed (this callback runs inside Consume, and no transaction is open then), so leaving their records out of
+    /// both is the whole rewind; the next owner starts from the committed offsets.
     /// </summary>
     private void DropPartitions(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions, string kind)
     {
         metrics.Rebalanced(kind);
         var gone = partitions.Select(p => p.TopicPartition).ToHashSet();
-        var kept = new List<ConsumeResult<byte[], byte[]>>(_batch.Count);
-        var rejected = new List<(int Row, string Reason, Exception Error)>();
-        for (var row = 0; row < _batch.Count; row++)
+        var dropped = 0;
+        if (_inFlight is { } inFlight)
         {
-            if (gone.Contains(_batch[row].TopicPartition))
+            // Still being scored, perhaps: it is only marked here, and its commit leaves these partitions out.
+            inFlight.Dropped.UnionWith(gone);
+            dropped += inFlight.Records.Count(r => gone.Contains(r.TopicPartition));
+        }
+
+        var batch = _collecting;
+        var kept = new List<ConsumeResult<byte[], byte[]>>(batch.Count);
+        var rejected = new List<(int Row, string Reason, Exception Error)>();
+        for (var row = 0; row < batch.Count; row++)
+        {
+            if (gone.Contains(batch.Records[row].TopicPartition))
             {
                 continue;
             }
 
-            foreach (var r in _rejected.Where(r => r.Row == row))
+            foreach (var r in batch.Rejected.Where(r => r.Row == row))
             {
                 rejected.Add((kept.Count, r.Reason, r.Error));
             }
 
-            kept.Add(_batch[row]);
+            kept.Add(batch.Records[row]);
         }
 
-        var dropped = _batch.Count - kept.Count;
-        _batch.Clear();
-        _batch.AddRange(kept);
-        _rejected.Clear();
-        _rejected.AddRange(rejected);
+        dropped += batch.Count - kept.Count;
+        batch.Clear();
+        batch.Records.AddRange(kept);
+        batch.Rejected.AddRange(rejected);
         foreach (var partition in gone)
         {
             metrics.Unassigned(partition.Topic, partition.Partition.Value);
