@@ -119,6 +119,35 @@ public sealed class ExactlyOnceScorerTests
     }
 
     [Test]
+    public async Task Instances_joining_mid_stream_take_partitions_from_a_busy_one_and_the_result_is_the_same()
+    {
+        // Arrange
+        var registry = await TestModels.DirectoryAsync();
+        using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
+        var scenario = await ScoringScenario.CreateAsync("scale-out", count: 150_000, partitions: 6, seed: 12);
+        var settings = scenario.Settings(TestKafka.UniqueName("txn-a"));
+        settings["Scorer:BatchSize"] = "1000"; // scoring a batch outlasts committing the previous one: one is in flight during Consume
+        settings["Scorer:Consumer:heartbeat.interval.ms"] = "100"; // members learn of a join within 100 ms, not 3 s
+
+        // Act: A scores alone; B, then C, join while A has batches in flight, so A's revoked partitions are taken
+        // from under a batch being scored (it must leave them out of its commit; their new owner redoes them).
+        await using var a = await InProcessScorer.StartAsync(settings, registry);
+        await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 10, TimeSpan.FromMinutes(2));
+        await using var b = await InProcessScorer.StartAsync(
+            new Dictionary<string, string?>(settings) { ["Scorer:TransactionalId"] = TestKafka.UniqueName("txn-b") }, registry);
+        await scenario.WaitUntilCommittedAsync(scenario.Records.Count * 3 / 10, TimeSpan.FromMinutes(2));
+        await using var c = await InProcessScorer.StartAsync(
+            new Dictionary<string, string?>(settings) { ["Scorer:TransactionalId"] = TestKafka.UniqueName("txn-c") }, registry);
+        await scenario.WaitUntilAllCommittedAsync();
+        await a.StopAsync();
+        await b.StopAsync();
+        await c.StopAsync();
+
+        // Assert
+        scenario.AssertExactlyExpectedAlerts(model);
+    }
+
+    [Test]
     public async Task A_second_instance_with_the_same_transactional_id_fences_the_first_and_the_result_is_the_same()
     {
         // Arrange
