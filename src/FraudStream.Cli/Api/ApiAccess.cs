@@ -1,8 +1,10 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 
 namespace FraudStream.Cli.Api;
 
@@ -22,6 +24,47 @@ internal static class ApiAccess
 
     /// <summary>The rate-limiting policy of keyed endpoints.</summary>
     public const string PerKeyPolicy = "per-key";
+
+    /// <summary>The OpenAPI name of the key scheme.</summary>
+    public const string SecuritySchemeName = "ApiKey";
+
+    /// <summary>
+    /// Describes the key in the OpenAPI document: an apiKey scheme in the X-API-Key header, required by every operation
+    /// whose endpoint carries an <see cref="ApiKeyRequirement"/> (admin ones say so in their description).
+    /// </summary>
+    public static void DescribeKeys(OpenApiOptions options)
+    {
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[SecuritySchemeName] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = KeyHeader,
+                Description = "An API key from Api:Keys (or Api:AdminKeys for admin operations), the environment or Api:KeysFile.",
+            };
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            var requirement = context.Description.ActionDescriptor.EndpointMetadata.OfType<ApiKeyRequirement>().LastOrDefault();
+            if (requirement is null)
+            {
+                return Task.CompletedTask;
+            }
+
+            operation.Security ??= [];
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecuritySchemeName, context.Document)] = [] });
+            if (requirement.Admin)
+            {
+                operation.Description = string.IsNullOrEmpty(operation.Description) ? "Needs an admin key." : operation.Description + " Needs an admin key.";
+            }
+
+            return Task.CompletedTask;
+        });
+    }
 
     /// <summary>Registers the per-key token buckets (Api:RequestsPerSecond each).</summary>
     public static void AddServices(IServiceCollection services)

@@ -28,7 +28,7 @@ internal static partial class ApiHost
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton<TransactionPredictor>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = ApiEndpoints.Json.PropertyNamingPolicy);
-        services.AddOpenApi();
+        services.AddOpenApi(ApiAccess.DescribeKeys);
         ApiAccess.AddServices(services);
 
         // The same scrape handler as the scorer's management endpoints, over the model's and the API's meters.

@@ -56,6 +56,29 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task The_OpenAPI_document_says_which_operations_need_an_X_API_Key()
+    {
+        using var openApi = await Api.Anonymous.GetAsync("/openapi/v1.json");
+        var document = JsonNode.Parse(await openApi.Content.ReadAsStringAsync())!;
+        var scheme = document["components"]?["securitySchemes"]?["ApiKey"];
+        var paths = document["paths"]!;
+        static string[] SchemesOf(JsonNode? operation) =>
+            operation?["security"]?.AsArray().SelectMany(r => r!.AsObject().Select(p => p.Key)).ToArray() ?? [];
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(scheme?["type"]?.GetValue<string>(), Is.EqualTo("apiKey"));
+            Assert.That(scheme?["in"]?.GetValue<string>(), Is.EqualTo("header"));
+            Assert.That(scheme?["name"]?.GetValue<string>(), Is.EqualTo("X-API-Key"));
+            Assert.That(SchemesOf(paths["/predict"]?["post"]), Is.EqualTo(new[] { "ApiKey" }));
+            Assert.That(SchemesOf(paths["/model/versions"]?["get"]), Is.EqualTo(new[] { "ApiKey" }));
+            Assert.That(SchemesOf(paths["/model/rollback"]?["post"]), Is.EqualTo(new[] { "ApiKey" }));
+            Assert.That(paths["/model/rollback"]?["post"]?["description"]?.GetValue<string>(), Does.Contain("admin key"));
+            Assert.That(SchemesOf(paths["/health"]?["get"]), Is.Empty, "health needs no key");
+        }
+    }
+
+    [Test]
     public async Task Predict_equals_the_scoring_model_on_the_same_transactions()
     {
         using var model = await LoadProductionModelAsync();
