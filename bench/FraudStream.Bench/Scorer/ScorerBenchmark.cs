@@ -21,7 +21,6 @@ internal static class ScorerBenchmark
     // varied 274k-346k/s between rounds; over 500k (1.4-1.6 s) it varied 318k-358k/s. The scorer is stable either way.
     private const int DefaultRecords = 500_000;
     private const int DefaultRounds = 3;
-    private const string DevelopmentBrokerFetchWait = "Scorer:Consumer:fetch.wait.max.ms";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -37,11 +36,10 @@ internal static class ScorerBenchmark
         using var cluster = BenchCluster.Start();
         try
         {
-            var effectiveSettings = WithDevelopmentBrokerFetchWait(cluster, scorerSettings);
-            PrintHeader(cluster, args, records, rounds, effectiveSettings, bench);
+            PrintHeader(cluster, args, records, rounds, scorerSettings, bench);
             Console.WriteLine(await BenchModel.PublishAsync(registry));
             var plan = new RunPlan(
-                runId, bench.Partitions, Encode(records), bench.LatencyRate, TimeSpan.FromSeconds(bench.LatencySeconds), registry, effectiveSettings);
+                runId, bench.Partitions, Encode(records), bench.LatencyRate, TimeSpan.FromSeconds(bench.LatencySeconds), registry, scorerSettings);
             Console.WriteLine();
 
             var results = new List<RunResult>();
@@ -147,22 +145,6 @@ internal static class ScorerBenchmark
         return encoded;
     }
 
-    /// <summary>
-    /// The development broker (librdkafka's mock) answers a fetch that finds no data only after the consumer's whole
-    /// fetch.wait.max.ms (500 ms by default) and does not wake it when data arrives, as a real broker does; left alone,
-    /// that wait is most of what the latency phase would measure. Both modes get the same shorter wait, said in the header.
-    /// </summary>
-    private static Dictionary<string, string> WithDevelopmentBrokerFetchWait(BenchCluster cluster, Dictionary<string, string> settings)
-    {
-        var effective = new Dictionary<string, string>(settings, StringComparer.OrdinalIgnoreCase);
-        if (cluster.IsDevelopmentBroker)
-        {
-            effective.TryAdd(DevelopmentBrokerFetchWait, "5");
-        }
-
-        return effective;
-    }
-
     private static void PrintHeader(
         BenchCluster cluster, string[] args, int records, int rounds, Dictionary<string, string> scorerSettings, BenchSettings bench)
     {
@@ -174,10 +156,7 @@ internal static class ScorerBenchmark
                           + $".NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"runs: {rounds} rounds of scorer and pass-through (alternating which goes first), {records:N0} preloaded records, {bench.Partitions} input partitions, "
                           + $"latency phase {bench.LatencyRate:N0} records/s for {bench.LatencySeconds:0.#} s");
-        var added = cluster.IsDevelopmentBroker && !args.Any(a => a.StartsWith(DevelopmentBrokerFetchWait + "=", StringComparison.OrdinalIgnoreCase));
-        Console.WriteLine("scorer settings: product defaults"
-                          + string.Concat(scorerSettings.Select(s => $", {s.Key}={s.Value}"))
-                          + (added ? $" ({DevelopmentBrokerFetchWait} added for the development broker, which holds an empty fetch for all of it)" : ""));
+        Console.WriteLine("scorer settings: product defaults" + string.Concat(scorerSettings.Select(s => $", {s.Key}={s.Value}")));
     }
 
     private static void PrintRun(RunResult r) =>

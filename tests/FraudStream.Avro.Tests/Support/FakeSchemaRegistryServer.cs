@@ -8,7 +8,8 @@ namespace FraudStream.Avro.Tests.Support;
 
 /// <summary>
 /// Test double of Confluent Schema Registry: the REST contract the client uses (register a subject version, get a
-/// schema by id, error bodies with error_code), on a random loopback port, with scripted failures.
+/// schema by id, error bodies with error_code), on a random loopback port, with scripted failures. Ids are given in
+/// registration order from <c>firstId</c>; start them past the local catalog's (1-3) to tell which one a process used.
 /// </summary>
 internal sealed class FakeSchemaRegistryServer : IAsyncDisposable
 {
@@ -22,10 +23,15 @@ internal sealed class FakeSchemaRegistryServer : IAsyncDisposable
     private readonly List<string> _schemas = [];
     private readonly Dictionary<string, List<int>> _subjects = [];
     private readonly Task _loop;
+    private readonly int _firstId;
     private int _requests;
 
-    public FakeSchemaRegistryServer()
+    /// <param name="firstId">The id of the first schema registered; the next ones follow.</param>
+    public FakeSchemaRegistryServer(int firstId = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstId, 1);
+        _firstId = firstId;
+
         // HttpListener cannot bind port 0: take a free port from the OS, then listen on it.
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
         {
@@ -45,6 +51,18 @@ internal sealed class FakeSchemaRegistryServer : IAsyncDisposable
 
     /// <summary>Content types of the POST bodies received.</summary>
     public ConcurrentQueue<string?> PostContentTypes { get; } = new();
+
+    /// <summary>The subjects registered so far, each with the ids registered under it in registration order.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<int>> Subjects
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subjects.ToDictionary<KeyValuePair<string, List<int>>, string, IReadOnlyList<int>>(s => s.Key, s => s.Value.ToArray(), StringComparer.Ordinal);
+            }
+        }
+    }
 
     /// <summary>The next <paramref name="count"/> requests get this status and a registry error body.</summary>
     public void FailNext(int count, HttpStatusCode status, int errorCode = 50001)
@@ -152,13 +170,14 @@ internal sealed class FakeSchemaRegistryServer : IAsyncDisposable
         int id;
         lock (_lock)
         {
-            id = _schemas.IndexOf(schema) + 1;
-            if (id == 0)
+            var index = _schemas.IndexOf(schema);
+            if (index < 0)
             {
                 _schemas.Add(schema);
-                id = _schemas.Count;
+                index = _schemas.Count - 1;
             }
 
+            id = _firstId + index;
             var versions = _subjects.TryGetValue(subject, out var list) ? list : _subjects[subject] = [];
             if (!versions.Contains(id))
             {
@@ -174,7 +193,8 @@ internal sealed class FakeSchemaRegistryServer : IAsyncDisposable
         string? schema;
         lock (_lock)
         {
-            schema = id >= 1 && id <= _schemas.Count ? _schemas[id - 1] : null;
+            var index = id - _firstId;
+            schema = index >= 0 && index < _schemas.Count ? _schemas[index] : null;
         }
 
         if (schema is null)

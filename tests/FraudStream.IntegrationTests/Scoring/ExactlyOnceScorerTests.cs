@@ -153,14 +153,17 @@ public sealed class ExactlyOnceScorerTests
         // Arrange
         var registry = await TestModels.DirectoryAsync();
         using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
-        var scenario = await ScoringScenario.CreateAsync("fencing", count: 60_000, partitions: 4, seed: 10);
+        var scenario = await ScoringScenario.CreateAsync("fencing", count: 60_000, partitions: 4, seed: 10, produceFirst: 30_000);
         var settings = scenario.Settings(TestKafka.UniqueName("txn-shared"));
         settings["Scorer:BatchSize"] = "200";
 
-        // Act: the zombie keeps running after the newcomer fences it.
+        // Act: the zombie keeps running after the newcomer fences it, and the second half of the stream arrives only
+        // once the newcomer's InitTransactions has fenced it, so the zombie still has batches to commit then.
         await using var first = await InProcessScorer.StartAsync(settings, registry);
         await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
         await using var second = await InProcessScorer.StartAsync(settings, registry);
+        await WaitUntilAsync(() => second.Health.ProducerReady, "the second instance's producer never became ready");
+        await scenario.ProduceRestAsync();
         await scenario.WaitUntilAllCommittedAsync();
         await first.StopAsync();
         await second.StopAsync();
@@ -221,6 +224,16 @@ public sealed class ExactlyOnceScorerTests
                 .Count(r => !alerted.Contains(r.Transaction!.TransactionId)), Is.Zero, "missing alerts before the switch");
             Assert.That(inPartition.Where(r => r.Offset >= firstSecond && ScoringScenario.ScoreOf(second, r.Transaction!) >= second.Threshold)
                 .Count(r => !alerted.Contains(r.Transaction!.TransactionId)), Is.Zero, "missing alerts after the switch");
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), failure);
+            await Task.Delay(20);
         }
     }
 }

@@ -58,9 +58,12 @@ public sealed class ScoringScenario
 
     public IReadOnlyList<InputRecord> Records { get; }
 
-    /// <summary>Creates the topics and produces <paramref name="count"/> generated transactions, with <paramref name="bad"/> records mixed in.</summary>
+    /// <summary>
+    /// Creates the topics and produces <paramref name="count"/> generated transactions, with <paramref name="bad"/> records
+    /// mixed in; only the first <paramref name="produceFirst"/> when given, the rest with <see cref="ProduceRestAsync"/>.
+    /// </summary>
     public static async Task<ScoringScenario> CreateAsync(
-        string purpose, int count, int partitions, int seed = 42, IReadOnlyList<(string Reason, byte[] Value)>? bad = null)
+        string purpose, int count, int partitions, int seed = 42, IReadOnlyList<(string Reason, byte[] Value)>? bad = null, int? produceFirst = null)
     {
         var input = await TestKafka.CreateTopicAsync(purpose + "-in", partitions);
         var alerts = await TestKafka.CreateTopicAsync(purpose + "-alerts", partitions);
@@ -83,8 +86,18 @@ public sealed class ScoringScenario
             }
         }
 
-        await ProduceAsync(input, records);
-        return new ScoringScenario(input, alerts, deadLetters, scored, TestKafka.UniqueName(purpose + "-scorer"), partitions, records);
+        var produced = Math.Min(records.Count, produceFirst ?? records.Count);
+        await ProduceAsync(input, records, 0, produced);
+        return new ScoringScenario(input, alerts, deadLetters, scored, TestKafka.UniqueName(purpose + "-scorer"), partitions, records) { _produced = produced };
+    }
+
+    private int _produced;
+
+    /// <summary>Produces the records <see cref="CreateAsync"/> held back.</summary>
+    public async Task ProduceRestAsync()
+    {
+        await ProduceAsync(InputTopic, [.. Records], _produced, Records.Count);
+        _produced = Records.Count;
     }
 
     /// <summary>Scorer settings for this scenario (merge test-specific ones on top).</summary>
@@ -237,7 +250,7 @@ public sealed class ScoringScenario
         });
     }
 
-    private static async Task ProduceAsync(string topic, List<InputRecord> records)
+    private static async Task ProduceAsync(string topic, List<InputRecord> records, int from, int to)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
@@ -246,7 +259,7 @@ public sealed class ScoringScenario
             LingerMs = 5,
         }).Build();
         var failures = 0;
-        for (var i = 0; i < records.Count; i++)
+        for (var i = from; i < to; i++)
         {
             var record = records[i];
             var key = System.Text.Encoding.UTF8.GetBytes(record.Transaction?.CardId ?? $"bad-{i}");
@@ -275,6 +288,6 @@ public sealed class ScoringScenario
 
         await Task.Run(() => producer.Flush(TimeSpan.FromSeconds(60)));
         Assert.That(failures, Is.Zero, "producing the scenario's input failed");
-        Assert.That(records.All(r => r.Offset >= 0), Is.True, "every input record was acknowledged");
+        Assert.That(records.Skip(from).Take(to - from).All(r => r.Offset >= 0), Is.True, "every input record was acknowledged");
     }
 }
