@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using FraudStream.Avro;
@@ -45,6 +46,8 @@ public sealed partial class ExactlyOnceProcessor(
     private readonly TransactionScoreAvroCodec _scoreCodec = new();
     private readonly ArrayBufferWriter<byte> _valueBuffer = new(512);
     private readonly Dictionary<TopicPartition, (long First, long Last)> _ranges = [];
+    private readonly int _maxMessageBytes = options.Value.Producer.TryGetValue("message.max.bytes", out var max)
+        && int.TryParse(max, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes) ? bytes : 1_000_000; // librdkafka's default
     private static readonly Dictionary<DecodeFailure, string> s_reasonNames =
         Enum.GetValues<DecodeFailure>().ToDictionary(f => f, SnakeCase);
     // Three batches at most: one collected, one scored on a pool thread, one committed.
@@ -471,13 +474,7 @@ public sealed partial class ExactlyOnceProcessor(
                 continue;
             }
 
-            var source = batch.Records[row];
-            producer.Produce(_options.DeadLetterTopic, new Message<byte[], byte[]>
-            {
-                Key = source.Message.Key,
-                Value = source.Message.Value,
-                Headers = DeadLetterHeaders.Create(source.Message.Headers, reason, error, source.TopicPartitionOffset, source.Message.Timestamp),
-            });
+            producer.Produce(_options.DeadLetterTopic, DeadLetterHeaders.Letter(batch.Records[row], reason, error, _maxMessageBytes));
         }
 
         // Offsets are the next offset to read.

@@ -4,6 +4,7 @@ using FraudStream.Avro.Registry;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
+using FraudStream.Streaming.ExactlyOnce;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
 namespace FraudStream.IntegrationTests.Scoring;
@@ -71,6 +72,36 @@ public sealed class ExactlyOnceScorerTests
                 Assert.That(score.IsFraud, Is.EqualTo(score.Score >= model.Threshold));
             }
         });
+    }
+
+    [Test]
+    public async Task A_bad_record_too_large_to_dead_letter_whole_is_cut_to_fit_and_the_stream_goes_on()
+    {
+        // Arrange: a garbage record just under the producer's 1,000,000-byte message.max.bytes: with the reason headers
+        // added, its dead letter would not fit, and a refused produce fails its batch's transaction on every retry.
+        var registry = await TestModels.DirectoryAsync();
+        using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
+        var garbage = new byte[999_900];
+        new Random(14).NextBytes(garbage);
+        garbage[0] = 0x07; // not the Confluent magic byte
+        var scenario = await ScoringScenario.CreateAsync("oversized", count: 2_000, partitions: 2, seed: 14, bad: [("bad_magic_byte", garbage)]);
+
+        // Act
+        await using (var scorer = await InProcessScorer.StartAsync(scenario.Settings(TestKafka.UniqueName("txn")), registry))
+        {
+            await scenario.WaitUntilAllCommittedAsync(TimeSpan.FromMinutes(1));
+        }
+
+        // Assert
+        scenario.AssertExactlyExpectedAlerts(model);
+        var letter = scenario.ReadDeadLetters().Single().Message;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(DeadLetterHeaders.Get(letter.Headers, DeadLetterHeaders.Reason), Is.EqualTo("bad_magic_byte"));
+            Assert.That(DeadLetterHeaders.Get(letter.Headers, DeadLetterHeaders.Truncated), Is.EqualTo("999900"));
+            Assert.That(letter.Value.Length, Is.InRange(990_000, 999_899), "cut, not dropped");
+            Assert.That(letter.Value, Is.EqualTo(garbage[..letter.Value.Length]), "the value kept is the original's first bytes");
+        }
     }
 
     [Test]
