@@ -80,7 +80,19 @@ internal static class ScoreVerb
             SettingsAreValid,
             "--management-url",
             app => ManagementEndpoints.PrintAddresses(app, "Scorer"),
-            app => app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single().ExecuteTask is { IsFaulted: true } ? 1 : 0);
+            ExitCode);
+
+    /// <summary>2 when the scorer stopped at start over a settings problem (said on stderr), 1 when it failed, else 0.</summary>
+    private static int ExitCode(WebApplication app)
+    {
+        if (app.Services.GetRequiredService<ScorerHealth>().ConfigurationProblem is { } problem)
+        {
+            Console.Error.WriteLine(problem);
+            return CommandLineRunner.UsageError;
+        }
+
+        return app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single().ExecuteTask is { IsFaulted: true } ? 1 : 0;
+    }
 
     /// <summary>Binds and validates every settings section before the host starts: one sentence per problem on stderr.</summary>
     internal static bool SettingsAreValid(IServiceProvider services) => WebVerbHost.SettingsAreValid(() =>

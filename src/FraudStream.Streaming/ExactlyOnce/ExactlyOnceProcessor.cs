@@ -32,6 +32,7 @@ public sealed partial class ExactlyOnceProcessor(
     ScorerMetrics metrics,
     ScorerHealth health,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<ExactlyOnceProcessor> logger) : BackgroundService
 {
     private static readonly TimeSpan s_kafkaTimeout = TimeSpan.FromSeconds(30);
@@ -86,6 +87,17 @@ public sealed partial class ExactlyOnceProcessor(
         if (_producer is null)
         {
             return; // stopped while the cluster was unreachable
+        }
+
+        if (MissingTopic(consumer) is { } problem)
+        {
+            LogConfigurationProblem(logger, problem);
+            health.SetConfigurationProblem(problem);
+            _producer.Dispose();
+            _producer = null;
+            health.SetProducerReady(false);
+            lifetime.StopApplication();
+            return;
         }
 
         try
@@ -622,6 +634,49 @@ public sealed partial class ExactlyOnceProcessor(
         return null;
     }
 
+    /// <summary>
+    /// One sentence naming the first topic of the settings the cluster does not have, or null. Asked through the
+    /// consumer, which does not create topics (allow.auto.create.topics is off unless Scorer:Consumer turns it on), so
+    /// a misspelt alerts topic stops the scorer at start instead of failing every transaction. A cluster that does not
+    /// answer is not a settings problem: the loop retries as usual.
+    /// </summary>
+    private string? MissingTopic(IConsumer<byte[], byte[]> consumer)
+    {
+        (string Setting, string? Topic)[] topics =
+        [
+            ("Scorer:InputTopic", _options.InputTopic),
+            ("Scorer:AlertsTopic", _options.AlertsTopic),
+            ("Scorer:DeadLetterTopic", _options.DeadLetterTopic),
+            ("Scorer:ScoredTopic", _options.ScoredTopic),
+        ];
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        foreach (var (setting, topic) in topics)
+        {
+            if (string.IsNullOrEmpty(topic))
+            {
+                continue;
+            }
+
+            Metadata metadata;
+            try
+            {
+                metadata = admin.GetMetadata(topic, s_kafkaTimeout);
+            }
+            catch (KafkaException e)
+            {
+                LogKafkaError(logger, "admin", e.Error.Code, e.Error.Reason);
+                return null;
+            }
+
+            if (metadata.Topics.Find(t => t.Topic == topic) is not { Error.IsError: false, Partitions.Count: > 0 })
+            {
+                return $"The topic '{topic}' ({setting}) does not exist on the cluster at {_options.BootstrapServers}: create it, or name an existing topic in {setting}.";
+            }
+        }
+
+        return null;
+    }
+
     private int RegisterSchema(string topic, string schemaFile, CancellationToken stop)
     {
         var subject = SchemaSubjects.ForTopicValue(topic);
@@ -859,6 +914,9 @@ public sealed partial class ExactlyOnceProcessor(
 
     [LoggerMessage(Message = "librdkafka {Name}: {Message}")]
     private static partial void LogLibrdkafka(ILogger logger, LogLevel level, string name, string message);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Problem}")]
+    private static partial void LogConfigurationProblem(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scorer stopped; consumer closed.")]
     private static partial void LogStopped(ILogger logger);

@@ -6,6 +6,7 @@ public sealed class ScorerHealth
     private int _assignedPartitions;
     private int _producerReady;
     private int _producerInitializations;
+    private string? _configurationProblem;
 
     /// <summary>Partitions of the input topic this instance owns.</summary>
     public int AssignedPartitions => Volatile.Read(ref _assignedPartitions);
@@ -15,6 +16,11 @@ public sealed class ScorerHealth
 
     /// <summary>How many times InitTransactions has succeeded: more than once means the producer was fenced or failed and was rebuilt.</summary>
     public int ProducerInitializations => Volatile.Read(ref _producerInitializations);
+
+    /// <summary>Set when the scorer stopped at start because the cluster lacks what its settings name: one sentence saying what to fix.</summary>
+    public string? ConfigurationProblem => Volatile.Read(ref _configurationProblem);
+
+    internal void SetConfigurationProblem(string problem) => Volatile.Write(ref _configurationProblem, problem);
 
     internal void SetAssignedPartitions(int count) => Volatile.Write(ref _assignedPartitions, count);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Confluent.Kafka;
 using FraudStream.Cli.Tests;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.Telemetry.Tests.Support;
@@ -84,5 +85,37 @@ public sealed class ScoreVerbTests
         Assert.That(run.StandardError, Has.Some.Contains("Scorer:BootstrapServers is not set"));
         Assert.That(run.StandardError, Has.Some.Contains("Scorer:TransactionalId is not set"));
         Assert.That(run.StandardError, Has.Some.Contains("Scorer:BatchSize must be a whole number from 1 to 100000, not 0."));
+    }
+
+    [Test]
+    public async Task A_topic_missing_on_the_cluster_stops_the_scorer_at_start_with_one_sentence()
+    {
+        // Arrange: every topic exists but the alerts topic, misspelt.
+        var input = await TestKafka.CreateTopicAsync("missing-topic-in", 1);
+        var deadLetters = await TestKafka.CreateTopicAsync("missing-topic-dlq", 1);
+        var misspelt = TestKafka.UniqueName("fraud-alerst");
+        var environment = new Dictionary<string, string?>
+        {
+            ["FRAUDSTREAM_Scorer__BootstrapServers"] = TestKafka.BootstrapServers,
+            ["FRAUDSTREAM_Scorer__InputTopic"] = input,
+            ["FRAUDSTREAM_Scorer__AlertsTopic"] = misspelt,
+            ["FRAUDSTREAM_Scorer__DeadLetterTopic"] = deadLetters,
+            ["FRAUDSTREAM_Scorer__GroupId"] = TestKafka.UniqueName("missing-topic"),
+            ["FRAUDSTREAM_Scorer__TransactionalId"] = TestKafka.UniqueName("txn"),
+        };
+
+        // Act
+        var run = await FraudstreamProcess.RunAsync(environment, s_limit,
+            "score", "--registry", await TestModels.DirectoryAsync(), "--management-url", "http://127.0.0.1:0");
+
+        // Assert: one sentence naming the topic and the setting; the topic was not created by asking.
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Transcript);
+        Assert.That(run.StandardError.Where(l => l.StartsWith("The topic", StringComparison.Ordinal)), Is.EqualTo(new[]
+        {
+            $"The topic '{misspelt}' (Scorer:AlertsTopic) does not exist on the cluster at {TestKafka.BootstrapServers}: "
+            + "create it, or name an existing topic in Scorer:AlertsTopic.",
+        }), run.Transcript);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = TestKafka.BootstrapServers }).Build();
+        Assert.That(admin.GetMetadata(TimeSpan.FromSeconds(30)).Topics.Select(t => t.Topic), Has.None.EqualTo(misspelt));
     }
 }
