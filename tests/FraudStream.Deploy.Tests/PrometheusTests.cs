@@ -15,6 +15,15 @@ public class PrometheusTests
     }
 
     [Test]
+    public void The_alerting_rules_pass_their_promtool_unit_tests()
+    {
+        const string tests = "deploy/prometheus/alerts.test.yml";
+        var result = Tool.Run(Tool.Promtool(), ["test", "rules", Repo.PathOf(tests)]);
+
+        Assert.That(result.ExitCode, Is.Zero, $"promtool test rules {tests}:\n{result.Stdout}{result.Stderr}");
+    }
+
+    [Test]
     public void The_scrape_config_passes_promtool_check_config_with_its_rule_files()
     {
         var result = Tool.Run(Tool.Promtool(), ["check", "config", Repo.PathOf(Config)]);
