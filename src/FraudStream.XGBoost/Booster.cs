@@ -305,7 +305,8 @@ public sealed class Booster : IDisposable
     }
 
     /// <summary>
-    /// SHAP contributions of a few rows (e.g. to explain an alert): for each row, columns + 1 values, each feature's
+    /// SHAP (or, with approximate, Saabas) contributions of a few rows (e.g. to explain an alert): for each row,
+    /// columns + 1 values, each feature's
     /// contribution to the margin and then the bias; they sum to <see cref="PredictDenseMargin"/>'s value for the row.
     /// </summary>
     /// <remarks>

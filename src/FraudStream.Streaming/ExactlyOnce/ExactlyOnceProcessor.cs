@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text;
 using Confluent.Kafka;
 using FraudStream.Avro;
@@ -20,9 +21,10 @@ namespace FraudStream.Streaming.ExactlyOnce;
 /// together or not at all; a crash, an abort or a fenced producer means the batch is redone from the committed offsets.
 /// </summary>
 /// <remarks>
-/// The loop runs on its own thread because Consume blocks. A transaction is only open between the end of a batch's
-/// collection and its commit, with no Consume in between, so rebalance callbacks (which run inside Consume) never see
-/// one open: revoked or lost partitions simply drop their uncommitted records from the batch being collected.
+/// The loop runs on its own thread because Consume blocks; batches are decoded and scored on a pool thread meanwhile
+/// (<see cref="StartScoring"/>). A transaction is open only inside Commit, which runs between two Consume calls, so
+/// rebalance callbacks (which run inside Consume) never see one open: revoked or lost partitions are cut from the batch
+/// being collected and marked dropped in the batch in flight, whose commit leaves them out.
 /// </remarks>
 public sealed partial class ExactlyOnceProcessor(
     IOptions<ScorerOptions> options,
@@ -40,6 +42,7 @@ public sealed partial class ExactlyOnceProcessor(
     private static readonly TimeSpan s_scoringPoll = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan s_lagInterval = TimeSpan.FromSeconds(1);
     private const int MaxCommitAttempts = 5;
+    private const string ConsumeErrorReason = "consume_error";
 
     private readonly ScorerOptions _options = options.Value;
     private readonly TransactionMessageCodec _codec = new(schemaRegistry, new TransactionAvroCodec());
@@ -50,12 +53,11 @@ public sealed partial class ExactlyOnceProcessor(
     private readonly int _maxMessageBytes = options.Value.Producer.TryGetValue("message.max.bytes", out var max)
         && int.TryParse(max, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes) ? bytes : 1_000_000; // librdkafka's default
     private static readonly Dictionary<DecodeFailure, string> s_reasonNames =
-        Enum.GetValues<DecodeFailure>().ToDictionary(f => f, SnakeCase);
+        Enum.GetValues<DecodeFailure>().ToDictionary(f => f, f => JsonNamingPolicy.SnakeCaseLower.ConvertName(f.ToString()));
     // Three batches at most: one collected, one scored on a pool thread, one committed.
     private readonly Stack<PipelinedBatch> _free = new([new(modelOptions.Value.TopFeatures), new(modelOptions.Value.TopFeatures)]);
     private PipelinedBatch _collecting = new(modelOptions.Value.TopFeatures);
-    private PipelinedBatch? _inFlight;
-    private Task<bool>? _scoring;
+    private InFlight? _inFlight;
     private IProducer<byte[], byte[]>? _producer;
     private int _alertSchemaId;
     private int _scoreSchemaId;
@@ -110,7 +112,7 @@ public sealed partial class ExactlyOnceProcessor(
                 // is committed here, between two Consume calls: inline if the next batch is not full yet, else right
                 // after that one is handed to scoring.
                 CollectBatch(consumer, stop);
-                if (!TakeScored(out var scored))
+                if (_producer is null || !TakeScored(out var scored))
                 {
                     break;
                 }
@@ -138,8 +140,12 @@ public sealed partial class ExactlyOnceProcessor(
         finally
         {
             // A scoring failure has already surfaced from FinishInFlight; here the pool thread is only waited for.
-            _scoring?.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Wait(CancellationToken.None);
-            _inFlight?.Clear();
+            if (_inFlight is { } pending)
+            {
+                pending.Scoring.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Wait(CancellationToken.None);
+                pending.Batch.Clear();
+            }
+
             _collecting.Clear();
             _producer?.Dispose();
             health.SetProducerReady(false);
@@ -157,7 +163,7 @@ public sealed partial class ExactlyOnceProcessor(
         long firstAt = 0;
         while (_collecting.Count < _options.BatchSize && !stop.IsCancellationRequested)
         {
-            if (_scoring is { IsCompleted: true } && !FinishInFlight(consumer, stop))
+            if (_inFlight is { Scoring.IsCompleted: true } && !FinishInFlight(consumer, stop))
             {
                 return;
             }
@@ -174,7 +180,7 @@ public sealed partial class ExactlyOnceProcessor(
                 wait = wait < s_idlePoll ? wait : s_idlePoll;
             }
 
-            if (_scoring is not null)
+            if (_inFlight is not null)
             {
                 wait = wait < s_scoringPoll ? wait : s_scoringPoll; // come back soon to commit the batch in flight
             }
@@ -189,7 +195,7 @@ public sealed partial class ExactlyOnceProcessor(
                 // The position is already past the bad record: it is dead-lettered in this batch's transaction.
                 record = bad;
                 record.Message ??= new Message<byte[], byte[]> { Value = [] };
-                _collecting.Rejected.Add((_collecting.Count, "consume_error", e));
+                _collecting.Rejected.Add((_collecting.Count, ConsumeErrorReason, e));
             }
             catch (ConsumeException e)
             {
@@ -199,7 +205,7 @@ public sealed partial class ExactlyOnceProcessor(
 
             if (record is null || record.IsPartitionEOF)
             {
-                if (_collecting.Count == 0 && _scoring is null)
+                if (_collecting.Count == 0 && _inFlight is null)
                 {
                     return; // idle: let the loop do its housekeeping (lag) and check for a stop
                 }
@@ -223,8 +229,7 @@ public sealed partial class ExactlyOnceProcessor(
         metrics.Consumed(_collecting.Count);
         var batch = _collecting;
         _collecting = _free.Pop();
-        _inFlight = batch;
-        _scoring = Task.Run(() => Score(batch, stop), CancellationToken.None);
+        _inFlight = new InFlight(batch, Task.Run(() => Score(batch, stop), CancellationToken.None));
     }
 
     /// <summary>Decodes and scores a batch (on a pool thread); false when stopped during a registry outage.</summary>
@@ -251,32 +256,31 @@ public sealed partial class ExactlyOnceProcessor(
         return true;
     }
 
-    /// <summary>Waits for the batch in flight and commits it. False when the loop must stop.</summary>
+    /// <summary>Waits for the batch in flight and commits it. False when the loop must stop (no producer left, or stopped).</summary>
     private bool FinishInFlight(IConsumer<byte[], byte[]> consumer, CancellationToken stop) =>
-        TakeScored(out var scored) && (scored is null || CommitScored(consumer, scored, stop));
+        _producer is not null && TakeScored(out var scored) && (scored is null || CommitScored(consumer, scored, stop));
 
     /// <summary>
     /// Waits for the batch in flight to be scored and takes it (null when none is in flight). False when it was stopped
-    /// during a registry outage or no producer is left: the loop must stop, and the batch is redone after restart.
+    /// during a registry outage: the loop must stop, and the batch is redone after restart.
     /// </summary>
     private bool TakeScored(out PipelinedBatch? scored)
     {
         scored = null;
-        if (_inFlight is not { } batch || _scoring is not { } scoring)
+        if (_inFlight is not { } pending)
         {
-            return _producer is not null;
+            return true;
         }
 
-        var done = scoring.GetAwaiter().GetResult();
-        _scoring = null;
+        var done = pending.Scoring.GetAwaiter().GetResult();
         _inFlight = null;
-        if (!done || _producer is null)
+        if (!done)
         {
-            Recycle(batch);
+            Recycle(pending.Batch);
             return false;
         }
 
-        scored = batch;
+        scored = pending.Batch;
         return true;
     }
 
@@ -293,15 +297,18 @@ public sealed partial class ExactlyOnceProcessor(
             {
                 case CommitOutcome.Stopped:
                     return false;
-                case CommitOutcome.Redone:
+                case CommitOutcome.Redone or CommitOutcome.Empty:
                     return true;
             }
 
             var committedAt = time.GetUtcNow();
             metrics.BatchCommitted(batch.Count, batch.Scored.Rows, batch.Scored.AlertCount, batch.ScoringTime, time.GetElapsedTime(commitStarted));
-            foreach (var (reason, count) in batch.Rejected.Where(r => batch.Keeps(r.Row)).CountBy(r => r.Reason))
+            if (batch.Rejected.Count > 0)
             {
-                metrics.DeadLettered(reason, count);
+                foreach (var (reason, count) in batch.Rejected.Where(r => batch.Keeps(r.Row)).CountBy(r => r.Reason))
+                {
+                    metrics.DeadLettered(reason, count);
+                }
             }
 
             for (var row = 0; row < batch.Count; row++)
@@ -329,21 +336,24 @@ public sealed partial class ExactlyOnceProcessor(
     private enum CommitOutcome
     {
         Committed,
+        Empty, // every partition of the batch was revoked: no transaction
         Redone,
         Stopped,
     }
 
+    /// <summary>The batch being scored on a pool thread; <see cref="Scoring"/> is false when stopped during a registry outage.</summary>
+    private sealed record InFlight(PipelinedBatch Batch, Task<bool> Scoring);
+
     /// <summary>
     /// Commits the batch. On failure aborts the transaction (rebuilding the producer when it cannot abort or was fenced)
-    /// and rewinds, so the batch and the one being collected are redone; Stopped when stopped while rebuilding.
+    /// and rewinds, so the batch and the ones in flight and being collected are redone; Stopped when stopped while rebuilding.
     /// </summary>
     private CommitOutcome CommitOrRecover(IConsumer<byte[], byte[]> consumer, PipelinedBatch batch, CancellationToken stop)
     {
         var producer = _producer!;
         try
         {
-            Commit(consumer, producer, batch);
-            return CommitOutcome.Committed;
+            return Commit(consumer, producer, batch) ? CommitOutcome.Committed : CommitOutcome.Empty;
         }
         catch (KafkaException e) when (TransactionErrors.IsFenced(e.Error))
         {
@@ -373,7 +383,7 @@ public sealed partial class ExactlyOnceProcessor(
     /// </summary>
     private bool Decode(PipelinedBatch batch, CancellationToken stop)
     {
-        var consumeErrors = batch.Rejected.Where(r => r.Reason == "consume_error").ToList();
+        List<(int Row, string Reason, Exception Error)> consumeErrors = batch.Rejected.Count == 0 ? [] : [.. batch.Rejected.Where(r => r.Reason == ConsumeErrorReason)];
         var backoff = new Backoff();
         while (true)
         {
@@ -433,13 +443,13 @@ public sealed partial class ExactlyOnceProcessor(
     /// Produces the batch's alerts, scores and dead letters and commits them with the batch's next offsets, leaving out
     /// partitions revoked since the batch was collected.
     /// </summary>
-    private void Commit(IConsumer<byte[], byte[]> consumer, IProducer<byte[], byte[]> producer, PipelinedBatch batch)
+    private bool Commit(IConsumer<byte[], byte[]> consumer, IProducer<byte[], byte[]> producer, PipelinedBatch batch)
     {
         _ranges.Clear();
         batch.AddRanges(_ranges);
         if (_ranges.Count == 0)
         {
-            return; // every partition of the batch was revoked: nothing of it is ours to commit
+            return false; // every partition of the batch was revoked: nothing of it is ours to commit
         }
 
         var scored = batch.Scored;
@@ -497,7 +507,7 @@ public sealed partial class ExactlyOnceProcessor(
             try
             {
                 producer.CommitTransaction(s_kafkaTimeout);
-                return;
+                return true;
             }
             catch (KafkaRetriableException e) when (attempt < MaxCommitAttempts)
             {
@@ -577,13 +587,12 @@ public sealed partial class ExactlyOnceProcessor(
     {
         _ranges.Clear();
         failed.AddRanges(_ranges);
-        if (_inFlight is { } inFlight && _scoring is { } scoring)
+        if (_inFlight is { } pending)
         {
-            scoring.GetAwaiter().GetResult(); // its scores are discarded; only its offsets matter now
-            _scoring = null;
+            pending.Scoring.GetAwaiter().GetResult(); // its scores are discarded; only its offsets matter now
             _inFlight = null;
-            inFlight.AddRanges(_ranges);
-            Recycle(inFlight);
+            pending.Batch.AddRanges(_ranges);
+            Recycle(pending.Batch);
         }
 
         _collecting.AddRanges(_ranges);
@@ -603,20 +612,18 @@ public sealed partial class ExactlyOnceProcessor(
     {
         health.SetProducerReady(false);
         var backoff = new Backoff();
-        var first = true;
         while (!stop.IsCancellationRequested)
         {
-            if (!first)
-            {
-                metrics.ProducerRebuilt();
-            }
-
-            first = false;
             var producer = BuildProducer();
             try
             {
                 producer.InitTransactions(s_kafkaTimeout);
                 health.SetProducerReady(true);
+                if (health.ProducerInitializations > 1)
+                {
+                    metrics.ProducerRebuilt(); // after fencing or a failed abort, not for start-up retries
+                }
+
                 return producer;
             }
             catch (KafkaException e)
@@ -743,7 +750,7 @@ public sealed partial class ExactlyOnceProcessor(
         metrics.Rebalanced(kind);
         var gone = partitions.Select(p => p.TopicPartition).ToHashSet();
         var dropped = 0;
-        if (_inFlight is { } inFlight)
+        if (_inFlight?.Batch is { } inFlight)
         {
             // Still being scored, perhaps: it is only marked here, and its commit leaves these partitions out.
             inFlight.Dropped.UnionWith(gone);
@@ -848,24 +855,8 @@ public sealed partial class ExactlyOnceProcessor(
     }
 
     /// <summary>The DLQ reason for a decode failure: the enum name in snake_case (BadMagicByte → bad_magic_byte).</summary>
-    public static string ReasonName(DecodeFailure failure) => s_reasonNames.TryGetValue(failure, out var name) ? name : SnakeCase(failure);
-
-    private static string SnakeCase(DecodeFailure failure)
-    {
-        var name = failure.ToString();
-        var text = new StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0)
-            {
-                text.Append('_');
-            }
-
-            text.Append(char.ToLowerInvariant(name[i]));
-        }
-
-        return text.ToString();
-    }
+    public static string ReasonName(DecodeFailure failure) =>
+        s_reasonNames.TryGetValue(failure, out var name) ? name : JsonNamingPolicy.SnakeCaseLower.ConvertName(failure.ToString());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Waiting for a production model before consuming.")]
     private static partial void LogWaitingForModel(ILogger logger);

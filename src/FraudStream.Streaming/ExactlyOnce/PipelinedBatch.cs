@@ -6,7 +6,7 @@ namespace FraudStream.Streaming.ExactlyOnce;
 
 /// <summary>
 /// One batch on its way through the scorer's pipeline: its records while collected, then its transactions, rejections
-/// and scores once scored. The loop keeps two, so one is scored while the other is collected and committed.
+/// and scores once scored. The loop keeps three, so one is scored while another is collected and a third committed.
 /// </summary>
 internal sealed class PipelinedBatch(int topFeatures)
 {

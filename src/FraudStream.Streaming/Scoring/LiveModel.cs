@@ -16,8 +16,6 @@ public sealed class LiveModel : IDisposable
     /// <summary>Completes when a model is first loaded.</summary>
     public Task Loaded => _firstModel.Task;
 
-    /// <summary>Raised after a new version is in force, with the previous version (null for the first).</summary>
-    public event Action<string?, ScoringModel>? Swapped;
 
     /// <summary>A reference to the model in force for one batch or request, or false when none is loaded yet.</summary>
     public bool TryAcquire(out ModelLease lease)
@@ -44,7 +42,6 @@ public sealed class LiveModel : IDisposable
         var previous = Interlocked.Exchange(ref _current, next);
         previous?.Dispose();
         _firstModel.TrySetResult();
-        Swapped?.Invoke(previous?.Version, next);
     }
 
     /// <summary>Drops the model in force.</summary>
