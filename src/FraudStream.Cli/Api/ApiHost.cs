@@ -2,7 +2,6 @@ using FraudStream.Cli.Hosting;
 using FraudStream.Streaming;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
-using FraudStream.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using BadHttpRequestException = Microsoft.AspNetCore.Http.BadHttpRequestException;
@@ -10,8 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
 
 namespace FraudStream.Cli.Api;
 
@@ -32,12 +29,7 @@ internal static partial class ApiHost
         ApiAccess.AddServices(services);
 
         // The same scrape handler as the scorer's management endpoints, over the model's and the API's meters.
-        var meterProvider = Sdk.CreateMeterProviderBuilder()
-            .AddMeter(ModelMetrics.MeterName, ApiMetrics.MeterName)
-            .AddPrometheusText(out var scrape)
-            .Build();
-        services.AddSingleton(meterProvider);
-        services.AddSingleton(scrape);
+        ManagementEndpoints.AddServices(services, ModelMetrics.MeterName, ApiMetrics.MeterName);
     }
 
     /// <summary>The request pipeline and every route: metrics and error answers outermost, then keys, rate limits, endpoints.</summary>

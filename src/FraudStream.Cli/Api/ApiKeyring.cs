@@ -61,7 +61,7 @@ internal sealed class ApiKeyring
 
     /// <summary>Why <paramref name="key"/> cannot be an API key, or null when it can.</summary>
     public static string? Problem(string? key) =>
-        string.IsNullOrEmpty(key) ? "is empty: an API key needs at least 16 characters."
+        string.IsNullOrEmpty(key) ? $"is empty: an API key needs at least {ApiOptionsValidator.MinKeyLength} characters."
         : key.Length < ApiOptionsValidator.MinKeyLength ? $"is {key.Length} characters long: an API key needs at least {ApiOptionsValidator.MinKeyLength}."
         : key.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? "contains white space or control characters, which an X-API-Key header cannot carry."
         : null;

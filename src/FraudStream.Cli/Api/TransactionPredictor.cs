@@ -26,6 +26,7 @@ internal sealed class TransactionPredictor(LiveModel live, IOptions<ModelFollowe
     private const int MaxIdleScorers = 64;
 
     private readonly ConcurrentBag<TransactionScorer> _idle = [];
+    private int _idleCount; // ConcurrentBag.Count takes every per-thread lock of the bag
 
     /// <summary>The predictions of <paramref name="transactions"/>, in order, all from one model; null when no model is loaded.</summary>
     public IReadOnlyList<Prediction>? Predict(IReadOnlyList<Transaction> transactions)
@@ -38,7 +39,17 @@ internal sealed class TransactionPredictor(LiveModel live, IOptions<ModelFollowe
         using (lease)
         {
             var model = lease.Model;
-            var scorer = _idle.TryTake(out var idle) ? idle : new TransactionScorer(modelOptions.Value.TopFeatures);
+            TransactionScorer scorer;
+            if (_idle.TryTake(out var idle))
+            {
+                Interlocked.Decrement(ref _idleCount);
+                scorer = idle;
+            }
+            else
+            {
+                scorer = new TransactionScorer(modelOptions.Value.TopFeatures);
+            }
+
             try
             {
                 var batch = scorer.Score(model, transactions);
@@ -61,9 +72,13 @@ internal sealed class TransactionPredictor(LiveModel live, IOptions<ModelFollowe
             }
             finally
             {
-                if (_idle.Count < MaxIdleScorers)
+                if (Interlocked.Increment(ref _idleCount) <= MaxIdleScorers)
                 {
                     _idle.Add(scorer);
+                }
+                else
+                {
+                    Interlocked.Decrement(ref _idleCount);
                 }
             }
         }

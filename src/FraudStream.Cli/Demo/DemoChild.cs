@@ -196,7 +196,7 @@ internal sealed class DemoChild : IDisposable
         {
             if (line is null)
             {
-                // Both streams end together at exit; either end means the process is going.
+                // Both streams end at exit; stdout's end marks it.
                 _closed = isStdout || _closed;
             }
             else

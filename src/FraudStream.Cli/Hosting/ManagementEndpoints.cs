@@ -1,4 +1,3 @@
-using FraudStream.Streaming.Telemetry;
 using FraudStream.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -15,18 +14,18 @@ internal sealed record ReadinessReport(bool Ready, IReadOnlyDictionary<string, o
 
 /// <summary>
 /// The operations surface of a long-running verb: /health/live, /health/ready and /metrics (Prometheus text built
-/// from the OpenTelemetry SDK's metrics of FraudStream's meters and the .NET runtime's).
+/// from the OpenTelemetry SDK's metrics of the verb's FraudStream meters).
 /// </summary>
 internal static class ManagementEndpoints
 {
     /// <summary>Where the management endpoints listen unless Management:Url says otherwise (9464: OpenTelemetry's Prometheus port).</summary>
     public const string DefaultUrl = "http://0.0.0.0:9464";
 
-    /// <summary>Registers the meter provider and its Prometheus scrape handler.</summary>
-    public static void AddServices(IServiceCollection services)
+    /// <summary>Registers a meter provider over <paramref name="meters"/> and its Prometheus scrape handler.</summary>
+    public static void AddServices(IServiceCollection services, params string[] meters)
     {
         var meterProvider = Sdk.CreateMeterProviderBuilder()
-            .AddMeter(ScorerMetrics.MeterName, ModelMetrics.MeterName)
+            .AddMeter(meters)
             .AddPrometheusText(out var scrape)
             .Build();
         services.AddSingleton(meterProvider);

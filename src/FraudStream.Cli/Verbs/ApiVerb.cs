@@ -35,8 +35,8 @@ internal static class ApiVerb
 
         var command = new Command(
             "api",
-            "Answer POST /predict with the production model over HTTP (keys in X-API-Key). Settings: options, "
-            + "then FRAUDSTREAM_<Section>__<Name> environment variables, then --config.")
+            "Answer POST /predict with the production model over HTTP (keys in X-API-Key). Settings, first found wins: "
+            + "options, then --config, then FRAUDSTREAM_<Section>__<Name> environment variables.")
         {
             url, keysFile, threshold, registry, config,
         };

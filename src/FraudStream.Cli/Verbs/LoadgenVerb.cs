@@ -145,9 +145,8 @@ internal static class LoadgenVerb
         int schemaId;
         try
         {
-            schemaId = schemas is LocalSchemaCatalog catalog
-                ? catalog.IdOf("transaction.avsc")
-                : await schemas.RegisterAsync(SchemaSubjects.ForTopicValue(settings.Topic), EmbeddedSchemas.ReadText("transaction.avsc"), termination.Token);
+            // The local catalog answers with the id it already holds for the schema, as a registry does.
+            schemaId = await schemas.RegisterAsync(SchemaSubjects.ForTopicValue(settings.Topic), EmbeddedSchemas.ReadText("transaction.avsc"), termination.Token);
         }
         catch (Exception e) when (e is SchemaRegistryException or SchemaRegistryUnavailableException)
         {

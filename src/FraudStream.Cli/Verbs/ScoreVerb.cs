@@ -3,6 +3,7 @@ using System.Globalization;
 using FraudStream.Cli.Hosting;
 using FraudStream.Streaming;
 using FraudStream.Streaming.ExactlyOnce;
+using FraudStream.Streaming.Telemetry;
 using FraudStream.Streaming.Scoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,7 @@ internal static class ScoreVerb
         };
         var management = new Option<string?>("--management-url")
         {
-            Description = "Where /health/live, /health/ready and /metrics listen (Management:Url, default http://0.0.0.0:9464; port 0 picks a free one).",
+            Description = $"Where /health/live, /health/ready and /metrics listen (Management:Url, default {ManagementEndpoints.DefaultUrl}; port 0 picks a free one).",
             HelpName = "url",
         };
         var config = new Option<FileInfo>("--config") { Description = "A JSON settings file (sections Scorer, Model, SchemaRegistry, Management).", HelpName = "file" };
@@ -45,8 +46,8 @@ internal static class ScoreVerb
 
         var command = new Command(
             "score",
-            "Score the transactions topic with the production model and write alerts to fraud_alerts exactly once. Settings: options, "
-            + "then FRAUDSTREAM_<Section>__<Name> environment variables, then --config.")
+            "Score the transactions topic with the production model and write alerts to fraud_alerts exactly once. Settings, first found wins: "
+            + "options, then --config, then FRAUDSTREAM_<Section>__<Name> environment variables.")
         {
             bootstrap, transactionalId, group, batchSize, linger, threshold, registry, schemaRegistry, management, config,
         };
@@ -107,7 +108,7 @@ internal static class ScoreVerb
         var builder = WebVerbHost.CreateBuilder(overrides, configFile, registryLocation, "Management:Url", ManagementEndpoints.DefaultUrl);
         builder.Services.AddSchemaRegistry(builder.Configuration);
         builder.Services.AddExactlyOnceScorer();
-        ManagementEndpoints.AddServices(builder.Services);
+        ManagementEndpoints.AddServices(builder.Services, ScorerMetrics.MeterName, ModelMetrics.MeterName);
 
         var app = builder.Build();
         ManagementEndpoints.Map(app, ready: () =>
