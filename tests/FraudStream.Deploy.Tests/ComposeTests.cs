@@ -8,7 +8,10 @@ public partial class ComposeTests
 {
     private const string ComposeFile = "compose.yaml";
 
-    private static JsonObject Compose => Yaml.Load(ComposeFile);
+    // Parsed once (through a python3 process), read by every test.
+    private static readonly Lazy<JsonObject> s_compose = new(() => Yaml.Load(ComposeFile));
+
+    private static JsonObject Compose => s_compose.Value;
 
     private static JsonObject Services
     {

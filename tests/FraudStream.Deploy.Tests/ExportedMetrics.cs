@@ -46,7 +46,7 @@ internal static partial class ExportedMetrics
             switch (match.Groups["kind"].Value)
             {
                 case "Counter" or "ObservableCounter":
-                    yield return name + "_total";
+                    yield return name.EndsWith("_total", StringComparison.Ordinal) ? name : name + "_total"; // as the exporter names it
                     break;
                 case "Histogram":
                     yield return name + "_bucket";

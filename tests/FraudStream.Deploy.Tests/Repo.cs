@@ -170,37 +170,4 @@ internal static class Json
 
     public static IEnumerable<JsonNode> Items(this JsonNode? node) =>
         node is JsonArray array ? array.Where(n => n is not null).Select(n => n!) : [];
-
-    /// <summary>Every string value anywhere under <paramref name="node"/> whose property is named <paramref name="key"/>.</summary>
-    public static IEnumerable<string> StringsNamed(this JsonNode? node, string key)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (name, value) in obj)
-                {
-                    if (name == key && value is JsonValue v && v.TryGetValue<string>(out var s))
-                    {
-                        yield return s;
-                    }
-
-                    foreach (var inner in value.StringsNamed(key))
-                    {
-                        yield return inner;
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var item in array)
-                {
-                    foreach (var inner in item.StringsNamed(key))
-                    {
-                        yield return inner;
-                    }
-                }
-
-                break;
-        }
-    }
 }

@@ -15,8 +15,6 @@ internal sealed class ScorerChild : IDisposable
         _stdout = process.StandardOutput.ReadToEndAsync();
     }
 
-    public int Id => _process.Id;
-
     public bool HasExited => _process.HasExited;
 
     /// <summary>User + system CPU the child has used so far (read from /proc, so it is current).</summary>

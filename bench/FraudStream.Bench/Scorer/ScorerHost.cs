@@ -89,7 +89,7 @@ internal static class ScorerHost
             { IsCompleted: true } when !commands.IsCompleted => "The scorer loop ended before it was asked to stop.",
             _ => null,
         };
-        var report = new ScorerReport(PeakRssBytes(), Environment.CpuUsage.TotalTime.TotalSeconds, recorder.Phases(), error);
+        var report = new ScorerReport(PeakRssBytes(), recorder.Phases(), error);
         await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report, ScorerReport.JsonOptions));
         return error is null ? 0 : 1;
     }

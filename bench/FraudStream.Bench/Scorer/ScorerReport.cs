@@ -4,10 +4,9 @@ namespace FraudStream.Bench.Scorer;
 
 /// <summary>What a `scorer-run` child prints on stdout (one JSON line) when it stops.</summary>
 /// <param name="PeakRssBytes">VmHWM of the child: its resident-set high-water mark over its whole life.</param>
-/// <param name="CpuSeconds">User + system CPU of the child over its whole life.</param>
 /// <param name="Phases">The scorer loop's batches, split by the orchestrator's phase marks.</param>
 /// <param name="Error">Why the scorer loop ended on its own, or null.</param>
-internal sealed record ScorerReport(long PeakRssBytes, double CpuSeconds, IReadOnlyList<LoopPhase> Phases, string? Error)
+internal sealed record ScorerReport(long PeakRssBytes, IReadOnlyList<LoopPhase> Phases, string? Error)
 {
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web);
 }

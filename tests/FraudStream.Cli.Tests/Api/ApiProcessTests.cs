@@ -87,12 +87,16 @@ public sealed class ApiProcessTests
             await process.WaitForStderrLineAsync(l => l.Contains("is in force", StringComparison.Ordinal), "a model in force", ApiFixture.StartLimit);
             using var user = new HttpClient { BaseAddress = new Uri(line["API listening on ".Length..].Split(' ')[0]) };
             user.DefaultRequestHeaders.Add("X-API-Key", "file-user-key-0123456789");
+            using var admin = new HttpClient { BaseAddress = user.BaseAddress };
+            admin.DefaultRequestHeaders.Add("X-API-Key", "file-admin-key-0123456789");
             using var versions = await user.GetAsync("/model/versions");
             using var forbidden = await user.PostAsync("/model/rollback", null);
+            using var rolledBack = await admin.PostAsync("/model/rollback", null);
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(versions.StatusCode, Is.EqualTo(HttpStatusCode.OK));
                 Assert.That(forbidden.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+                Assert.That(rolledBack.StatusCode, Is.EqualTo(HttpStatusCode.OK), await rolledBack.Content.ReadAsStringAsync());
             }
         }
         finally

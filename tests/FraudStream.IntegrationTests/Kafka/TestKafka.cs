@@ -166,6 +166,37 @@ public static class TestKafka
     }
 
     /// <summary>A byte[] consumer assigned to every partition of <paramref name="topic"/> from the beginning.</summary>
+    /// <summary>Waits until <paramref name="group"/> has committed at least <paramref name="records"/> records of <paramref name="topic"/>.</summary>
+    public static async Task WaitUntilCommittedAsync(string group, string topic, int partitions, long records, TimeSpan limit, Func<string>? context = null)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            var committed = CommittedRecords(group, topic, partitions);
+            if (committed >= records)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"The scorer group committed {committed} of {records} records within {limit}.\n{context?.Invoke()}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>Records <paramref name="group"/> has committed on <paramref name="topic"/>, summed over its partitions (offsets start at 0).</summary>
+    public static long CommittedRecords(string group, string topic, int partitions)
+    {
+        // read_uncommitted: a read_committed client asks for stable offsets (KIP-447) and waits while a killed
+        // scorer's transaction is still open; the broker returns only committed offsets either way.
+        using var probe = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(IsolationLevel.ReadUncommitted, group)).Build();
+        var committed = probe.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
+        return committed.Sum(c => Math.Max(0, c.Offset.Value));
+    }
+
     public static IConsumer<byte[], byte[]> RawReaderFromBeginning(string topic, int partitions, IsolationLevel isolation)
     {
         var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(isolation)).Build();

@@ -135,37 +135,11 @@ public sealed class ScoringScenario
         WaitUntilCommittedAsync(Records.Count, limit ?? TimeSpan.FromMinutes(3), context);
 
     /// <summary>Waits until the group has committed at least <paramref name="records"/> records across the input partitions.</summary>
-    public async Task WaitUntilCommittedAsync(long records, TimeSpan limit, Func<string>? context = null)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var committed = CommittedRecords();
-            if (committed >= records)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"The scorer group committed {committed} of {records} records within {limit}.\n{context?.Invoke()}");
-            }
-
-            await Task.Delay(25);
-        }
-    }
+    public Task WaitUntilCommittedAsync(long records, TimeSpan limit, Func<string>? context = null) =>
+        TestKafka.WaitUntilCommittedAsync(Group, InputTopic, Partitions, records, limit, context);
 
     /// <summary>Records committed by the scorer group, summed over the input partitions (offsets start at 0).</summary>
-    public long CommittedRecords()
-    {
-        // read_uncommitted: a read_committed client asks for stable offsets (KIP-447) and waits while a killed
-        // scorer's transaction is still open; the broker returns only committed offsets either way.
-        var config = TestKafka.ConsumerConfig(IsolationLevel.ReadUncommitted, Group);
-        using var probe = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        var committed = probe.Committed(
-            Enumerable.Range(0, Partitions).Select(p => new TopicPartition(InputTopic, p)), TimeSpan.FromSeconds(10));
-        return committed.Sum(c => Math.Max(0, c.Offset.Value));
-    }
+    public long CommittedRecords() => TestKafka.CommittedRecords(Group, InputTopic, Partitions);
 
     /// <summary>The committed alerts, decoded, in offset order per partition.</summary>
     public List<FraudAlert> ReadAlerts() => ReadFramed(AlertsTopic, new FraudAlertAvroCodec().Decode);

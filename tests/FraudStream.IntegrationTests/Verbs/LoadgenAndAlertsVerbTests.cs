@@ -248,6 +248,7 @@ public sealed partial class LoadgenAndAlertsVerbTests
             }
 
             Assert.That(scorer.Health.AssignedPartitions, Is.EqualTo(2), "the scorer never got its partitions");
+            Assert.That(scorer.Model.Version, Is.Not.Null, "the scorer never loaded its model");
 
             // Act
             run = await Loadgen("--topic", input, "--count", "2000", "--rate", "4000", "--seed", "21", "--fraud-ratio", "0.05",

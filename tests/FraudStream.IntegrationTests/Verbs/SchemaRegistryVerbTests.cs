@@ -60,7 +60,7 @@ public sealed class SchemaRegistryVerbTests
             "loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", input, "--schema-registry-url", url,
             "--count", Count.ToString(CultureInfo.InvariantCulture), "--rate", "4000", "--fraud-ratio", "0.05", "--seed", Seed.ToString(CultureInfo.InvariantCulture));
         Assert.That(loadgen.ExitCode, Is.Zero, loadgen.Transcript);
-        await WaitUntilCommittedAsync(group, input, partitions: 2, Count, () => scorer.Transcript);
+        await TestKafka.WaitUntilCommittedAsync(group, input, partitions: 2, Count, s_limit, () => scorer.Transcript);
         scorer.SendSigterm();
         var scorerExitCode = await scorer.WaitForExitAsync(s_limit);
 
@@ -156,30 +156,6 @@ public sealed class SchemaRegistryVerbTests
             }
 
             await Task.Delay(100);
-        }
-    }
-
-    /// <summary>Waits until <paramref name="group"/> has committed at least <paramref name="records"/> records of <paramref name="topic"/>.</summary>
-    private static async Task WaitUntilCommittedAsync(string group, string topic, int partitions, long records, Func<string> context)
-    {
-        // read_uncommitted, as ScoringScenario does: the broker returns only committed offsets either way.
-        using var probe = new ConsumerBuilder<byte[], byte[]>(TestKafka.ConsumerConfig(IsolationLevel.ReadUncommitted, group)).Build();
-        var deadline = DateTime.UtcNow + s_limit;
-        while (true)
-        {
-            var committed = probe.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10))
-                .Sum(c => Math.Max(0, c.Offset.Value));
-            if (committed >= records)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"The scorer group committed {committed} of {records} records within {s_limit}.\n{context()}");
-            }
-
-            await Task.Delay(25);
         }
     }
 }
