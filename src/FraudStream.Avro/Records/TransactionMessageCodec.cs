@@ -14,17 +14,7 @@ public sealed class TransactionMessageCodec(ISchemaRegistry registry, Transactio
     /// <summary>Decodes a framed message; completes synchronously once the schema id is cached.</summary>
     public async ValueTask<Transaction> DecodeAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        var schemaId = ConfluentWireFormat.ReadHeader(message.Span, out _);
-        AvroSchema writerSchema;
-        try
-        {
-            writerSchema = await registry.GetSchemaAsync(schemaId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UnknownSchemaIdException e)
-        {
-            throw new AvroDecodingException(DecodeFailure.UnknownSchemaId, e.Message, 1, e);
-        }
-
+        var writerSchema = await registry.GetWriterSchemaAsync(message, cancellationToken).ConfigureAwait(false);
         return codec.Decode(message.Span[ConfluentWireFormat.HeaderSize..], writerSchema);
     }
 

@@ -1,4 +1,5 @@
 using FraudStream.Avro.Registry;
+using FraudStream.Cli.Traffic;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,9 +23,9 @@ internal static class SchemaRegistries
             return services;
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (!WriterSchemas.TryParseUrl(url, "SchemaRegistry:Url", out var uri, out var error))
         {
-            throw new ArgumentException($"SchemaRegistry:Url '{url}' is not an http(s) URL, e.g. http://schema-registry:8081.");
+            throw new ArgumentException(error);
         }
 
         var options = new SchemaRegistryOptions { Url = uri };

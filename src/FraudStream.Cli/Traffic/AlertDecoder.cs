@@ -18,17 +18,7 @@ internal sealed class AlertDecoder(ISchemaRegistry schemas)
             throw new AvroDecodingException(DecodeFailure.MissingHeader, "The record has no value (a tombstone)");
         }
 
-        var schemaId = SchemaIdOf(value);
-        AvroSchema writerSchema;
-        try
-        {
-            writerSchema = await schemas.GetSchemaAsync(schemaId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UnknownSchemaIdException e)
-        {
-            throw new AvroDecodingException(DecodeFailure.UnknownSchemaId, e.Message, inner: e);
-        }
-
+        var writerSchema = await schemas.GetWriterSchemaAsync(value, cancellationToken).ConfigureAwait(false);
         return _codec.Decode(value.AsSpan(ConfluentWireFormat.HeaderSize), writerSchema);
     }
 
@@ -38,6 +28,4 @@ internal sealed class AlertDecoder(ISchemaRegistry schemas)
         var pending = DecodeAsync(value);
         return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
-
-    private static int SchemaIdOf(byte[] value) => ConfluentWireFormat.ReadHeader(value, out _);
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using FraudStream.Avro.Registry;
 
 namespace FraudStream.Cli.Traffic;
@@ -23,12 +24,22 @@ internal static class WriterSchemas
             return LocalSchemaCatalog.FromEmbeddedSchemas();
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        return TryParseUrl(url, "--schema-registry-url", out var uri, out error)
+            ? new SchemaRegistryClient(new HttpClient(), new SchemaRegistryOptions { Url = uri }, timeProvider: time)
+            : null;
+    }
+
+    /// <summary>A registry URL must be absolute http(s); else one sentence naming <paramref name="setting"/>.</summary>
+    public static bool TryParseUrl(string url, string setting, [NotNullWhen(true)] out Uri? uri, out string? error)
+    {
+        error = null;
+        if (Uri.TryCreate(url, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https")
         {
-            error = $"--schema-registry-url '{url}' is not an http(s) URL, e.g. http://schema-registry:8081.";
-            return null;
+            return true;
         }
 
-        return new SchemaRegistryClient(new HttpClient(), new SchemaRegistryOptions { Url = uri }, timeProvider: time);
+        uri = null;
+        error = $"{setting} '{url}' is not an http(s) URL, e.g. http://schema-registry:8081.";
+        return false;
     }
 }

@@ -422,7 +422,11 @@ internal static class LoadgenVerb
         private readonly AlertDecoder _decoder;
         private readonly string _sourceTopic;
         private readonly TimeProvider _time;
+        // Most transactions are never alerted: ids older than the horizon are forgotten, oldest first, so a run
+        // without --count or --duration does not grow without bound. An alert later than that is not timed.
+        private static readonly TimeSpan s_horizon = TimeSpan.FromMinutes(10);
         private readonly ConcurrentDictionary<string, long> _producedAt = new(StringComparer.Ordinal);
+        private readonly Queue<(string TransactionId, long ProducedAt)> _expected = new(); // the producing thread's only
         private readonly CancellationTokenSource _stop = new();
         private Task _loop = Task.CompletedTask;
         private int _undecodable;
@@ -459,7 +463,16 @@ internal static class LoadgenVerb
         }
 
         /// <summary>Remembers when a transaction was produced, so its alert can be timed.</summary>
-        public void Expect(string transactionId, long producedAt) => _producedAt[transactionId] = producedAt;
+        public void Expect(string transactionId, long producedAt)
+        {
+            _producedAt[transactionId] = producedAt;
+            _expected.Enqueue((transactionId, producedAt));
+            while (_expected.TryPeek(out var oldest) && _time.GetElapsedTime(oldest.ProducedAt, producedAt) > s_horizon)
+            {
+                _expected.Dequeue();
+                _producedAt.TryRemove(oldest.TransactionId, out _);
+            }
+        }
 
         public async Task StopAsync()
         {
