@@ -649,21 +649,9 @@ public sealed partial class ExactlyOnceProcessor(
     /// </summary>
     private string? MissingTopic(IConsumer<byte[], byte[]> consumer)
     {
-        (string Setting, string? Topic)[] topics =
-        [
-            ("Scorer:InputTopic", _options.InputTopic),
-            ("Scorer:AlertsTopic", _options.AlertsTopic),
-            ("Scorer:DeadLetterTopic", _options.DeadLetterTopic),
-            ("Scorer:ScoredTopic", _options.ScoredTopic),
-        ];
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        foreach (var (setting, topic) in topics)
+        foreach (var (setting, topic) in _options.Topics())
         {
-            if (string.IsNullOrEmpty(topic))
-            {
-                continue;
-            }
-
             Metadata metadata;
             try
             {

@@ -24,6 +24,18 @@ public sealed class ScorerOptions
     /// <summary>When set, every scored transaction's score also goes to this topic (e.g. transactions_scored), in the same transaction.</summary>
     public string? ScoredTopic { get; set; }
 
+    /// <summary>Every topic the scorer reads or writes, under its setting's name (ScoredTopic only when set).</summary>
+    internal IEnumerable<(string Setting, string Topic)> Topics()
+    {
+        yield return ("Scorer:InputTopic", InputTopic);
+        yield return ("Scorer:AlertsTopic", AlertsTopic);
+        yield return ("Scorer:DeadLetterTopic", DeadLetterTopic);
+        if (ScoredTopic is { Length: > 0 } scored)
+        {
+            yield return ("Scorer:ScoredTopic", scored);
+        }
+    }
+
     /// <summary>Consumer group shared by all scorer instances.</summary>
     public string GroupId { get; set; } = "fraudstream-scorer";
 
@@ -84,20 +96,12 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
             failures.Add("Scorer:GroupId is empty: name the consumer group the scorer instances share.");
         }
 
-        foreach (var (setting, topic) in new[]
-                 {
-                     ("InputTopic", options.InputTopic), ("AlertsTopic", options.AlertsTopic), ("DeadLetterTopic", options.DeadLetterTopic),
-                 })
+        foreach (var (setting, topic) in options.Topics())
         {
             if (!DevBroker.DevelopmentBrokerOptions.IsLegalTopicName(topic))
             {
-                failures.Add($"Scorer:{setting} '{topic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
+                failures.Add($"{setting} '{topic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
             }
-        }
-
-        if (options.ScoredTopic is { Length: > 0 } scored && !DevBroker.DevelopmentBrokerOptions.IsLegalTopicName(scored))
-        {
-            failures.Add($"Scorer:ScoredTopic '{scored}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
         }
 
         if (options.InputTopic == options.AlertsTopic || options.InputTopic == options.DeadLetterTopic || options.InputTopic == options.ScoredTopic)
