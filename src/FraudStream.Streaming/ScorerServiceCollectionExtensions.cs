@@ -1,8 +1,11 @@
+using System.Globalization;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace FraudStream.Streaming;
@@ -26,7 +29,11 @@ public static class ScorerServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The exactly-once scorer ("Scorer" section, validated at start) on top of <see cref="AddModelServing"/>.</summary>
+    /// <summary>
+    /// The exactly-once scorer ("Scorer" section, validated at start) on top of <see cref="AddModelServing"/>. Its parts
+    /// are registered only when absent, so a host (a benchmark, a test) may bring its own <see cref="IBatchHandler"/>,
+    /// <see cref="IKafkaClientFactory"/> or <see cref="IStartupCheck"/>.
+    /// </summary>
     public static IServiceCollection AddExactlyOnceScorer(this IServiceCollection services)
     {
         services.AddModelServing();
@@ -34,6 +41,20 @@ public static class ScorerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScorerOptions>, ScorerOptionsValidator>());
         services.TryAddSingleton<ScorerMetrics>();
         services.TryAddSingleton<ScorerHealth>();
+        services.TryAddSingleton<IKafkaClientFactory, KafkaClientFactory>();
+        services.TryAddSingleton<IBatchHandler, ScoringBatchHandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, TopicsExistCheck>());
+        // The host waits for the scorer's shutdown budget, plus a margin to close the consumer and the other services.
+        // Read from configuration, not IOptions<ScorerOptions>: the host reads its options before the scorer's settings
+        // are validated, and a bad setting must stop the start with the validator's sentence, not an exception here.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            var budget = TimeSpan.TryParse(configuration[$"{ScorerOptions.Section}:{nameof(ScorerOptions.ShutdownTimeout)}"], CultureInfo.InvariantCulture, out var set)
+                ? set
+                : new ScorerOptions().ShutdownTimeout;
+            var needed = budget + ScorerOptions.HostShutdownMargin;
+            host.ShutdownTimeout = host.ShutdownTimeout > needed ? host.ShutdownTimeout : needed;
+        });
         services.AddHostedService<ExactlyOnceProcessor>();
         return services;
     }

@@ -9,7 +9,7 @@ namespace FraudStream.Bench.Scorer;
 
 /// <summary>
 /// `scorer [records] [rounds] [Section:Key=value ...]`: the exactly-once scorer end to end, beside a pass-through run of
-/// the same loop (Scorer:PassThrough) measured in the same invocation. Each round runs both modes, in alternating order
+/// the same loop with a handler that does nothing (Bench:PassThrough) measured in the same invocation. Each round runs both modes, in alternating order
 /// so drift on a shared machine hits both, each on fresh topics and in a child process of its own (see
 /// <see cref="ScorerRun"/> for what each number means). Settings other than Bench:* go to the scorer unchanged
 /// (e.g. Scorer:BatchSize=5000, Scorer:Producer:linger.ms=0, Model:PredictionThreads=2); Bench:LatencyRate (records/s,

@@ -53,6 +53,11 @@ internal static class ScorerHost
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // stdout carries the report
         builder.Services.AddSingleton(new ModelRegistry(new LocalDirectoryModelStore(args[0])));
         builder.Services.AddSingleton<ISchemaRegistry>(LocalSchemaCatalog.FromEmbeddedSchemas());
+        if (settings.GetValueOrDefault("Bench:PassThrough") == "true")
+        {
+            builder.Services.AddSingleton<IBatchHandler, PassThroughBatchHandler>();
+        }
+
         builder.Services.AddExactlyOnceScorer();
 
         using var recorder = new LoopRecorder(FirstPhase);

@@ -9,7 +9,7 @@ internal enum ScorerMode
     /// <summary>The product: decode, features, predict, alerts.</summary>
     Scorer,
 
-    /// <summary>Scorer:PassThrough: the same consume → transaction → offsets loop, no decode/features/predict, nothing produced.</summary>
+    /// <summary>Bench:PassThrough (<see cref="PassThroughBatchHandler"/>): the same consume → transaction → offsets loop, no decode/features/predict, nothing produced.</summary>
     PassThrough,
 }
 
@@ -92,7 +92,7 @@ internal static class ScorerRun
             ["Scorer:DeadLetterTopic"] = deadLetters,
             ["Scorer:GroupId"] = name + "-scorer",
             ["Scorer:TransactionalId"] = name + "-txn",
-            ["Scorer:PassThrough"] = mode == ScorerMode.PassThrough ? "true" : "false",
+            ["Bench:PassThrough"] = mode == ScorerMode.PassThrough ? "true" : "false",
         };
         var started = Stopwatch.GetTimestamp();
         using var child = ScorerChild.Start(plan.RegistryDirectory, settings);

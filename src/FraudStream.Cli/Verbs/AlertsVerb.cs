@@ -148,7 +148,7 @@ internal static class AlertsVerb
             {
                 Console.Error.WriteLine(
                     $"Skipped the record at partition {result.Partition.Value} offset {result.Offset.Value}: "
-                    + $"{ExactlyOnceProcessor.ReasonName(e.Reason)}: {e.Message.TrimEnd('.')}.");
+                    + $"{ScoringBatchHandler.ReasonName(e.Reason)}: {e.Message.TrimEnd('.')}.");
                 return null;
             }
             catch (SchemaRegistryUnavailableException e)

@@ -83,13 +83,26 @@ internal static class ScoreVerb
             app => ManagementEndpoints.PrintAddresses(app, "Scorer"),
             ExitCode);
 
-    /// <summary>2 when the scorer stopped at start over a settings problem (said on stderr), 1 when it failed, else 0.</summary>
+    /// <summary>Exit code of an instance that another live instance with the same transactional id fenced.</summary>
+    internal const int Fenced = 3;
+
+    /// <summary>
+    /// 2 when the scorer stopped at start over a settings problem, 3 when another instance with its transactional id
+    /// fenced it (both said on stderr in one sentence), 1 when it failed, else 0.
+    /// </summary>
     private static int ExitCode(WebApplication app)
     {
-        if (app.Services.GetRequiredService<ScorerHealth>().ConfigurationProblem is { } problem)
+        var health = app.Services.GetRequiredService<ScorerHealth>();
+        if (health.ConfigurationProblem is { } problem)
         {
             Console.Error.WriteLine(problem);
             return CommandLineRunner.UsageError;
+        }
+
+        if (health.Fenced is { } fenced)
+        {
+            Console.Error.WriteLine(fenced);
+            return Fenced;
         }
 
         return app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single().ExecuteTask is { IsFaulted: true } ? 1 : 0;

@@ -58,10 +58,22 @@ public sealed class ScorerOptions
     public string AutoOffsetReset { get; set; } = "earliest";
 
     /// <summary>
-    /// Benchmark baseline only: run the same exactly-once loop (consume, transaction, offsets) without decoding,
-    /// features or prediction, producing nothing. Never for production.
+    /// The shutdown budget: from the stop signal, the time the scorer has to commit its batch in flight (retries
+    /// included) and leave the group. Past it, it gives up on the open transaction, which the next instance's
+    /// InitTransactions settles. The host waits this long plus <see cref="HostShutdownMargin"/>; a container's grace
+    /// period must be longer still (deploy/ uses 60 s for the default 30 s).
     /// </summary>
-    public bool PassThrough { get; set; }
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>What the host adds to <see cref="ShutdownTimeout"/> for closing the consumer and the other services.</summary>
+    public static readonly TimeSpan HostShutdownMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Static group membership (KIP-345): group.instance.id is the transactional id, so a restarted instance takes its
+    /// partitions back at once instead of after session.timeout.ms. The price: an instance that stops for good keeps its
+    /// partitions until its session times out.
+    /// </summary>
+    public bool StaticMembership { get; set; }
 
     /// <summary>Extra librdkafka consumer settings (name → value), applied last.</summary>
     public Dictionary<string, string> Consumer { get; set; } = [];
@@ -124,6 +136,11 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
             failures.Add($"Scorer:TransactionTimeout must be between 10 s and 15 min (the broker's default cap), not {options.TransactionTimeout}.");
         }
 
+        if (options.ShutdownTimeout < TimeSpan.FromSeconds(1) || options.ShutdownTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Scorer:ShutdownTimeout must be between 1 s and 10 min, not {options.ShutdownTimeout}.");
+        }
+
         if (options.AutoOffsetReset is not ("earliest" or "latest"))
         {
             failures.Add($"Scorer:AutoOffsetReset must be 'earliest' or 'latest', not '{options.AutoOffsetReset}'.");
@@ -138,5 +155,5 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
     }
 
     private static bool IsManagedSetting(string key) => key is "enable.auto.commit" or "enable.auto.offset.store" or "isolation.level"
-        or "transactional.id" or "enable.idempotence" or "group.id" or "bootstrap.servers";
+        or "transactional.id" or "enable.idempotence" or "group.id" or "bootstrap.servers" or "group.instance.id";
 }

@@ -6,8 +6,9 @@ namespace FraudStream.Streaming.ExactlyOnce;
 public static class TransactionErrors
 {
     /// <summary>
-    /// True when the producer can no longer finish transactions: a fatal error, or a newer producer with the same
-    /// transactional.id has fenced it. Such a producer is rebuilt, never aborted and retried.
+    /// True when a newer producer with the same transactional.id has fenced this one: another live instance holds the
+    /// id, and rebuilding would only fence it in turn, so the fenced instance stops. Other fatal errors are not fences
+    /// (the producer is rebuilt with the same id).
     /// </summary>
     /// <remarks>
     /// librdkafka 2.15 reports a fence that arrives in the AddOffsetsToTxn response (PRODUCER_FENCED, as the dev broker
@@ -15,5 +16,5 @@ public static class TransactionErrors
     /// one; aborting and retrying such a producer fences it again on every batch, so the code decides, not the flag.
     /// </remarks>
     public static bool IsFenced(Error error) =>
-        error.IsFatal || error.Code is ErrorCode.Local_Fenced or ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch;
+        error is { Code: ErrorCode.Local_Fenced or ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch };
 }

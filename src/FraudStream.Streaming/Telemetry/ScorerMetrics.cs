@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Confluent.Kafka;
 
 namespace FraudStream.Streaming.Telemetry;
 
@@ -26,7 +27,38 @@ public sealed class ScorerMetrics : IDisposable
     private readonly Histogram<double> _scoringTime;
     private readonly Histogram<double> _endToEnd;
     private readonly Histogram<double> _commitTime;
+    private readonly Counter<long> _commitRetries;
+    private readonly Counter<long> _rewinds;
+    private readonly Counter<long> _partitionErrors;
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
+    private long _committedCount;
+    private long _abortedCount;
+    private long _commitRetryCount;
+    private long _rewindCount;
+    private long _rebuildCount;
+    private long _partitionErrorCount;
+    private long _registryRetryCount;
+
+    /// <summary>Transactions committed by this instance.</summary>
+    public long TransactionsCommitted => Interlocked.Read(ref _committedCount);
+
+    /// <summary>Transactions aborted (any reason) by this instance.</summary>
+    public long TransactionsAborted => Interlocked.Read(ref _abortedCount);
+
+    /// <summary>CommitTransaction calls repeated after a retriable error.</summary>
+    public long CommitRetries => Interlocked.Read(ref _commitRetryCount);
+
+    /// <summary>Times the consumer was moved back to the group's committed offsets read from the broker.</summary>
+    public long Rewinds => Interlocked.Read(ref _rewindCount);
+
+    /// <summary>Transactional producers rebuilt (start-up excluded).</summary>
+    public long ProducerRebuilds => Interlocked.Read(ref _rebuildCount);
+
+    /// <summary>Partition-level consume errors (no record to dead-letter; the position does not move).</summary>
+    public long PartitionErrors => Interlocked.Read(ref _partitionErrorCount);
+
+    /// <summary>Batches held back because the Schema Registry was unavailable.</summary>
+    public long RegistryRetries => Interlocked.Read(ref _registryRetryCount);
 
     /// <summary>Creates the instruments.</summary>
     public ScorerMetrics()
@@ -44,6 +76,12 @@ public sealed class ScorerMetrics : IDisposable
             "fraudstream_producer_rebuilds", description: "Transactional producers rebuilt after a fatal error or fencing.");
         _registryRetries = _meter.CreateCounter<long>(
             "fraudstream_schema_registry_retries", description: "Batches held back because the Schema Registry was unavailable.");
+        _commitRetries = _meter.CreateCounter<long>(
+            "fraudstream_commit_retries", description: "CommitTransaction calls repeated after a retriable error (a timed-out commit is resumed, never aborted).");
+        _rewinds = _meter.CreateCounter<long>(
+            "fraudstream_rewinds", description: "Times the scorer moved back to the group's committed offsets read from the broker, after an abort, a failed commit or a rebuild.");
+        _partitionErrors = _meter.CreateCounter<long>(
+            "fraudstream_partition_errors", description: "Partition-level consume errors, by code: nothing is dead-lettered and the position does not move.");
         _batchSize = _meter.CreateHistogram<long>(
             "fraudstream_batch_size_records",
             description: "Records per batch.",
@@ -71,27 +109,62 @@ public sealed class ScorerMetrics : IDisposable
 
     internal void Consumed(int records) => _consumed.Add(records);
 
-    internal void BatchCommitted(int records, int scored, int alerts, TimeSpan scoring, TimeSpan commit)
+    internal void BatchCommitted(int records, TimeSpan commit)
     {
         _batchSize.Record(records);
+        _committed.Add(1);
+        Interlocked.Increment(ref _committedCount);
+        _commitTime.Record(commit.TotalSeconds);
+    }
+
+    internal void Scored(int scored, int alerts, TimeSpan scoring)
+    {
         _scored.Add(scored);
         _alerts.Add(alerts);
-        _committed.Add(1);
         _scoringTime.Record(scoring.TotalSeconds);
-        _commitTime.Record(commit.TotalSeconds);
     }
 
     internal void EndToEnd(TimeSpan latency) => _endToEnd.Record(Math.Max(0, latency.TotalSeconds));
 
     internal void DeadLettered(string reason, int count) => _deadLettered.Add(count, new KeyValuePair<string, object?>("reason", reason));
 
-    internal void Aborted(string reason) => _aborted.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    internal void Aborted(string reason)
+    {
+        _aborted.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        Interlocked.Increment(ref _abortedCount);
+    }
+
+    internal void CommitRetried()
+    {
+        _commitRetries.Add(1);
+        Interlocked.Increment(ref _commitRetryCount);
+    }
+
+    internal void Rewound()
+    {
+        _rewinds.Add(1);
+        Interlocked.Increment(ref _rewindCount);
+    }
+
+    internal void PartitionError(ErrorCode code)
+    {
+        _partitionErrors.Add(1, new KeyValuePair<string, object?>("code", code.ToString()));
+        Interlocked.Increment(ref _partitionErrorCount);
+    }
 
     internal void Rebalanced(string kind) => _rebalances.Add(1, new KeyValuePair<string, object?>("event", kind));
 
-    internal void ProducerRebuilt() => _producerRebuilds.Add(1);
+    internal void ProducerRebuilt()
+    {
+        _producerRebuilds.Add(1);
+        Interlocked.Increment(ref _rebuildCount);
+    }
 
-    internal void RegistryRetry() => _registryRetries.Add(1);
+    internal void RegistryRetry()
+    {
+        _registryRetries.Add(1);
+        Interlocked.Increment(ref _registryRetryCount);
+    }
 
     internal void Lag(string topic, int partition, long records) => _lag[(topic, partition)] = records;
 

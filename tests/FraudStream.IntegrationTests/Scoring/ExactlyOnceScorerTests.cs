@@ -188,8 +188,8 @@ public sealed class ExactlyOnceScorerTests
         var settings = scenario.Settings(TestKafka.UniqueName("txn-shared"));
         settings["Scorer:BatchSize"] = "200";
 
-        // Act: the zombie keeps running after the newcomer fences it, and the second half of the stream arrives only
-        // once the newcomer's InitTransactions has fenced it, so the zombie still has batches to commit then.
+        // Act: the second half of the stream arrives only once the newcomer's InitTransactions has fenced the first
+        // instance, so the first still has batches to commit then: its next commit finds it fenced, and it stops.
         await using var first = await InProcessScorer.StartAsync(settings, registry);
         await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
         await using var second = await InProcessScorer.StartAsync(settings, registry);
@@ -200,7 +200,8 @@ public sealed class ExactlyOnceScorerTests
         await second.StopAsync();
 
         // Assert
-        Assert.That(first.Health.ProducerInitializations, Is.GreaterThan(1), "the first instance was fenced and rebuilt its producer");
+        Assert.That(first.Health.Fenced, Does.Contain("Another scorer instance took over transactional id"), "the first instance was fenced and said so");
+        Assert.That(first.Health.ProducerInitializations, Is.EqualTo(1), "the fenced instance did not rebuild (that would fence the newcomer in turn)");
         scenario.AssertExactlyExpectedAlerts(model);
     }
 

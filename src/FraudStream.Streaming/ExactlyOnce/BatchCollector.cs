@@ -1,0 +1,222 @@
+using Confluent.Kafka;
+using FraudStream.Streaming.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FraudStream.Streaming.ExactlyOnce;
+
+/// <summary>Why <see cref="BatchCollector.Collect"/> returned.</summary>
+internal enum CollectOutcome
+{
+    /// <summary>BatchSize records, or Linger passed since the first.</summary>
+    Ready,
+
+    /// <summary>Nothing arrived and nothing is in flight: time for housekeeping.</summary>
+    Idle,
+
+    /// <summary>The batch in flight finished processing: commit it, then collect on.</summary>
+    InFlightDone,
+
+    /// <summary>A stop was requested.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// Fills a batch from the consumer (up to BatchSize records, or what arrives within Linger of the first), tells
+/// record errors (dead-lettered) from partition errors (never skipped), and masks revoked partitions: their records
+/// leave the batch being collected and are marked dropped in the batch in flight, whose commit leaves them out.
+/// </summary>
+internal sealed partial class BatchCollector(
+    IOptions<ScorerOptions> options,
+    ScorerMetrics metrics,
+    ScorerHealth health,
+    TimeProvider time,
+    ILogger<BatchCollector> logger) : IPartitionListener
+{
+    /// <summary>The DLQ reason of a record the consumer could not read.</summary>
+    public const string ConsumeErrorReason = "consume_error";
+
+    private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_inFlightPoll = TimeSpan.FromMilliseconds(2);
+    private readonly ScorerOptions _options = options.Value;
+
+    /// <summary>The batch being collected.</summary>
+    public RecordBatch? Collecting { get; set; }
+
+    /// <summary>The batch being processed or waiting to commit, if any.</summary>
+    public RecordBatch? InFlight { get; set; }
+
+    /// <summary>
+    /// Consumes into <see cref="Collecting"/> until it is ready, the consumer is idle, or <paramref name="inFlightDone"/>
+    /// says the batch in flight can be committed (the caller commits it between two Consume calls, then collects on).
+    /// </summary>
+    public CollectOutcome Collect(IConsumer<byte[], byte[]> consumer, Func<bool> inFlightDone, CancellationToken stop)
+    {
+        var batch = Collecting!;
+        while (!stop.IsCancellationRequested)
+        {
+            if (batch.Count >= _options.BatchSize)
+            {
+                return CollectOutcome.Ready;
+            }
+
+            if (InFlight is not null && inFlightDone())
+            {
+                return CollectOutcome.InFlightDone;
+            }
+
+            var wait = s_idlePoll;
+            if (batch.Count > 0)
+            {
+                wait = _options.Linger - time.GetElapsedTime(batch.FirstRecordAt);
+                if (wait <= TimeSpan.Zero)
+                {
+                    return CollectOutcome.Ready;
+                }
+
+                wait = wait < s_idlePoll ? wait : s_idlePoll;
+            }
+
+            if (InFlight is not null)
+            {
+                wait = wait < s_inFlightPoll ? wait : s_inFlightPoll; // come back soon to commit the batch in flight
+            }
+
+            if (!ConsumeOne(consumer, batch, wait) && batch.Count == 0 && InFlight is null)
+            {
+                return CollectOutcome.Idle;
+            }
+        }
+
+        return CollectOutcome.Stopped;
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="work"/> (a batch being processed, perhaps held up by a registry outage) while calling
+    /// Consume with every partition paused: the member keeps its place in the group (max.poll.interval.ms) and rebalance
+    /// callbacks run, but no new records pile up. A record that still arrives joins the batch being collected.
+    /// </summary>
+    public void PollUntil(IConsumer<byte[], byte[]> consumer, Task work)
+    {
+        if (work.Wait(s_idlePoll))
+        {
+            return;
+        }
+
+        var paused = consumer.Assignment;
+        consumer.Pause(paused);
+        try
+        {
+            while (!work.IsCompleted)
+            {
+                ConsumeOne(consumer, Collecting!, s_idlePoll);
+                var assignment = consumer.Assignment;
+                if (assignment.Count != paused.Count || assignment.Except(paused).Any())
+                {
+                    paused = assignment; // newly assigned partitions wait too
+                    consumer.Pause(paused);
+                }
+            }
+        }
+        finally
+        {
+            consumer.Resume(consumer.Assignment);
+        }
+    }
+
+    /// <summary>Consumes at most one record into the batch; false when none arrived.</summary>
+    private bool ConsumeOne(IConsumer<byte[], byte[]> consumer, RecordBatch batch, TimeSpan wait)
+    {
+        ConsumeResult<byte[], byte[]>? record;
+        try
+        {
+            record = consumer.Consume(wait);
+        }
+        catch (ConsumeException e) when (IsRecordError(e))
+        {
+            // A record at this offset cannot be read and the position is already past it: it is dead-lettered in
+            // this batch's transaction, so the partition goes on and nothing valid is lost.
+            record = e.ConsumerRecord;
+            record.Message ??= new Message<byte[], byte[]> { Value = [] };
+            batch.Rejected.Add(new Rejection(batch.Count, ConsumeErrorReason, e));
+        }
+        catch (ConsumeException e)
+        {
+            // A partition-level error (authorization, offset out of range, a broker error) carries the fetch position,
+            // not a record: nothing is skipped, nothing dead-lettered, and the committed offset does not move.
+            metrics.PartitionError(e.Error.Code);
+            LogPartitionError(logger, e.ConsumerRecord?.TopicPartitionOffset?.ToString() ?? "no partition", e.Error.Code, e.Error.Reason);
+            return false;
+        }
+
+        if (record is null || record.IsPartitionEOF)
+        {
+            return false;
+        }
+
+        if (batch.Count == 0)
+        {
+            batch.FirstRecordAt = time.GetTimestamp();
+        }
+
+        batch.Records.Add(record);
+        return true;
+    }
+
+    /// <summary>
+    /// True for an error about one record the consumer could not read (a corrupt message): only that may be
+    /// dead-lettered. Every other consume error is about the partition or the cluster.
+    /// </summary>
+    internal static bool IsRecordError(ConsumeException e) =>
+        e.ConsumerRecord is { Offset.Value: >= 0 }
+        && e.Error.Code is ErrorCode.Local_BadMsg or ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization;
+
+    /// <inheritdoc />
+    public void Assigned(IConsumer<byte[], byte[]> consumer, IReadOnlyList<TopicPartition> partitions)
+    {
+        metrics.Rebalanced("assigned");
+        health.SetAssignedPartitions(consumer.Assignment.Count + partitions.Count);
+        LogAssigned(logger, partitions.Count, string.Join(", ", partitions.Select(p => p.Partition.Value)));
+    }
+
+    /// <summary>
+    /// Revoked or lost partitions: nothing of theirs in the batch being collected or in flight was committed (this runs
+    /// inside Consume, and no transaction is open then), so leaving their records out of both is the whole rewind; the
+    /// next owner starts from the committed offsets.
+    /// </summary>
+    public void Revoked(IConsumer<byte[], byte[]> consumer, IReadOnlyList<TopicPartition> partitions, bool lost)
+    {
+        var kind = lost ? "lost" : "revoked";
+        metrics.Rebalanced(kind);
+        var gone = partitions.ToHashSet();
+        var dropped = 0;
+        if (InFlight is { } inFlight)
+        {
+            // Still being processed, perhaps: it is only marked here, and its commit leaves these partitions out.
+            inFlight.Dropped.UnionWith(gone);
+            dropped += inFlight.Records.Count(r => gone.Contains(r.TopicPartition));
+        }
+
+        if (Collecting is { } collecting)
+        {
+            dropped += collecting.RemovePartitions(gone);
+        }
+
+        foreach (var partition in gone)
+        {
+            metrics.Unassigned(partition.Topic, partition.Partition.Value);
+        }
+
+        health.SetAssignedPartitions(Math.Max(0, consumer.Assignment.Count - gone.Count));
+        LogRevoked(logger, kind, gone.Count, dropped);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Assigned {Count} partitions: {Partitions}.")]
+    private static partial void LogAssigned(ILogger logger, int count, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partitions {Kind}: {Count}; {Dropped} uncommitted records dropped from the batches (the next owner redoes them).")]
+    private static partial void LogRevoked(ILogger logger, string kind, int count, int dropped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition-level consume error at {Position} ({Code}: {Reason}); nothing skipped, the consumer retries.")]
+    private static partial void LogPartitionError(ILogger logger, string position, ErrorCode code, string reason);
+}

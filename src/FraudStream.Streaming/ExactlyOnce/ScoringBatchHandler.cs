@@ -1,0 +1,312 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using FraudStream.Avro;
+using FraudStream.Avro.Registry;
+using FraudStream.Streaming.Scoring;
+using FraudStream.Streaming.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Transaction = FraudStream.Core.Transactions.Transaction;
+
+namespace FraudStream.Streaming.ExactlyOnce;
+
+/// <summary>
+/// The scorer's batch handler: decode (Confluent wire format, writer schema from the registry) → features → one native
+/// predict call → alerts (and, when configured, scores) produced in the batch's transaction.
+/// </summary>
+public sealed partial class ScoringBatchHandler(
+    IOptions<ScorerOptions> options,
+    IOptions<ModelFollowerOptions> modelOptions,
+    LiveModel live,
+    ISchemaRegistry schemaRegistry,
+    ScorerMetrics metrics,
+    TimeProvider time,
+    ILogger<ScoringBatchHandler> logger) : IBatchHandler
+{
+    private static readonly Dictionary<DecodeFailure, string> s_reasonNames =
+        Enum.GetValues<DecodeFailure>().ToDictionary(f => f, f => JsonNamingPolicy.SnakeCaseLower.ConvertName(f.ToString()));
+
+    private readonly ScorerOptions _options = options.Value;
+    private readonly TransactionMessageCodec _codec = new(schemaRegistry, new TransactionAvroCodec());
+    private readonly FraudAlertAvroCodec _alertCodec = new();
+    private readonly TransactionScoreAvroCodec _scoreCodec = new();
+    private readonly ArrayBufferWriter<byte> _valueBuffer = new(512); // used on the loop thread only (Produce)
+    private int _alertSchemaId;
+    private int _scoreSchemaId;
+
+    /// <summary>The DLQ reason for a decode failure: the enum name in snake_case (BadMagicByte → bad_magic_byte).</summary>
+    public static string ReasonName(DecodeFailure failure) =>
+        s_reasonNames.TryGetValue(failure, out var name) ? name : JsonNamingPolicy.SnakeCaseLower.ConvertName(failure.ToString());
+
+    /// <inheritdoc />
+    public bool Prepare(CancellationToken stop)
+    {
+        try
+        {
+            LogWaitingForModel(logger);
+            live.Loaded.Wait(stop);
+            _alertSchemaId = RegisterSchema(_options.AlertsTopic, "fraud_alert.avsc", stop);
+            if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
+            {
+                _scoreSchemaId = RegisterSchema(scoredTopic, "transaction_score.avsc", stop);
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public IBatchWork CreateWork() => new ScoringWork(modelOptions.Value.TopFeatures);
+
+    /// <inheritdoc />
+    public bool Process(RecordBatch batch, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var work = (ScoringWork)batch.Work;
+        var started = time.GetTimestamp();
+        if (!Decode(batch, work, stop))
+        {
+            return false;
+        }
+
+        if (!live.TryAcquire(out var lease))
+        {
+            throw new InvalidOperationException("The model was unloaded while the scorer was running.");
+        }
+
+        work.Lease = lease;
+        work.Scored = work.Scorer.Score(lease.Model, work.Transactions);
+        work.ScoringTime = time.GetElapsedTime(started);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Produce(RecordBatch batch, IProducer<byte[], byte[]> producer)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(producer);
+        var work = (ScoringWork)batch.Work;
+        var scored = work.Scored;
+        var scoredAt = time.GetUtcNow();
+        for (var a = 0; a < scored.AlertCount; a++)
+        {
+            var row = scored.AlertRow(a);
+            if (!batch.Keeps(work.TransactionRows[row]))
+            {
+                continue;
+            }
+
+            var transaction = work.Transactions[row];
+            var source = batch.Records[work.TransactionRows[row]];
+            var alert = new FraudAlert(
+                transaction.TransactionId,
+                transaction.CardId,
+                transaction.Amount,
+                scored.Score(row),
+                scored.Model.Threshold,
+                scored.Model.Version,
+                scored.TopFeatures(a),
+                source.Topic,
+                source.Partition.Value,
+                source.Offset.Value,
+                transaction.EventTime,
+                scoredAt);
+            ConfluentWireFormat.WriteHeader(StartValue(), _alertSchemaId);
+            _alertCodec.Encode(alert, _valueBuffer);
+            ProduceValue(producer, _options.AlertsTopic, transaction.CardId);
+        }
+
+        if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
+        {
+            ProduceScores(producer, scoredTopic, batch, work, scoredAt);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Committed(RecordBatch batch, DateTimeOffset committedAt)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var work = (ScoringWork)batch.Work;
+        var rows = 0;
+        var alerts = 0;
+        for (var row = 0; row < work.Scored.Rows; row++)
+        {
+            if (batch.Keeps(work.TransactionRows[row]))
+            {
+                rows++;
+                alerts += work.Scored.Score(row) >= work.Scored.Model.Threshold ? 1 : 0;
+            }
+        }
+
+        metrics.Scored(rows, alerts, work.ScoringTime);
+    }
+
+    /// <summary>
+    /// Decodes the batch's records into transactions; undecodable ones are rejected with their reason. A registry outage
+    /// is not a bad record: the whole batch waits, with back-off, until the registry answers. False when stopped while waiting.
+    /// </summary>
+    private bool Decode(RecordBatch batch, ScoringWork work, CancellationToken stop)
+    {
+        var consumeErrors = batch.Rejected.Count == 0 ? [] : batch.Rejected.ToList(); // rejected while consumed
+        var backoff = new Backoff(time);
+        while (true)
+        {
+            work.Transactions.Clear();
+            work.TransactionRows.Clear();
+            batch.Rejected.Clear();
+            batch.Rejected.AddRange(consumeErrors);
+            try
+            {
+                for (var row = 0; row < batch.Count; row++)
+                {
+                    if (consumeErrors.Count > 0 && consumeErrors.Exists(r => r.Row == row))
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        work.Transactions.Add(DecodeOne(batch.Records[row].Message.Value));
+                        work.TransactionRows.Add(row);
+                    }
+                    catch (AvroDecodingException e)
+                    {
+                        batch.Rejected.Add(new Rejection(row, ReasonName(e.Reason), e));
+                    }
+                }
+
+                return true;
+            }
+            catch (SchemaRegistryUnavailableException e)
+            {
+                metrics.RegistryRetry();
+                LogRegistryUnavailable(logger, e.Message, backoff.Delay.TotalSeconds);
+                if (backoff.Wait(stop))
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private Transaction DecodeOne(byte[]? value)
+    {
+        if (value is null)
+        {
+            throw new AvroDecodingException(DecodeFailure.MissingHeader, "The record has no value (a tombstone).");
+        }
+
+        var pending = _codec.DecodeAsync(value);
+        // Completes synchronously once the schema id is cached; the first record of a new schema id waits for the
+        // registry on this pool thread, which has no synchronization context to deadlock.
+        return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    private void ProduceScores(IProducer<byte[], byte[]> producer, string topic, RecordBatch batch, ScoringWork work, DateTimeOffset scoredAt)
+    {
+        var scored = work.Scored;
+        for (var row = 0; row < scored.Rows; row++)
+        {
+            if (!batch.Keeps(work.TransactionRows[row]))
+            {
+                continue;
+            }
+
+            var transaction = work.Transactions[row];
+            var source = batch.Records[work.TransactionRows[row]];
+            var score = scored.Score(row);
+            ConfluentWireFormat.WriteHeader(StartValue(), _scoreSchemaId);
+            _scoreCodec.Encode(
+                new TransactionScore(
+                    transaction.TransactionId,
+                    transaction.CardId,
+                    score,
+                    scored.Model.Threshold,
+                    score >= scored.Model.Threshold,
+                    scored.Model.Version,
+                    source.Topic,
+                    source.Partition.Value,
+                    source.Offset.Value,
+                    transaction.EventTime,
+                    scoredAt),
+                _valueBuffer);
+            ProduceValue(producer, topic, transaction.CardId);
+        }
+    }
+
+    private ArrayBufferWriter<byte> StartValue()
+    {
+        _valueBuffer.ResetWrittenCount();
+        return _valueBuffer;
+    }
+
+    /// <summary>Produces the value framed in the buffer, keyed by card id (one card's records stay on one partition).</summary>
+    private void ProduceValue(IProducer<byte[], byte[]> producer, string topic, string cardId) =>
+        producer.Produce(topic, new Message<byte[], byte[]>
+        {
+            Key = Encoding.UTF8.GetBytes(cardId),
+            Value = _valueBuffer.WrittenSpan.ToArray(),
+        });
+
+    private int RegisterSchema(string topic, string schemaFile, CancellationToken stop)
+    {
+        var subject = SchemaSubjects.ForTopicValue(topic);
+        var backoff = new Backoff(time);
+        while (true)
+        {
+            try
+            {
+                return schemaRegistry.RegisterAsync(subject, EmbeddedSchemas.ReadText(schemaFile), stop).GetAwaiter().GetResult();
+            }
+            catch (SchemaRegistryUnavailableException e)
+            {
+                LogRegistryUnavailable(logger, e.Message, backoff.Delay.TotalSeconds);
+                if (backoff.Wait(stop))
+                {
+                    throw new OperationCanceledException(stop);
+                }
+            }
+        }
+    }
+
+    /// <summary>The scorer's workspace for one batch: transactions, their rows, and scores with the model that made them.</summary>
+    private sealed class ScoringWork(int topFeatures) : IBatchWork
+    {
+        /// <summary>Each batch scores with its own buffers, so scoring one never overwrites another's results.</summary>
+        public TransactionScorer Scorer { get; } = new(topFeatures);
+
+        public List<Transaction> Transactions { get; } = [];
+
+        /// <summary>For each transaction, its record's index in <see cref="RecordBatch.Records"/>.</summary>
+        public List<int> TransactionRows { get; } = [];
+
+        public ScoredBatch Scored { get; set; }
+
+        /// <summary>The model that scored the batch, held until the batch is committed or discarded.</summary>
+        public ModelLease Lease { get; set; }
+
+        public TimeSpan ScoringTime { get; set; }
+
+        public void Clear()
+        {
+            Lease.Dispose();
+            Lease = default;
+            Scored = default;
+            ScoringTime = TimeSpan.Zero;
+            Transactions.Clear();
+            TransactionRows.Clear();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Waiting for a production model before consuming.")]
+    private static partial void LogWaitingForModel(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Schema Registry is unavailable ({Message}); holding the batch and retrying in {Seconds} s. Nothing is dead-lettered for an outage.")]
+    private static partial void LogRegistryUnavailable(ILogger logger, string message, double seconds);
+}

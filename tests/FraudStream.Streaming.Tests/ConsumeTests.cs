@@ -1,0 +1,98 @@
+using Confluent.Kafka;
+using FraudStream.Streaming.ExactlyOnce;
+using FraudStream.Streaming.Tests.Fakes;
+
+namespace FraudStream.Streaming.Tests;
+
+/// <summary>What the engine does with consume errors and with a batch held up by a dependency outage, on fake clients.</summary>
+[TestFixture]
+public sealed class ConsumeTests
+{
+    [Test]
+    public async Task A_record_error_dead_letters_that_record_and_the_stream_goes_on()
+    {
+        var cluster = new FakeCluster("in", partitions: 2, recordsPerPartition: 30);
+        var bad = new TopicPartitionOffset("in", 0, 5);
+        cluster.FailConsumeAt(bad, new Error(ErrorCode.Local_BadMsg, "corrupt message"));
+        using var engine = new EngineHarness(cluster);
+
+        await engine.RunToEndAsync();
+
+        var letters = cluster.CommittedOutputs().Where(o => o.Topic == engine.Options.DeadLetterTopic).ToList();
+        Assert.That(letters, Has.Count.EqualTo(1));
+        Assert.That(engine.Outputs(), Is.EquivalentTo(engine.ExpectedOutputs().Where(v => v != "p0-5")), "only the unreadable record is missing");
+    }
+
+    [TestCase(ErrorCode.TopicAuthorizationFailed)]
+    [TestCase(ErrorCode.Local_AutoOffsetReset)]
+    [TestCase(ErrorCode.NotLeaderForPartition)]
+    public async Task A_partition_error_skips_nothing_and_dead_letters_nothing(ErrorCode code)
+    {
+        // The error carries the fetch position (offset 3), not a record: offset 3 must still be read and output.
+        var cluster = new FakeCluster("in", partitions: 2, recordsPerPartition: 30);
+        cluster.FailConsumeAt(new TopicPartitionOffset("in", 1, 3), new Error(code, "partition error"));
+        using var engine = new EngineHarness(cluster);
+
+        await engine.RunToEndAsync();
+
+        Assert.That(engine.Metrics.PartitionErrors, Is.EqualTo(1), "the fault fired");
+        Assert.That(cluster.CommittedOutputs().Where(o => o.Topic == engine.Options.DeadLetterTopic), Is.Empty);
+        Assert.That(engine.Outputs(), Is.EquivalentTo(engine.ExpectedOutputs()));
+    }
+
+    [Test]
+    public async Task A_batch_held_up_by_an_outage_keeps_the_consumer_polling_with_its_partitions_paused()
+    {
+        // Arrange: processing waits, as the scorer waits for an unavailable Schema Registry.
+        var cluster = new FakeCluster("in", partitions: 2, recordsPerPartition: 200);
+        using var engine = new EngineHarness(cluster);
+        engine.Handler.Hold.Reset();
+
+        // Act: the member must keep calling Consume (else max.poll.interval.ms evicts it), taking no new records.
+        await engine.StartAsync();
+        await Eventually.TrueAsync(() => engine.Clients.Consumer is { ConsumesWhilePaused: > 20 }, "Consume called with every partition paused", cluster.RecentCalls);
+        var committedDuringOutage = cluster.CommittedOutputs().Count;
+        engine.Handler.Hold.Set();
+        await Eventually.TrueAsync(cluster.AllCommitted, "every input record committed", cluster.RecentCalls);
+        await engine.Processor.StopAsync(CancellationToken.None);
+
+        // Assert
+        Assert.That(committedDuringOutage, Is.Zero);
+        Assert.That(engine.Outputs(), Is.EquivalentTo(engine.ExpectedOutputs()));
+    }
+
+    [Test]
+    public void Revoked_partitions_leave_the_batch_being_collected_and_are_masked_in_the_batch_in_flight()
+    {
+        // Arrange
+        using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 10));
+        var collector = new BatchCollector(
+            Microsoft.Extensions.Options.Options.Create(engine.Options), engine.Metrics, engine.Health, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<BatchCollector>.Instance);
+        var inFlight = Batch((0, 0), (1, 0), (0, 1));
+        var collecting = Batch((1, 1), (0, 2), (1, 2));
+        collecting.Rejected.Add(new Rejection(2, "bad", new FormatException()));
+        collector.InFlight = inFlight;
+        collector.Collecting = collecting;
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+
+        // Act
+        collector.Revoked(consumer, [new TopicPartition("in", 0)], lost: false);
+
+        // Assert
+        Assert.That(inFlight.NextOffsets(), Is.EqualTo(new[] { new TopicPartitionOffset("in", 1, 1) }));
+        Assert.That(collecting.Records.Select(r => r.Offset.Value), Is.EqualTo(new long[] { 1, 2 }));
+        Assert.That(collecting.Rejected.Single().Row, Is.EqualTo(1), "the rejection follows its record");
+    }
+
+    private static RecordBatch Batch(params (int Partition, long Offset)[] records)
+    {
+        var batch = new RecordBatch(new EchoBatchHandler().CreateWork());
+        foreach (var (partition, offset) in records)
+        {
+            batch.Records.Add(new ConsumeResult<byte[], byte[]> { TopicPartitionOffset = new TopicPartitionOffset("in", partition, offset), Message = new Message<byte[], byte[]> { Value = [] } });
+        }
+
+        return batch;
+    }
+}

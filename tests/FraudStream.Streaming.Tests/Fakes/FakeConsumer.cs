@@ -1,0 +1,174 @@
+using Confluent.Kafka;
+using FraudStream.Streaming.ExactlyOnce;
+
+namespace FraudStream.Streaming.Tests.Fakes;
+
+/// <summary>
+/// A test double of the group consumer on <see cref="FakeCluster"/>: on the first Consume after Subscribe it is assigned
+/// every partition (the listener is told from inside Consume, as librdkafka does), then hands out records round-robin
+/// from its positions, skipping paused partitions.
+/// </summary>
+internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener listener) : IConsumer<byte[], byte[]>
+{
+    private readonly Dictionary<TopicPartition, long> _positions = [];
+    private readonly HashSet<TopicPartition> _paused = [];
+    private readonly Lock _lock = new();
+    private bool _subscribed;
+    private int _next;
+
+    /// <summary>Consume calls made while every assigned partition was paused.</summary>
+    public int ConsumesWhilePaused { get; private set; }
+
+    public List<TopicPartition> Assignment
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _positions.Keys];
+            }
+        }
+    }
+
+    public Handle Handle => throw new NotSupportedException();
+
+    public string Name => "fake-consumer";
+
+    public string MemberId => "fake-member";
+
+    public List<string> Subscription => _subscribed ? [cluster.Topic] : [];
+
+    public IConsumerGroupMetadata ConsumerGroupMetadata => new FakeGroupMetadata();
+
+    public void Subscribe(string topic) => _subscribed = true;
+
+    public void Subscribe(IEnumerable<string> topics) => _subscribed = true;
+
+    public ConsumeResult<byte[], byte[]>? Consume(TimeSpan timeout)
+    {
+        cluster.Call("Consume");
+        if (_subscribed && _positions.Count == 0)
+        {
+            var partitions = cluster.TopicPartitions.ToList();
+            listener.Assigned(this, partitions);
+            lock (_lock)
+            {
+                foreach (var partition in partitions)
+                {
+                    var committed = cluster.CommittedOffset(partition);
+                    _positions[partition] = committed >= 0 ? committed : 0;
+                }
+            }
+        }
+
+        var assigned = Assignment;
+        if (assigned.Count > 0 && assigned.All(_paused.Contains))
+        {
+            ConsumesWhilePaused++;
+        }
+
+        for (var i = 0; i < assigned.Count; i++)
+        {
+            var partition = assigned[(_next + i) % assigned.Count];
+            var position = _positions[partition];
+            if (_paused.Contains(partition) || position >= cluster.Partitions[partition.Partition.Value].Count)
+            {
+                continue;
+            }
+
+            _next = (_next + i + 1) % assigned.Count;
+            var tpo = new TopicPartitionOffset(partition, position);
+            if (cluster.TakeConsumeError(tpo) is { } error)
+            {
+                if (BatchCollector.IsRecordError(new ConsumeException(new ConsumeResult<byte[], byte[]> { TopicPartitionOffset = tpo }, error)))
+                {
+                    _positions[partition] = position + 1; // librdkafka's position is past a record it could not read
+                }
+
+                throw new ConsumeException(new ConsumeResult<byte[], byte[]> { TopicPartitionOffset = tpo }, error);
+            }
+
+            _positions[partition] = position + 1;
+            return new ConsumeResult<byte[], byte[]>
+            {
+                TopicPartitionOffset = tpo,
+                Message = new Message<byte[], byte[]> { Value = cluster.Partitions[partition.Partition.Value][(int)position], Timestamp = new Timestamp(DateTime.UnixEpoch) },
+            };
+        }
+
+        Thread.Sleep(timeout < TimeSpan.FromMilliseconds(1) ? timeout : TimeSpan.FromMilliseconds(1)); // a real Consume waits for data
+        return null;
+    }
+
+    public ConsumeResult<byte[], byte[]>? Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));
+
+    public ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public void Pause(IEnumerable<TopicPartition> partitions) => _paused.UnionWith(partitions);
+
+    public void Resume(IEnumerable<TopicPartition> partitions) => _paused.ExceptWith(partitions);
+
+    public void Seek(TopicPartitionOffset tpo)
+    {
+        cluster.Call("Seek");
+        _positions[tpo.TopicPartition] = tpo.Offset == Offset.Beginning ? 0 : tpo.Offset.Value;
+    }
+
+    public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout)
+    {
+        cluster.Call("Committed");
+        return [.. partitions.Select(p => new TopicPartitionOffset(p, cluster.CommittedOffset(p)))];
+    }
+
+    public List<TopicPartitionOffset> Committed(TimeSpan timeout) => Committed(Assignment, timeout);
+
+    public Offset Position(TopicPartition partition) => _positions.TryGetValue(partition, out var position) ? position : Offset.Unset;
+
+    public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) =>
+        new(0, cluster.Partitions[topicPartition.Partition.Value].Count);
+
+    public void Close() => cluster.Call("Close");
+
+    public void Dispose()
+    {
+    }
+
+    public void Unsubscribe() => throw new NotSupportedException();
+
+    public void Assign(TopicPartition partition) => throw new NotSupportedException();
+
+    public void Assign(TopicPartitionOffset partition) => throw new NotSupportedException();
+
+    public void Assign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException();
+
+    public void Assign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+
+    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException();
+
+    public void IncrementalAssign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+
+    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+
+    public void Unassign() => throw new NotSupportedException();
+
+    public void StoreOffset(ConsumeResult<byte[], byte[]> result) => throw new NotSupportedException();
+
+    public void StoreOffset(TopicPartitionOffset offset) => throw new NotSupportedException();
+
+    public List<TopicPartitionOffset> Commit() => throw new NotSupportedException();
+
+    public void Commit(IEnumerable<TopicPartitionOffset> offsets) => throw new NotSupportedException();
+
+    public void Commit(ConsumeResult<byte[], byte[]> result) => throw new NotSupportedException();
+
+    public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) =>
+        throw new NotSupportedException();
+
+    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => throw new NotSupportedException();
+
+    public int AddBrokers(string brokers) => throw new NotSupportedException();
+
+    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+
+    private sealed class FakeGroupMetadata : IConsumerGroupMetadata;
+}
