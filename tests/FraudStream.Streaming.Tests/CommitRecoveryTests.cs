@@ -142,17 +142,23 @@ public sealed class CommitRecoveryTests
     [Test]
     public async Task A_commit_that_never_answers_gives_up_within_the_shutdown_budget()
     {
-        // Arrange: every commit answer is lost; only the shutdown budget ends the retries (the transaction timeout is long).
+        // Arrange: every commit answer is lost; only the shutdown budget ends the retries (the transaction timeout is 15 min).
         var cluster = new FakeCluster("in", partitions: 2, recordsPerPartition: 40);
-        using var engine = new EngineHarness(cluster, o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
+        using var engine = new EngineHarness(cluster, o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromMilliseconds(200);
+            o.TransactionTimeout = TimeSpan.FromMinutes(15);
+        });
         cluster.InjectAlways("CommitTransaction.response", TimedOut);
         await engine.StartAsync();
         await Eventually.TrueAsync(() => engine.Metrics.CommitRetries > 0, "a commit is being retried", cluster.RecentCalls);
 
-        // Act
-        await engine.Processor.StopAsync(CancellationToken.None);
+        // Act: a liveness bound far above the 200 ms budget, not a measurement.
+        var stopping = engine.Processor.StopAsync(CancellationToken.None);
+        var finished = await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(30)));
 
         // Assert
+        Assert.That(finished, Is.SameAs(stopping), "the stop waited past the shutdown budget");
         Assert.That(engine.Processor.ExecuteTask!.IsCompleted, Is.True);
         Assert.That(engine.Clients.ProducersCreated, Is.EqualTo(1), "no rebuild on the way out: the next instance settles the transaction");
         Assert.That(cluster.CallCount("Close"), Is.EqualTo(1), "the consumer left the group");
