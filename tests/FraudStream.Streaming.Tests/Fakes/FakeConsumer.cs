@@ -80,7 +80,7 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
             var tpo = new TopicPartitionOffset(partition, position);
             if (cluster.TakeConsumeError(tpo) is { } error)
             {
-                if (BatchCollector.IsRecordError(new ConsumeException(new ConsumeResult<byte[], byte[]> { TopicPartitionOffset = tpo }, error)))
+                if (error.Code == ErrorCode.Local_BadMsg)
                 {
                     _positions[partition] = position + 1; // librdkafka's position is past a record it could not read
                 }
