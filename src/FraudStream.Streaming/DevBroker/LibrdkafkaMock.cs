@@ -67,6 +67,40 @@ internal static partial class LibrdkafkaMock
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
     internal static partial void MockGroupInitialRebalanceDelayMs(MockClusterHandle cluster, int delayMs);
 
+    // Fault injection. librdkafka declares some of these variadic (C "..."); LibraryImport has no varargs, so they are
+    // bound with the fixed count of integer arguments each call passes (one error, or one error and its delay). On
+    // x86-64 System V, the only ABI librdkafka.redist ships for here, such arguments travel in the same registers
+    // either way.
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
+    internal static partial void MockPushRequestErrorsArray(MockClusterHandle cluster, short apiKey, nuint count, ReadOnlySpan<int> errors);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_clear_request_errors")]
+    internal static partial void MockClearRequestErrors(MockClusterHandle cluster, short apiKey);
+
+    /// <summary>Variadic in C: bound for one (error, rtt) pair.</summary>
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_push_request_error_rtts")]
+    internal static partial int MockBrokerPushRequestErrorRtt(MockClusterHandle cluster, int brokerId, short apiKey, nuint count, int error, int rttMs);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_error_stack_cnt")]
+    internal static partial int MockBrokerErrorStackCount(MockClusterHandle cluster, int brokerId, short apiKey, out nuint count);
+
+    /// <summary>Variadic in C: bound for one error.</summary>
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_partition_push_request_errors", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MockPartitionPushRequestError(MockClusterHandle cluster, string topic, int partition, short apiKey, nuint count, int error);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_down")]
+    internal static partial int MockBrokerSetDown(MockClusterHandle cluster, int brokerId);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_up")]
+    internal static partial int MockBrokerSetUp(MockClusterHandle cluster, int brokerId);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_rtt")]
+    internal static partial int MockBrokerSetRtt(MockClusterHandle cluster, int brokerId, int rttMs);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_coordinator_set", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MockCoordinatorSet(MockClusterHandle cluster, string keyType, string key, int brokerId);
+
     [LibraryImport(Library, EntryPoint = "rd_kafka_err2str")]
     internal static partial nint ErrorToString(int error);
 

@@ -214,9 +214,14 @@ internal sealed partial class TransactionalCommitter(
     private bool Expired(long begun) =>
         time.GetElapsedTime(begun) >= _options.TransactionTimeout || time.GetTimestamp() >= Interlocked.Read(ref _stopBy);
 
-    /// <summary>One call's timeout: 30 s, or what is left of the transaction timeout or shutdown budget if less.</summary>
+    /// <summary>
+    /// One call's timeout: a quarter of the transaction timeout (at most 30 s), so a call that times out is called again
+    /// a few times before the transaction timeout ends the wait; never more than what is left of it or of the shutdown budget.
+    /// </summary>
     private TimeSpan CallTimeout(long begun)
     {
+        var quarter = _options.TransactionTimeout / 4;
+        var call = quarter < s_callTimeout ? quarter : s_callTimeout;
         var left = _options.TransactionTimeout - time.GetElapsedTime(begun);
         var stopBy = Interlocked.Read(ref _stopBy);
         if (stopBy != long.MaxValue)
@@ -225,7 +230,7 @@ internal sealed partial class TransactionalCommitter(
             left = budget < left ? budget : left;
         }
 
-        left = left < s_callTimeout ? left : s_callTimeout;
+        left = left < call ? left : call;
         return left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100);
     }
 

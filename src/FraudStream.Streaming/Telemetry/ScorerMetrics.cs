@@ -38,6 +38,10 @@ public sealed class ScorerMetrics : IDisposable
     private long _rebuildCount;
     private long _partitionErrorCount;
     private long _registryRetryCount;
+    private long _lostCount;
+
+    /// <summary>Times this instance lost its partitions (evicted from the group, e.g. after max.poll.interval.ms without a poll).</summary>
+    public long PartitionsLostEvents => Interlocked.Read(ref _lostCount);
 
     /// <summary>Transactions committed by this instance.</summary>
     public long TransactionsCommitted => Interlocked.Read(ref _committedCount);
@@ -152,7 +156,14 @@ public sealed class ScorerMetrics : IDisposable
         Interlocked.Increment(ref _partitionErrorCount);
     }
 
-    internal void Rebalanced(string kind) => _rebalances.Add(1, new KeyValuePair<string, object?>("event", kind));
+    internal void Rebalanced(string kind)
+    {
+        _rebalances.Add(1, new KeyValuePair<string, object?>("event", kind));
+        if (kind == "lost")
+        {
+            Interlocked.Increment(ref _lostCount);
+        }
+    }
 
     internal void ProducerRebuilt()
     {

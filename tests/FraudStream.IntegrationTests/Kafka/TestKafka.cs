@@ -26,6 +26,20 @@ public static class TestKafka
     /// <summary>True when the tests run on the in-process development broker.</summary>
     public static bool IsDevelopmentBroker => s_devBroker is not null;
 
+    /// <summary>
+    /// The development broker, for tests that inject faults through it. On an external cluster the test is skipped
+    /// with this reason, counted in the run's summary: such a fault cannot be injected into a real Kafka from here.
+    /// </summary>
+    public static DevelopmentBroker RequireDevelopmentBroker(string fault)
+    {
+        if (s_devBroker is null)
+        {
+            Assert.Ignore($"Skipped on the external cluster {BootstrapServers}: injecting {fault} needs the development broker's fault injection.");
+        }
+
+        return s_devBroker!;
+    }
+
     internal static void Start()
     {
         var external = Environment.GetEnvironmentVariable(BootstrapVariable);

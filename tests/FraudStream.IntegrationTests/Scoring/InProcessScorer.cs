@@ -4,6 +4,7 @@ using FraudStream.Registry.Stores;
 using FraudStream.Streaming;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.Scoring;
+using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +22,9 @@ public sealed class InProcessScorer : IAsyncDisposable
 
     /// <summary>The instance's health (partitions, producer).</summary>
     public ScorerHealth Health => _host.Services.GetRequiredService<ScorerHealth>();
+
+    /// <summary>The instance's counters (commits, aborts, retries, rebuilds, rewinds).</summary>
+    public ScorerMetrics Metrics => _host.Services.GetRequiredService<ScorerMetrics>();
 
     /// <summary>The model the instance scores with.</summary>
     public LiveModel Model => _host.Services.GetRequiredService<LiveModel>();

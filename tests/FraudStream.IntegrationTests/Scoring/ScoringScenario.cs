@@ -184,6 +184,22 @@ public sealed class ScoringScenario
         AssertAlertsPointAtTheirSource(alerts);
     }
 
+    /// <summary>
+    /// Asserts the scored topic (Scorer:ScoredTopic set to <see cref="ScoredTopic"/>) holds every good record exactly
+    /// once: a redone batch shows here even when it had no alert.
+    /// </summary>
+    public void AssertEachRecordScoredOnce()
+    {
+        var ids = ReadScores().Select(s => s.TransactionId).ToList();
+        var good = Records.Where(r => r.Transaction is not null).Select(r => r.Transaction!.TransactionId).ToHashSet();
+        Assert.Multiple(() =>
+        {
+            Assert.That(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).Take(5), Is.Empty, "records scored more than once");
+            Assert.That(good.Except(ids).Take(5), Is.Empty, "records never scored");
+            Assert.That(ids, Has.Count.EqualTo(good.Count));
+        });
+    }
+
     /// <summary>Every alert's source topic, partition and offset hold the transaction it names.</summary>
     public void AssertAlertsPointAtTheirSource(IEnumerable<FraudAlert> alerts)
     {
