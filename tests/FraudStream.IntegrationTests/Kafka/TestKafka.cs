@@ -26,6 +26,9 @@ public static class TestKafka
     /// <summary>True when the tests run on the in-process development broker.</summary>
     public static bool IsDevelopmentBroker => s_devBroker is not null;
 
+    /// <summary>The development broker, or null on an external cluster.</summary>
+    public static DevelopmentBroker? DevelopmentBrokerOrNull => s_devBroker;
+
     /// <summary>
     /// The development broker, for tests that inject faults through it. On an external cluster the test is skipped
     /// with this reason, counted in the run's summary: such a fault cannot be injected into a real Kafka from here.
@@ -209,6 +212,37 @@ public static class TestKafka
         using var probe = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(IsolationLevel.ReadUncommitted, group)).Build();
         var committed = probe.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
         return committed.Sum(c => Math.Max(0, c.Offset.Value));
+    }
+
+    /// <summary>
+    /// Watches a topic for records written by transactions still open: the gap, over its partitions, between the end
+    /// (high watermark) and the last stable offset a read_committed reader is given.
+    /// </summary>
+    public sealed class OpenTransactionProbe(string topic, int partitions) : IDisposable
+    {
+        private readonly IConsumer<byte[], byte[]> _uncommitted = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(IsolationLevel.ReadUncommitted)).Build();
+        private readonly IConsumer<byte[], byte[]> _committed = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(IsolationLevel.ReadCommitted)).Build();
+
+        /// <summary>Records written by open transactions right now.</summary>
+        public long OpenRecords()
+        {
+            long open = 0;
+            for (var p = 0; p < partitions; p++)
+            {
+                var partition = new TopicPartition(topic, p);
+                var end = _uncommitted.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value;
+                var stable = _committed.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value;
+                open += Math.Max(0, end - stable);
+            }
+
+            return open;
+        }
+
+        public void Dispose()
+        {
+            _uncommitted.Dispose();
+            _committed.Dispose();
+        }
     }
 
     public static IConsumer<byte[], byte[]> RawReaderFromBeginning(string topic, int partitions, IsolationLevel isolation)

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using FraudStream.Cli.Tests;
 using FraudStream.IntegrationTests.Kafka;
+using FraudStream.Streaming.DevBroker;
 
 namespace FraudStream.IntegrationTests.Scoring;
 
@@ -22,16 +23,35 @@ public sealed class CrashRestartTests
         // A killed member stays in the group until its session times out (45 s by default); the restarted instance's
         // partitions are assigned only then. 6 s is the broker's usual minimum.
         settings["Scorer:Consumer:session.timeout.ms"] = "6000";
+        // Every record leaves a score in its transaction, so a transaction left open by a kill shows on this topic.
+        settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
         var environment = settings.ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
         string[] arguments = ["score", "--registry", registry, "--management-url", "http://127.0.0.1:0"];
         var total = scenario.Records.Count;
 
-        // Act: kill at 1/5, 2/5, 3/5 and 4/5 of the stream; each restart uses the same transactional.id.
+        // Act: kill at 1/5, 2/5, 3/5 and 4/5 of the stream, each time while a transaction holds records (watched on
+        // the scored topic); each restart uses the same transactional.id.
+        using var probe = new TestKafka.OpenTransactionProbe(scenario.ScoredTopic, scenario.Partitions);
+        var killsInOpenTransactions = 0;
+        // On the dev broker, one TxnOffsetCommit answer is held back 3 s before each kill, so a transaction waits open
+        // and the kill lands inside it; a real cluster gets the kills as they come.
+        var broker = TestKafka.DevelopmentBrokerOrNull;
+        const int groupCoordinator = 2;
+        broker?.SetGroupCoordinator(scenario.Group, groupCoordinator);
         for (var kill = 1; kill <= 4; kill++)
         {
             using var scorer = FraudstreamProcess.Start(environment, arguments);
             await scenario.WaitUntilCommittedAsync(total * kill / 5, TimeSpan.FromMinutes(2), () => scorer.Transcript);
+            broker?.PushBrokerRequestError(groupCoordinator, KafkaApi.TxnOffsetCommit, ErrorCode.NoError, TimeSpan.FromSeconds(3));
+            var looking = TimeProvider.System.GetTimestamp();
+            while (probe.OpenRecords() == 0 && TimeProvider.System.GetElapsedTime(looking) < TimeSpan.FromSeconds(20))
+            {
+                // Transactions open and close every few milliseconds here; the next look usually finds one open.
+            }
+
             scorer.Kill();
+            // The killed instance's open transaction stays open until its successor's InitTransactions aborts it.
+            killsInOpenTransactions += probe.OpenRecords() > 0 ? 1 : 0;
             Assert.That(scenario.CommittedRecords(), Is.LessThan(total), $"kill {kill} came after the end of the stream");
         }
 
@@ -46,7 +66,10 @@ public sealed class CrashRestartTests
         // Assert
         scenario.AssertExactlyExpectedAlerts(model);
         Assert.That(scenario.ReadDeadLetters(), Is.Empty);
-        var written = TestKafka.ReadAllRecords(scenario.AlertsTopic, scenario.Partitions, IsolationLevel.ReadUncommitted).Count;
-        TestContext.Progress.WriteLine($"Alerts written including aborted transactions: {written}; committed: {scenario.ReadAlerts().Count}.");
+        scenario.AssertEachRecordScoredOnce();
+        Assert.That(killsInOpenTransactions, Is.GreaterThanOrEqualTo(broker is null ? 1 : 4), "kills that left a transaction open with records in it (of 4)");
+        var written = TestKafka.ReadAllRecords(scenario.ScoredTopic, scenario.Partitions, IsolationLevel.ReadUncommitted).Count;
+        Assert.That(written, Is.GreaterThan(scenario.ReadScores().Count), "the open transactions' records were written, then aborted");
+        TestContext.Progress.WriteLine($"Kills inside an open transaction: {killsInOpenTransactions} of 4; scores written including aborted transactions: {written}.");
     }
 }
