@@ -279,7 +279,7 @@ internal static partial class ApiEndpoints
     {
         ModelNotFoundException => Results.Problem(title: "Model version not found.", detail: e.Message, statusCode: StatusCodes.Status404NotFound),
         ModelStoreUnavailableException => Results.Problem(title: "Model registry unavailable.", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable),
-        CorruptModelException => Results.Problem(title: "Model version corrupt.", detail: e.Message, statusCode: StatusCodes.Status502BadGateway),
+        ModelRefusedException => Results.Problem(title: "Model version cannot be served.", detail: e.Message, statusCode: StatusCodes.Status502BadGateway),
         _ => Results.Problem(title: "Model registry refused.", detail: e.Message, statusCode: StatusCodes.Status409Conflict),
     };
 

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using FraudStream.Registry;
 using FraudStream.Registry.Stores;
+using FraudStream.Streaming.Scoring;
+using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Cli.Hosting;
 
@@ -29,6 +32,13 @@ internal static class ModelStores
         !string.IsNullOrEmpty(option) ? option
         : Environment.GetEnvironmentVariable(RegistryVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
         : DefaultLocation;
+
+    /// <summary>
+    /// The registry at <paramref name="location"/>, checking a version can be served (<see cref="ServableModelCheck"/>)
+    /// before it promotes or rolls back to it; throws <see cref="ArgumentException"/> for a location that cannot work.
+    /// </summary>
+    public static ModelRegistry OpenRegistry(string location, TimeProvider timeProvider, ILogger? logger = null) =>
+        new(Open(location), timeProvider, logger, new ServableModelCheck());
 
     /// <summary>Opens the store; throws <see cref="ArgumentException"/> with one sentence for a location that cannot work.</summary>
     public static IModelStore Open(string location)

@@ -83,7 +83,7 @@ internal static class ScoreVerb
             app => ManagementEndpoints.PrintAddresses(app, "Scorer"),
             ExitCode);
 
-    /// <summary>2 when the scorer stopped at start over a settings problem (said on stderr), 1 when it failed, else 0.</summary>
+    /// <summary>2 when the scorer stopped at start over a settings problem (said on stderr), 1 when it failed or cannot serve, else 0.</summary>
     private static int ExitCode(WebApplication app)
     {
         if (app.Services.GetRequiredService<ScorerHealth>().ConfigurationProblem is { } problem)
@@ -92,7 +92,9 @@ internal static class ScoreVerb
             return CommandLineRunner.UsageError;
         }
 
-        return app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single().ExecuteTask is { IsFaulted: true } ? 1 : 0;
+        return app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single().ExecuteTask is { IsFaulted: true }
+            ? 1
+            : WebVerbHost.ModelServingExitCode(app);
     }
 
     /// <summary>Binds and validates every settings section before the host starts: one sentence per problem on stderr.</summary>

@@ -89,7 +89,7 @@ internal static class TrainVerb
         ModelRegistry registry;
         try
         {
-            registry = new ModelRegistry(ModelStores.Open(registryLocation), TimeProvider.System);
+            registry = ModelStores.OpenRegistry(registryLocation, TimeProvider.System);
         }
         catch (ArgumentException e)
         {
