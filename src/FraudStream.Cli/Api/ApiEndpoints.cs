@@ -169,7 +169,7 @@ internal static partial class ApiEndpoints
         }
         catch (ModelRegistryException e)
         {
-            return RegistryProblem(e);
+            return RegistryProblem(e, registry);
         }
     }
 
@@ -189,7 +189,7 @@ internal static partial class ApiEndpoints
         }
         catch (ModelRegistryException e)
         {
-            return RegistryProblem(e);
+            return RegistryProblem(e, registry);
         }
     }
 
@@ -207,7 +207,7 @@ internal static partial class ApiEndpoints
         }
         catch (ModelRegistryException e)
         {
-            return RegistryProblem(e);
+            return RegistryProblem(e, registry);
         }
         finally
         {
@@ -275,13 +275,20 @@ internal static partial class ApiEndpoints
         detail: "No production model is loaded yet: train one (fraudstream train) or promote a version (fraudstream models promote), then retry.",
         statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private static IResult RegistryProblem(ModelRegistryException e) => e switch
+    private static IResult RegistryProblem(ModelRegistryException e, ModelRegistry registry)
     {
-        ModelNotFoundException => Results.Problem(title: "Model version not found.", detail: e.Message, statusCode: StatusCodes.Status404NotFound),
-        ModelStoreUnavailableException => Results.Problem(title: "Model registry unavailable.", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable),
-        ModelRefusedException => Results.Problem(title: "Model version cannot be served.", detail: e.Message, statusCode: StatusCodes.Status502BadGateway),
-        _ => Results.Problem(title: "Model registry refused.", detail: e.Message, statusCode: StatusCodes.Status409Conflict),
-    };
+        // Messages name the store for the operator ("local model directory /srv/..."); a client is not told where it is.
+        var detail = e.Message.Replace(registry.Store.Description, "model registry", StringComparison.Ordinal);
+        return e switch
+        {
+            ModelNotFoundException => Results.Problem(title: "Model version not found.", detail: detail, statusCode: StatusCodes.Status404NotFound),
+            // Its message carries the store's own error (file paths, bucket names): the log has it, the client a retry hint.
+            ModelStoreUnavailableException => Results.Problem(
+                title: "Model registry unavailable.", detail: "The model registry cannot be read right now; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable),
+            ModelRefusedException => Results.Problem(title: "Model version cannot be served.", detail: detail, statusCode: StatusCodes.Status502BadGateway),
+            _ => Results.Problem(title: "Model registry refused.", detail: detail, statusCode: StatusCodes.Status409Conflict),
+        };
+    }
 
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
 

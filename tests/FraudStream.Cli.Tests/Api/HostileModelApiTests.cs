@@ -76,7 +76,7 @@ public sealed class HostileModelApiTests
     }
 
     [Test]
-    public async Task A_rollback_to_each_hostile_version_is_refused_and_the_model_keeps_serving()
+    public async Task A_rollback_to_each_hostile_version_is_refused_without_server_paths_and_the_model_keeps_serving()
     {
         // Arrange
         var registry = ApiFixture.CopyRegistry();
@@ -92,13 +92,20 @@ public sealed class HostileModelApiTests
             answers.Add((hostile, rollback.StatusCode, await rollback.Content.ReadAsStringAsync()));
         }
 
-        // Assert
         var versions = await ApiTests.GetJsonAsync(api.User, "/model/versions");
+        await File.WriteAllTextAsync(Path.Combine(registry, "models", "production.json"), "garbage");
+        using var garbageAlias = await api.User.GetAsync("/model/versions");
+        var garbageAnswer = await garbageAlias.Content.ReadAsStringAsync();
+
+        // Assert
         using (Assert.EnterMultipleScope())
         {
+            Assert.That(garbageAlias.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), garbageAnswer);
+            Assert.That(garbageAnswer, Does.Not.Contain(registry), "a garbage alias's answer leaks the server's path");
             foreach (var (hostile, status, body) in answers)
             {
                 Assert.That(status, Is.EqualTo(HttpStatusCode.BadGateway), $"{hostile.Name}: {body}");
+                Assert.That(body, Does.Not.Contain(registry), $"{hostile.Name} leaks the server's path: {body}");
             }
 
             Assert.That(versions["serving"]!.GetValue<string>(), Is.EqualTo(ApiFixture.NewerVersion));
