@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -19,6 +20,9 @@ public sealed partial class ModelRegistry
     /// <summary>How many previous production versions the alias remembers for rollbacks.</summary>
     public const int MaxHistory = 50;
 
+    /// <summary>The default of <see cref="MaxModelBytes"/>: far above a fraud model's few megabytes, far below a pod's memory limit.</summary>
+    public const long DefaultMaxModelBytes = 256L * 1024 * 1024;
+
     private readonly IModelStore _store;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -39,6 +43,18 @@ public sealed partial class ModelRegistry
 
     /// <summary>The store the registry keeps its versions in.</summary>
     public IModelStore Store => _store;
+
+    /// <summary>A model file larger than this is refused (reason <c>too_large</c>) before it is read.</summary>
+    public long MaxModelBytes
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Array.MaxLength);
+            field = value;
+        }
+    } = DefaultMaxModelBytes;
 
     /// <summary>Publishes a new version: the model file, then the report, then the metadata that marks the version complete.</summary>
     /// <exception cref="ArgumentException">The version, model file name or model bytes are not publishable (the message says which).</exception>
@@ -235,12 +251,30 @@ public sealed partial class ModelRegistry
     /// <exception cref="ModelNotFoundException">The version is not published.</exception>
     /// <exception cref="InvalidModelMetadataException">Its metadata.json is not valid metadata of this version.</exception>
     /// <exception cref="CorruptModelException">The model file is missing or fails its checksum.</exception>
+    /// <exception cref="UnservableModelException">The model file is over <see cref="MaxModelBytes"/> (not read).</exception>
     public async Task<(ModelMetadata Metadata, byte[] ModelBytes)> LoadAsync(string version, CancellationToken cancellationToken = default)
     {
         var metadata = await GetMetadataAsync(version, cancellationToken).ConfigureAwait(false);
-        var modelBytes = await _store.TryGetAsync(RegistryLayout.ModelKey(version, metadata.ModelFile), cancellationToken).ConfigureAwait(false)
-            ?? throw new CorruptModelException(
+        byte[]? modelBytes;
+        try
+        {
+            modelBytes = await _store.TryGetAsync(RegistryLayout.ModelKey(version, metadata.ModelFile), MaxModelBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobTooLargeException ex)
+        {
+            throw new UnservableModelException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Model {version}'s {metadata.ModelFile} is at least {ex.Size:N0} bytes, over the {ex.Limit:N0} this process loads (Model:MaxModelBytes); re-publish a smaller model or raise the limit."),
+                "too_large",
+                ex);
+        }
+
+        if (modelBytes is null)
+        {
+            throw new CorruptModelException(
                 $"Model {version} has metadata but no {metadata.ModelFile} in the {_store.Description}; re-publish it.", version, metadata.ModelSha256, null);
+        }
 
         var actual = Sha256Hex(modelBytes);
         if (!string.Equals(metadata.ModelSha256, actual, StringComparison.OrdinalIgnoreCase))

@@ -37,8 +37,9 @@ internal static class ModelStores
     /// The registry at <paramref name="location"/>, checking a version can be served (<see cref="ServableModelCheck"/>)
     /// before it promotes or rolls back to it; throws <see cref="ArgumentException"/> for a location that cannot work.
     /// </summary>
-    public static ModelRegistry OpenRegistry(string location, TimeProvider timeProvider, ILogger? logger = null) =>
-        new(Open(location), timeProvider, logger, new ServableModelCheck());
+    public static ModelRegistry OpenRegistry(
+        string location, TimeProvider timeProvider, ILogger? logger = null, long maxModelBytes = ModelRegistry.DefaultMaxModelBytes) =>
+        new(Open(location), timeProvider, logger, new ServableModelCheck()) { MaxModelBytes = maxModelBytes };
 
     /// <summary>Opens the store; throws <see cref="ArgumentException"/> with one sentence for a location that cannot work.</summary>
     public static IModelStore Open(string location)

@@ -51,7 +51,10 @@ internal static class WebVerbHost
         // Opened now, so a location that cannot work is refused before the host starts.
         _ = ModelStores.Open(registryLocation);
         builder.Services.AddSingleton(provider => ModelStores.OpenRegistry(
-            registryLocation, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<ModelRegistry>>()));
+            registryLocation,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<ModelRegistry>>(),
+            provider.GetRequiredService<IOptions<ModelFollowerOptions>>().Value.MaxModelBytes));
         return builder;
     }
 

@@ -76,6 +76,23 @@ public sealed class HostileModelApiTests
     }
 
     [Test]
+    public async Task A_model_over_Model_MaxModelBytes_is_refused_before_it_is_read()
+    {
+        // Act: a fresh start whose production model (a few kilobytes) is over a 1 KiB limit.
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Api__Keys__0"] = ApiFixture.UserKey, ["FRAUDSTREAM_Model__MaxModelBytes"] = "1024" },
+            ApiFixture.StartLimit,
+            "api", "--registry", ApiFixture.CopyRegistry(), "--url", "http://127.0.0.1:0");
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(1), run.Transcript);
+            Assert.That(run.StandardError, Has.Some.Contains($"Refused production model {ApiFixture.NewerVersion} (too_large)"), run.Transcript);
+        }
+    }
+
+    [Test]
     public async Task A_rollback_to_each_hostile_version_is_refused_without_server_paths_and_the_model_keeps_serving()
     {
         // Arrange
