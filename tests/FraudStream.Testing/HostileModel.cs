@@ -58,6 +58,7 @@ public sealed class HostileModel
         new(19, "model_fails_its_checksum", "checksum", m => m.ToJsonString(), model => { var b = (byte[])model.Clone(); b[b.Length / 2] ^= 0xFF; return b; }),
         new(20, "model_file_missing", "checksum", m => Set(m, "model_file", "other.ubj")),
         new(21, "model_not_xgboost", "load_failed", m => m.ToJsonString(), _ => [.. "{\"learner\": 42}"u8], rehashModel: true),
+        new(22, "threshold_given_twice", "bad_metadata", m => "{\"threshold\": 0.000001, " + m.ToJsonString()[1..]),
     ];
 
     /// <summary>Writes this case as <see cref="Version"/> into the local registry at <paramref name="registryDirectory"/>, from <paramref name="goodVersion"/>'s files there.</summary>

@@ -78,6 +78,23 @@ public sealed class ApiTests
         }
     }
 
+    [TestCase("/predict", "{\"amount\": 1, BODY")]
+    [TestCase("/predict", "{\"unknown\": 1, \"unknown\": 2, BODY")]
+    [TestCase("/predict/batch", "{\"transactions\": [], \"transactions\": [{BODY]}")]
+    [TestCase("/predict/batch", "{\"transactions\": [{\"card_id\": \"other\", BODY]}")]
+    public async Task A_field_name_given_twice_is_refused_wherever_it_stands(string path, string template)
+    {
+        // Arrange: BODY is a valid transaction without its opening brace; the template repeats a name before it.
+        var body = template.Replace("BODY", ValidBody()[1..], StringComparison.Ordinal);
+
+        // Act
+        using var response = await RunningApi.PostJsonAsync(Api.User, path, body);
+
+        // Assert
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.That(problem["errors"]?.ToJsonString(), Does.Contain("duplicate").IgnoreCase, problem.ToJsonString());
+    }
+
     [Test]
     public async Task Predict_equals_the_scoring_model_on_the_same_transactions()
     {
