@@ -96,6 +96,23 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task The_OpenAPI_document_is_served_from_a_cache_and_never_names_the_requests_Host()
+    {
+        // Act
+        var first = await GetOpenApiAsync("attacker.example");
+        var second = await GetOpenApiAsync("other.example");
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.Body, Does.Not.Contain("attacker.example"));
+            Assert.That(JsonNode.Parse(first.Body)!["servers"]![0]!["url"]!.GetValue<string>(), Is.EqualTo("/"), "Api:Url here has port 0: the document's own origin");
+            Assert.That(second.Body, Is.EqualTo(first.Body));
+            Assert.That(second.Age, Is.Not.Null, "the second answer comes from the output cache (it carries Age)");
+        }
+    }
+
+    [Test]
     public async Task Predict_equals_the_scoring_model_on_the_same_transactions()
     {
         using var model = await LoadProductionModelAsync();
@@ -248,6 +265,15 @@ public sealed class ApiTests
         var problem = JsonNode.Parse(text)!;
         Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo((int)status));
         return problem;
+    }
+
+    private static async Task<(string Body, TimeSpan? Age)> GetOpenApiAsync(string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
+        request.Headers.Host = host;
+        using var response = await Api.Anonymous.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        return (await response.Content.ReadAsStringAsync(), response.Headers.Age);
     }
 
     internal static async Task<JsonNode> GetJsonAsync(HttpClient client, string path)
