@@ -107,6 +107,16 @@ public sealed class ApiProcessTests
     }
 
     [Test]
+    public async Task A_key_longer_than_any_request_may_present_is_refused_at_start()
+    {
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Api__AdminKeys__0"] = new string('k', 1025) },
+            ApiFixture.StartLimit,
+            "api", "--registry", ApiFixture.SharedRegistry, "--url", "http://127.0.0.1:0");
+        run.AssertRefused(2, "Api:AdminKeys:0", "at most 1024");
+    }
+
+    [Test]
     public async Task A_short_key_is_refused_at_start()
     {
         var run = await FraudstreamProcess.RunAsync(
