@@ -30,9 +30,11 @@ internal static partial class ApiHost
         services.AddOpenApi(options =>
         {
             ApiAccess.DescribeKeys(options);
+            ApiEndpoints.DescribeJsonBodies(options);
             DescribeServer(options);
         });
         services.AddOutputCache();
+        services.AddProblemDetails();
         ApiAccess.AddServices(services);
 
         // The same scrape handler as the scorer's management endpoints, over the model's and the API's meters.
@@ -43,6 +45,9 @@ internal static partial class ApiHost
     public static void Map(WebApplication app)
     {
         UseRequestObservation(app);
+
+        // Answers the framework gives without a body (routing's 404 and 405) become problem+json like every other error.
+        app.UseStatusCodePages();
         app.UseRouting();
         ApiAccess.UseApiKeys(app);
         app.UseRateLimiter();

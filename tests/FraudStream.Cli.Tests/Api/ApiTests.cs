@@ -113,6 +113,38 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task A_body_that_is_not_json_is_401_without_a_key_and_a_415_problem_with_one()
+    {
+        // Act
+        using var anonymous = await Api.Anonymous.PostAsync("/predict", new StringContent(ValidBody(), System.Text.Encoding.UTF8, "text/plain"));
+        using var keyed = await Api.User.PostAsync("/predict", new StringContent(ValidBody(), System.Text.Encoding.UTF8, "text/plain"));
+
+        // Assert
+        await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized);
+        await AssertProblemAsync(keyed, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Test]
+    public async Task Routing_errors_are_problems_too()
+    {
+        // Act
+        using var wrongMethod = await Api.User.GetAsync("/predict");
+        using var unknownPath = await Api.User.GetAsync("/no-such-endpoint");
+
+        // Assert
+        await AssertProblemAsync(wrongMethod, HttpStatusCode.MethodNotAllowed);
+        await AssertProblemAsync(unknownPath, HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task The_OpenAPI_document_lists_only_json_request_bodies()
+    {
+        var document = await GetOpenApiAsync("localhost");
+        var content = JsonNode.Parse(document.Body)!["paths"]!["/predict"]!["post"]!["requestBody"]!["content"]!.AsObject();
+        Assert.That(content.Select(c => c.Key), Is.EqualTo(new[] { "application/json" }));
+    }
+
+    [Test]
     public async Task Predict_equals_the_scoring_model_on_the_same_transactions()
     {
         using var model = await LoadProductionModelAsync();
