@@ -245,6 +245,15 @@ internal static partial class ApiEndpoints
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
         }
 
+        // A compressed body would otherwise be read as (invalid) UTF-8 and answered 400 for the wrong reason.
+        if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return (default, Results.Problem(
+                title: "Unsupported media type.",
+                detail: $"Send the body uncompressed: Content-Encoding {Truncate(encoding.ToString())} is not supported.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType));
+        }
+
         if (request.ContentLength > limit)
         {
             return (default, TooLarge(limit));

@@ -125,6 +125,28 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task A_compressed_body_is_a_415_naming_the_encoding()
+    {
+        // Arrange
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(ValidBody()));
+        }
+
+        using var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        // Act
+        using var response = await Api.User.PostAsync("/predict", content);
+
+        // Assert
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("gzip"));
+    }
+
+    [Test]
     public async Task Routing_errors_are_problems_too()
     {
         // Act
