@@ -199,13 +199,12 @@ internal static class TransactionJson
                 return null;
             }
 
-            if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var time)
-                && value.Length >= 10 && char.IsAsciiDigit(value[0]))
+            if (EventTime.TryParse(value, out var time))
             {
                 return time;
             }
 
-            Invalid(name, "must be an ISO 8601 date and time, e.g. 2026-03-14T09:30:00Z.");
+            Invalid(name, $"must {EventTime.Rule}.");
             return null;
         }
 

@@ -94,8 +94,7 @@ public static class LabelledTransactionCsv
         bool Flag(int i) => f[i] switch { "1" => true, "0" => false, _ => throw Bad(i, "must be 0 or 1") };
         FormatException Bad(int i, string problem) => new($"{source} line {number}: {Columns[i]} '{f[i]}' {problem}.");
 
-        var eventTime = DateTimeOffset.TryParse(f[2], c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
-            ? at : throw Bad(2, "is not an ISO 8601 time");
+        var eventTime = EventTime.TryParse(f[2], out var at) ? at : throw Bad(2, "must " + EventTime.Rule);
         var amount = double.TryParse(f[3], NumberStyles.Float, c, out var a) && double.IsFinite(a) && a >= 0
             ? a : throw Bad(3, "must be a finite amount >= 0");
         var channel = ParseChannel(f[7]) ?? throw Bad(7, $"must be one of {string.Join(", ", Enum.GetValues<Channel>().Select(ChannelName))}");

@@ -146,6 +146,28 @@ public sealed class ApiTests
         Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("gzip"));
     }
 
+    [TestCase("2026/03/14 9:30")]
+    [TestCase("2026-03-14 09:30:00 PM")]
+    [TestCase("0001-01-01T00:00:00Z")]
+    [TestCase("2026-03-14")]
+    public async Task An_event_time_that_is_not_a_plausible_ISO_8601_time_is_422(string eventTime)
+    {
+        using var response = await PredictAtAsync(eventTime);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.That(problem["errors"]?["event_time"]?[0]?.GetValue<string>(), Does.Contain("ISO 8601"), problem.ToJsonString());
+    }
+
+    [TestCase("2026-03-14T09:30:00Z")]
+    [TestCase("2026-03-14T09:30:00.125+01:00")]
+    [TestCase("2026-03-14T09:30:00")]
+    public async Task An_ISO_8601_event_time_is_scored(string eventTime)
+    {
+        using var response = await PredictAtAsync(eventTime);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
     [Test]
     public async Task Routing_errors_are_problems_too()
     {
@@ -319,6 +341,14 @@ public sealed class ApiTests
         var problem = JsonNode.Parse(text)!;
         Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo((int)status));
         return problem;
+    }
+
+    /// <summary>POSTs a valid transaction to /predict with its event_time replaced by <paramref name="eventTime"/>.</summary>
+    private static Task<HttpResponseMessage> PredictAtAsync(string eventTime)
+    {
+        var body = ApiFixture.ToJson(ApiFixture.Transactions(1)[0]);
+        body["event_time"] = eventTime;
+        return RunningApi.PostJsonAsync(Api.User, "/predict", body.ToJsonString());
     }
 
     private static async Task<(string Body, TimeSpan? Age)> GetOpenApiAsync(string host)
