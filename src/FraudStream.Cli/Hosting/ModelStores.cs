@@ -46,7 +46,10 @@ internal static class ModelStores
     {
         if (!location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
-            return new LocalDirectoryModelStore(Path.GetFullPath(location));
+            var root = Path.GetFullPath(location);
+            return File.Exists(root)
+                ? throw new ArgumentException($"--registry '{root}' is a file; name a directory (it is created if missing) or s3://bucket/prefix.")
+                : new LocalDirectoryModelStore(root);
         }
 
         var path = location["s3://".Length..];
