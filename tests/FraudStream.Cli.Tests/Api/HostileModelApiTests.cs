@@ -66,13 +66,7 @@ public sealed class HostileModelApiTests
             "api", "--registry", registry, "--url", "http://127.0.0.1:0");
 
         // Assert
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(run.ExitCode, Is.EqualTo(1), run.Transcript);
-            Assert.That(run.StandardError, Has.Some.Contains($"Refused production model {hostile.Version} (bad_metadata)"), run.Transcript);
-            Assert.That(run.StandardError, Has.Some.Contains("no other model serves"), run.Transcript);
-            Assert.That(run.StandardError, Has.None.Contains("   at "), "no stack trace:\n" + run.Transcript);
-        }
+        run.AssertCannotServe(hostile.Version, hostile.Reason);
     }
 
     [Test]
@@ -85,11 +79,7 @@ public sealed class HostileModelApiTests
             "api", "--registry", ApiFixture.CopyRegistry(), "--url", "http://127.0.0.1:0");
 
         // Assert
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(run.ExitCode, Is.EqualTo(1), run.Transcript);
-            Assert.That(run.StandardError, Has.Some.Contains($"Refused production model {ApiFixture.NewerVersion} (too_large)"), run.Transcript);
-        }
+        run.AssertCannotServe(ApiFixture.NewerVersion, "too_large");
     }
 
     [Test]
