@@ -1,7 +1,7 @@
 namespace FraudStream.Registry;
 
-/// <summary>A model's bytes do not hash to the SHA-256 its metadata records, or its metadata cannot be read.</summary>
-public sealed class CorruptModelException : ModelRegistryException
+/// <summary>A model's bytes do not hash to the SHA-256 its metadata records, or the model file is missing.</summary>
+public sealed class CorruptModelException : ModelRefusedException
 {
     public CorruptModelException()
     {
@@ -33,4 +33,7 @@ public sealed class CorruptModelException : ModelRegistryException
 
     /// <summary>The SHA-256 of the bytes actually found, when the failure is a checksum mismatch.</summary>
     public string? ActualSha256 { get; }
+
+    /// <inheritdoc />
+    public override string Reason => "checksum";
 }

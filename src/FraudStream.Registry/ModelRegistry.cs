@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -19,21 +20,41 @@ public sealed partial class ModelRegistry
     /// <summary>How many previous production versions the alias remembers for rollbacks.</summary>
     public const int MaxHistory = 50;
 
+    /// <summary>The default of <see cref="MaxModelBytes"/>: far above a fraud model's few megabytes, far below a pod's memory limit.</summary>
+    public const long DefaultMaxModelBytes = 256L * 1024 * 1024;
+
     private readonly IModelStore _store;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly IModelVerifier? _verifier;
 
-    /// <summary>A registry over <paramref name="store"/>; time comes from <paramref name="timeProvider"/> (the system clock by default).</summary>
-    public ModelRegistry(IModelStore store, TimeProvider? timeProvider = null, ILogger? logger = null)
+    /// <summary>
+    /// A registry over <paramref name="store"/>; time comes from <paramref name="timeProvider"/> (the system clock by
+    /// default). With a <paramref name="verifier"/>, promotion and rollback also check the version can be served.
+    /// </summary>
+    public ModelRegistry(IModelStore store, TimeProvider? timeProvider = null, ILogger? logger = null, IModelVerifier? verifier = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        _verifier = verifier;
     }
 
     /// <summary>The store the registry keeps its versions in.</summary>
     public IModelStore Store => _store;
+
+    /// <summary>A model file larger than this is refused (reason <c>too_large</c>) before it is read.</summary>
+    public long MaxModelBytes
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Array.MaxLength);
+            field = value;
+        }
+    } = DefaultMaxModelBytes;
 
     /// <summary>Publishes a new version: the model file, then the report, then the metadata that marks the version complete.</summary>
     /// <exception cref="ArgumentException">The version, model file name or model bytes are not publishable (the message says which).</exception>
@@ -45,7 +66,11 @@ public sealed partial class ModelRegistry
         ArgumentNullException.ThrowIfNull(report);
         var version = metadata.Version;
         ModelVersion.Validate(version, nameof(metadata));
-        ValidateModelFile(metadata);
+        if (ModelMetadataRules.FindProblem(metadata) is { } problem)
+        {
+            throw new ArgumentException($"Refusing to publish model {version}: {problem}.", nameof(metadata));
+        }
+
         if (modelBytes.IsEmpty)
         {
             throw new ArgumentException($"Refusing to publish model {version}: the model file is empty.", nameof(modelBytes));
@@ -97,7 +122,7 @@ public sealed partial class ModelRegistry
     /// <summary>The metadata of a published version.</summary>
     /// <exception cref="ArgumentException"><paramref name="version"/> is not a version.</exception>
     /// <exception cref="ModelNotFoundException">The version is not published.</exception>
-    /// <exception cref="CorruptModelException">Its metadata.json cannot be read as metadata of this version.</exception>
+    /// <exception cref="InvalidModelMetadataException">Its metadata.json is not valid metadata of this version.</exception>
     public async Task<ModelMetadata> GetMetadataAsync(string version, CancellationToken cancellationToken = default)
     {
         ModelVersion.Validate(version);
@@ -113,13 +138,17 @@ public sealed partial class ModelRegistry
         }
         catch (JsonException ex)
         {
-            throw new CorruptModelException($"The metadata of model {version} is not valid metadata.json ({ex.Message}); re-publish it.", ex);
+            throw new InvalidModelMetadataException($"The metadata of model {version} is not valid metadata.json ({ex.Message}); re-publish it.", ex);
         }
 
         if (metadata.Version != version)
         {
-            throw new CorruptModelException(
-                $"The metadata of model {version} says it is version '{metadata.Version}'; re-publish it.", version, null, null);
+            throw new InvalidModelMetadataException($"The metadata of model {version} says it is version '{metadata.Version}'; re-publish it.");
+        }
+
+        if (ModelMetadataRules.FindProblem(metadata) is { } problem)
+        {
+            throw new InvalidModelMetadataException($"The metadata of model {version} is not valid: {problem}; re-publish it.");
         }
 
         return metadata;
@@ -161,13 +190,13 @@ public sealed partial class ModelRegistry
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="version"/> is not a version, or <paramref name="reason"/> is empty.</exception>
     /// <exception cref="ModelNotFoundException">The version is not published.</exception>
-    /// <exception cref="CorruptModelException">The version's model fails its checksum.</exception>
+    /// <exception cref="ModelRefusedException">The version cannot be served: bad metadata, checksum, or (with a verifier) features or model.</exception>
     public async Task<ProductionAlias> PromoteAsync(string version, string reason, CancellationToken cancellationToken = default)
     {
         ModelVersion.Validate(version);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
 
-        // Scorers refuse a model that fails its checksum: promoting one would take production down, so check it here.
+        // Followers refuse a version they cannot serve: promoting one would leave production on a version nobody serves.
         await LoadForProductionAsync(version, "promote", cancellationToken).ConfigureAwait(false);
 
         var current = await GetProductionAsync(cancellationToken).ConfigureAwait(false);
@@ -191,7 +220,7 @@ public sealed partial class ModelRegistry
     /// <summary>Puts the previous production version back in production and drops the current one from the history.</summary>
     /// <exception cref="ModelRegistryException">There is no production version, or it has no previous one.</exception>
     /// <exception cref="ModelNotFoundException">The previous version is no longer in the store.</exception>
-    /// <exception cref="CorruptModelException">The previous version's model fails its checksum.</exception>
+    /// <exception cref="ModelRefusedException">The previous version cannot be served.</exception>
     public async Task<ProductionAlias> RollbackAsync(CancellationToken cancellationToken = default)
     {
         var current = await GetProductionAsync(cancellationToken).ConfigureAwait(false)
@@ -220,14 +249,32 @@ public sealed partial class ModelRegistry
     /// <summary>The metadata and model bytes of a published version, after checking the bytes against the metadata's SHA-256.</summary>
     /// <exception cref="ArgumentException"><paramref name="version"/> is not a version.</exception>
     /// <exception cref="ModelNotFoundException">The version is not published.</exception>
+    /// <exception cref="InvalidModelMetadataException">Its metadata.json is not valid metadata of this version.</exception>
     /// <exception cref="CorruptModelException">The model file is missing or fails its checksum.</exception>
+    /// <exception cref="UnservableModelException">The model file is over <see cref="MaxModelBytes"/> (not read).</exception>
     public async Task<(ModelMetadata Metadata, byte[] ModelBytes)> LoadAsync(string version, CancellationToken cancellationToken = default)
     {
         var metadata = await GetMetadataAsync(version, cancellationToken).ConfigureAwait(false);
-        ValidateModelFile(metadata);
-        var modelBytes = await _store.TryGetAsync(RegistryLayout.ModelKey(version, metadata.ModelFile), cancellationToken).ConfigureAwait(false)
-            ?? throw new CorruptModelException(
+        byte[]? modelBytes;
+        try
+        {
+            modelBytes = await _store.TryGetAsync(RegistryLayout.ModelKey(version, metadata.ModelFile), MaxModelBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobTooLargeException ex)
+        {
+            throw new UnservableModelException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Model {version}'s {metadata.ModelFile} is at least {ex.Size:N0} bytes, over the {ex.Limit:N0} this process loads (Model:MaxModelBytes); re-publish a smaller model or raise the limit."),
+                "too_large",
+                ex);
+        }
+
+        if (modelBytes is null)
+        {
+            throw new CorruptModelException(
                 $"Model {version} has metadata but no {metadata.ModelFile} in the {_store.Description}; re-publish it.", version, metadata.ModelSha256, null);
+        }
 
         var actual = Sha256Hex(modelBytes);
         if (!string.Equals(metadata.ModelSha256, actual, StringComparison.OrdinalIgnoreCase))
@@ -242,6 +289,18 @@ public sealed partial class ModelRegistry
         return (metadata, modelBytes);
     }
 
+    /// <summary>
+    /// <see cref="LoadAsync"/>, then the verifier's check that the version can be served: what promotion and rollback
+    /// require of a version.
+    /// </summary>
+    /// <exception cref="ModelRefusedException">The version cannot be served (the reason says why).</exception>
+    public async Task<(ModelMetadata Metadata, byte[] ModelBytes)> LoadServableAsync(string version, CancellationToken cancellationToken = default)
+    {
+        var (metadata, model) = await LoadAsync(version, cancellationToken).ConfigureAwait(false);
+        _verifier?.Verify(metadata, model);
+        return (metadata, model);
+    }
+
     /// <summary>Lower-case hex SHA-256, the form <see cref="ModelMetadata.ModelSha256"/> records.</summary>
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
@@ -249,7 +308,7 @@ public sealed partial class ModelRegistry
     {
         try
         {
-            await LoadAsync(version, cancellationToken).ConfigureAwait(false);
+            await LoadServableAsync(version, cancellationToken).ConfigureAwait(false);
         }
         catch (ModelNotFoundException ex)
         {
@@ -261,19 +320,6 @@ public sealed partial class ModelRegistry
 
     private Task WriteAliasAsync(ProductionAlias alias, CancellationToken cancellationToken) =>
         _store.PutAtomicAsync(RegistryLayout.ProductionKey, Encoding.UTF8.GetBytes(alias.ToJson()), cancellationToken);
-
-    private static void ValidateModelFile(ModelMetadata metadata)
-    {
-        var file = metadata.ModelFile;
-        if (string.IsNullOrWhiteSpace(file)
-            || file.Contains('/', StringComparison.Ordinal)
-            || file.Contains('\\', StringComparison.Ordinal)
-            || file is "." or ".." or RegistryLayout.MetadataFileName or RegistryLayout.ReportFileName)
-        {
-            throw new ArgumentException(
-                $"Model {metadata.Version} names its model file '{file}': use a plain file name such as model.ubj or model.json.", nameof(metadata));
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Published model {Version} ({Bytes} bytes) to the {Store}")]
     private static partial void LogPublished(ILogger logger, string version, int bytes, string store);

@@ -24,6 +24,9 @@ public sealed record ProductionAlias
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+
+        // A name given twice is ambiguous (another reader may keep the other value): refuse it.
+        AllowDuplicateProperties = false,
     };
 
     /// <summary>Serializes to production.json's form.</summary>

@@ -41,6 +41,12 @@ public sealed record TrainingOptions
     /// </summary>
     public double? TargetPrecision { get; init; }
 
+    /// <summary>Most boosting rounds (and early-stopping patience) accepted.</summary>
+    public const int MaxRoundsLimit = 100_000;
+
+    /// <summary>Most XGBoost threads accepted.</summary>
+    public const int MaxThreads = 256;
+
     /// <summary>XGBoost threads (its default, all cores, competes with Kafka's threads on small machines).</summary>
     public int Threads { get; init; } = 2;
 
@@ -64,10 +70,18 @@ public sealed record TrainingOptions
     /// <summary>Throws <see cref="ArgumentException"/> with one sentence when a setting cannot work.</summary>
     public void Validate()
     {
-        if (MaxRounds < 1) { throw new ArgumentException($"Training needs at least 1 round, not {MaxRounds}."); }
-        if (EarlyStoppingRounds < 1) { throw new ArgumentException($"Early stopping needs a patience of at least 1 round, not {EarlyStoppingRounds}."); }
-        if (Threads < 1) { throw new ArgumentException($"XGBoost needs at least 1 thread, not {Threads}."); }
-        if (TargetPrecision is <= 0 or > 1) { throw new ArgumentException("The target precision must be above 0 and at most 1."); }
+        if (MaxRounds is < 1 or > MaxRoundsLimit) { throw new ArgumentException($"Training needs from 1 to {MaxRoundsLimit} rounds, not {MaxRounds}."); }
+        if (EarlyStoppingRounds is < 1 or > MaxRoundsLimit) { throw new ArgumentException($"Early stopping needs a patience from 1 to {MaxRoundsLimit} rounds, not {EarlyStoppingRounds}."); }
+
+        // XGBoost starts every thread it is told to: 100,000 overflowed the stack and 5,000 hung.
+        if (Threads is < 1 or > MaxThreads) { throw new ArgumentException($"XGBoost needs from 1 to {MaxThreads} threads, not {Threads}."); }
+        if (Parameters.TryGetValue("nthread", out var nthread)
+            && !(int.TryParse(nthread, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxThreads))
+        {
+            throw new ArgumentException($"The nthread parameter must be a whole number from 1 to {MaxThreads}, not '{nthread}'.");
+        }
+
+        if (TargetPrecision is { } precision && !(precision is > 0 and <= 1)) { throw new ArgumentException($"The target precision must be above 0 and at most 1, not {precision.ToString(CultureInfo.InvariantCulture)}."); }
         if (ScalePositiveWeight is <= 0) { throw new ArgumentException("The fraud weight (scale_pos_weight) must be positive."); }
     }
 }

@@ -25,4 +25,19 @@ public sealed record FraudstreamRun(int ExitCode, IReadOnlyList<string> Standard
             }
         }
     }
+
+    /// <summary>
+    /// Asserts a serving process stopped because its only production model, <paramref name="version"/>, was refused
+    /// for <paramref name="reason"/>: exit 1, the refusal and the reason it cannot serve on stderr, no stack trace.
+    /// </summary>
+    public void AssertCannotServe(string version, string reason)
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ExitCode, Is.EqualTo(1), Transcript);
+            Assert.That(StandardError, Has.Some.Contains($"Refused production model {version} ({reason})"), Transcript);
+            Assert.That(StandardError, Has.Some.Contains("no other model serves"), Transcript);
+            Assert.That(StandardError, Has.None.Contains("   at "), "no stack trace:\n" + Transcript);
+        }
+    }
 }

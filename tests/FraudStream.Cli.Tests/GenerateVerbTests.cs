@@ -52,6 +52,8 @@ public sealed class GenerateVerbTests
     }
 
     [TestCase("--rows", "0", "--rows")]
+    [TestCase("--rows", "2000000000", "--rows")]
+    [TestCase("--cards", "2000000000", "1,000,000 cards")]
     [TestCase("--fraud-ratio", "0.9", "fraud ratio")]
     public async Task Generate_with_a_bad_option_exits_2_with_one_sentence_naming_it_and_writes_nothing(string option, string value, string namesWhat)
     {
@@ -61,6 +63,22 @@ public sealed class GenerateVerbTests
 
         run.AssertRefused(2, namesWhat, value);
         Assert.That(File.Exists(output), Is.False, "nothing is written");
+    }
+
+    [Test]
+    public async Task Generate_into_a_directory_exits_2_saying_to_name_a_file()
+    {
+        var run = await GenerateAsync("--rows", "10", "--out", _scratch.FullName);
+
+        run.AssertRefused(2, "is a directory");
+    }
+
+    [Test]
+    public async Task Generate_onto_a_full_disk_exits_1_in_one_sentence()
+    {
+        var run = await GenerateAsync("--rows", "100000", "--out", "/dev/full");
+
+        run.AssertRefused(1, "Could not write --out '/dev/full'");
     }
 
     private static Task<FraudstreamRun> GenerateAsync(params string[] options) =>

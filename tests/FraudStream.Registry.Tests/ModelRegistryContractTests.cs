@@ -290,6 +290,18 @@ public sealed class ModelRegistryContractTests(StoreKind kind)
         Assert.That(error!.Message, Does.Contain("is not valid").And.EndWith("promote a version to rewrite it."));
     }
 
+    [Test]
+    public async Task Load_OfAModelFileOverMaxModelBytes_IsRefusedAsTooLarge()
+    {
+        var (metadata, bytes) = await PublishNextAsync();
+        var limited = new ModelRegistry(_store, _clock) { MaxModelBytes = bytes.Length - 1 };
+
+        var error = Assert.ThrowsAsync<UnservableModelException>(() => limited.LoadAsync(metadata.Version));
+
+        Assert.That(error!.Reason, Is.EqualTo("too_large"));
+        Assert.That(error.Message, Does.Contain("Model:MaxModelBytes"));
+    }
+
     private (ModelMetadata Metadata, byte[] Bytes) NextModel()
     {
         _clock.Advance(TimeSpan.FromMinutes(1));

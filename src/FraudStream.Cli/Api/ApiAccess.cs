@@ -25,6 +25,9 @@ internal static class ApiAccess
     /// <summary>The rate-limiting policy of keyed endpoints.</summary>
     public const string PerKeyPolicy = "per-key";
 
+    /// <summary>The rate-limiting policy of the keyless OpenAPI document, per client address.</summary>
+    public const string PerAddressPolicy = "per-address";
+
     /// <summary>The OpenAPI name of the key scheme.</summary>
     public const string SecuritySchemeName = "ApiKey";
 
@@ -77,26 +80,38 @@ internal static class ApiAccess
                 // Authentication runs first, so only known callers get a bucket: unknown keys cannot grow the partitions.
                 var caller = context.Items[typeof(ApiCaller)] as ApiCaller;
                 var perSecond = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.RequestsPerSecond;
-                return RateLimitPartition.GetTokenBucketLimiter(caller?.Name ?? "anonymous", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = perSecond,
-                    TokensPerPeriod = perSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                return RateLimitPartition.GetTokenBucketLimiter(caller?.Name ?? "anonymous", _ => Bucket(perSecond));
+            });
+            limiter.AddPolicy(PerAddressPolicy, context =>
+            {
+                // Without a key anyone can ask: a bucket per client address keeps one client from taking the keyed clients' CPU.
+                var perSecond = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.AnonymousRequestsPerSecond;
+                return RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => Bucket(perSecond));
             });
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
-                var perSecond = rejected.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.RequestsPerSecond;
+                var options = rejected.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value;
+                var keyed = rejected.HttpContext.Items.ContainsKey(typeof(ApiCaller));
                 rejected.HttpContext.Response.Headers.RetryAfter = "1";
                 await Results.Problem(
                     title: "Too many requests.",
-                    detail: $"This API key may make {perSecond} requests per second (Api:RequestsPerSecond): slow down and retry.",
+                    detail: keyed
+                        ? $"This API key may make {options.RequestsPerSecond} requests per second (Api:RequestsPerSecond): slow down and retry."
+                        : $"A client without a key may make {options.AnonymousRequestsPerSecond} requests per second here (Api:AnonymousRequestsPerSecond): slow down and retry.",
                     statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(rejected.HttpContext);
             };
         });
     }
+
+    /// <summary>A bucket of <paramref name="perSecond"/> tokens refilled every second: that rate, and a burst of that size.</summary>
+    private static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
+    {
+        TokenLimit = perSecond,
+        TokensPerPeriod = perSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
 
     /// <summary>Checks X-API-Key on endpoints that carry an <see cref="ApiKeyRequirement"/>: 401 without a known key, 403 for a non-admin on admin endpoints.</summary>
     public static void UseApiKeys(WebApplication app)

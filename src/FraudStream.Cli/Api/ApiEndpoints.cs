@@ -7,6 +7,7 @@ using FraudStream.Streaming.Scoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,8 @@ internal static partial class ApiEndpoints
     /// <summary>The JSON of answers: snake_case, as the transaction schema and the registry's files.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    private const string AnyMediaType = "*/*";
+
     // The registry's alias is read, changed and written by a rollback: one at a time in this process.
     private static readonly SemaphoreSlim s_rollback = new(1, 1);
 
@@ -26,7 +29,7 @@ internal static partial class ApiEndpoints
     {
         app.MapPost("/predict", PredictAsync)
             .RequireApiKey()
-            .Accepts<TransactionRequest>("application/json")
+            .AcceptsJsonBody<TransactionRequest>()
             .Produces<Prediction>()
             .ProducesValidationProblem(StatusCodes.Status400BadRequest)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
@@ -35,7 +38,7 @@ internal static partial class ApiEndpoints
             .WithSummary("Scores one transaction with the production model.");
         app.MapPost("/predict/batch", PredictBatchAsync)
             .RequireApiKey()
-            .Accepts<BatchRequest>("application/json")
+            .AcceptsJsonBody<BatchRequest>()
             .Produces<BatchResponse>()
             .ProducesValidationProblem(StatusCodes.Status400BadRequest)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
@@ -64,6 +67,21 @@ internal static partial class ApiEndpoints
             .Produces<HealthResponse>()
             .WithSummary("Live and ready: 200 once a model is loaded, 503 before.");
     }
+
+    /// <summary>
+    /// Declares a JSON body of <typeparamref name="T"/> for the OpenAPI document. Routing is also told it accepts any
+    /// media type: its own 415 would come before the key check and with no body; ReadBodyAsync answers 415 instead.
+    /// </summary>
+    private static RouteHandlerBuilder AcceptsJsonBody<T>(this RouteHandlerBuilder builder)
+        where T : notnull => builder.Accepts<T>("application/json", AnyMediaType);
+
+    /// <summary>Drops the any-media-type entry <see cref="AcceptsJsonBody"/> gives routing from the OpenAPI document.</summary>
+    public static void DescribeJsonBodies(OpenApiOptions options) =>
+        options.AddOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody?.Content?.Remove(AnyMediaType);
+            return Task.CompletedTask;
+        });
 
     private static async Task<IResult> PredictAsync(HttpContext context, TransactionPredictor predictor, IOptions<ApiOptions> options)
     {
@@ -169,7 +187,7 @@ internal static partial class ApiEndpoints
         }
         catch (ModelRegistryException e)
         {
-            return RegistryProblem(e);
+            return RegistryProblem(e, registry);
         }
     }
 
@@ -189,7 +207,7 @@ internal static partial class ApiEndpoints
         }
         catch (ModelRegistryException e)
         {
-            return RegistryProblem(e);
+            return RegistryProblem(e, registry);
         }
     }
 
@@ -207,7 +225,7 @@ internal static partial class ApiEndpoints
         }
         catch (ModelRegistryException e)
         {
-            return RegistryProblem(e);
+            return RegistryProblem(e, registry);
         }
         finally
         {
@@ -224,6 +242,15 @@ internal static partial class ApiEndpoints
             return (default, Results.Problem(
                 title: "Unsupported media type.",
                 detail: $"Send the body as application/json, not {Truncate(contentType)}.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType));
+        }
+
+        // A compressed body would otherwise be read as (invalid) UTF-8 and answered 400 for the wrong reason.
+        if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return (default, Results.Problem(
+                title: "Unsupported media type.",
+                detail: $"Send the body uncompressed: Content-Encoding {Truncate(encoding.ToString())} is not supported.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
         }
 
@@ -275,13 +302,20 @@ internal static partial class ApiEndpoints
         detail: "No production model is loaded yet: train one (fraudstream train) or promote a version (fraudstream models promote), then retry.",
         statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private static IResult RegistryProblem(ModelRegistryException e) => e switch
+    private static IResult RegistryProblem(ModelRegistryException e, ModelRegistry registry)
     {
-        ModelNotFoundException => Results.Problem(title: "Model version not found.", detail: e.Message, statusCode: StatusCodes.Status404NotFound),
-        ModelStoreUnavailableException => Results.Problem(title: "Model registry unavailable.", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable),
-        CorruptModelException => Results.Problem(title: "Model version corrupt.", detail: e.Message, statusCode: StatusCodes.Status502BadGateway),
-        _ => Results.Problem(title: "Model registry refused.", detail: e.Message, statusCode: StatusCodes.Status409Conflict),
-    };
+        // Messages name the store for the operator ("local model directory /srv/..."); a client is not told where it is.
+        var detail = e.Message.Replace(registry.Store.Description, "model registry", StringComparison.Ordinal);
+        return e switch
+        {
+            ModelNotFoundException => Results.Problem(title: "Model version not found.", detail: detail, statusCode: StatusCodes.Status404NotFound),
+            // Its message carries the store's own error (file paths, bucket names): the log has it, the client a retry hint.
+            ModelStoreUnavailableException => Results.Problem(
+                title: "Model registry unavailable.", detail: "The model registry cannot be read right now; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable),
+            ModelRefusedException => Results.Problem(title: "Model version cannot be served.", detail: detail, statusCode: StatusCodes.Status502BadGateway),
+            _ => Results.Problem(title: "Model registry refused.", detail: detail, statusCode: StatusCodes.Status409Conflict),
+        };
+    }
 
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
 

@@ -4,6 +4,8 @@ using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using BadHttpRequestException = Microsoft.AspNetCore.Http.BadHttpRequestException;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,7 +27,14 @@ internal static partial class ApiHost
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton<TransactionPredictor>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = ApiEndpoints.Json.PropertyNamingPolicy);
-        services.AddOpenApi(ApiAccess.DescribeKeys);
+        services.AddOpenApi(options =>
+        {
+            ApiAccess.DescribeKeys(options);
+            ApiEndpoints.DescribeJsonBodies(options);
+            DescribeServer(options);
+        });
+        services.AddOutputCache();
+        services.AddProblemDetails();
         ApiAccess.AddServices(services);
 
         // The same scrape handler as the scorer's management endpoints, over the model's and the API's meters.
@@ -36,18 +45,42 @@ internal static partial class ApiHost
     public static void Map(WebApplication app)
     {
         UseRequestObservation(app);
+
+        // Answers the framework gives without a body (routing's 404 and 405) become problem+json like every other error.
+        app.UseStatusCodePages();
         app.UseRouting();
         ApiAccess.UseApiKeys(app);
         app.UseRateLimiter();
+        app.UseOutputCache();
 
         ApiEndpoints.Map(app);
-        app.MapOpenApi();
+
+        // The document depends on the build and the settings only (DescribeServer): built once, served from the cache,
+        // whatever Host header a request carries.
+        app.MapOpenApi()
+            .RequireRateLimiting(ApiAccess.PerAddressPolicy)
+            .CacheOutput(policy => policy.Expire(TimeSpan.FromDays(365)).SetVaryByHost(false));
         ManagementEndpoints.Map(app, ready: () =>
         {
             var live = app.Services.GetRequiredService<LiveModel>();
             return new ReadinessReport(live.Version is not null, new Dictionary<string, object?> { ["model_version"] = live.Version });
         });
     }
+
+    /// <summary>
+    /// The document's one server: Api:Url when it names a host and port clients can use, else "/" (the document's own
+    /// origin). Never the request's Host header, which a client chooses and a shared cache would hand to everyone.
+    /// </summary>
+    private static void DescribeServer(OpenApiOptions options) =>
+        options.AddDocumentTransformer((document, context, _) =>
+        {
+            var url = context.ApplicationServices.GetRequiredService<IOptions<ApiOptions>>().Value.Url;
+            var usable = Uri.TryCreate(url, UriKind.Absolute, out var uri)
+                && uri.Port != 0
+                && uri.Host is not ("0.0.0.0" or "[::]" or "*" or "+" or "localhost");
+            document.Servers = [new OpenApiServer { Url = usable ? uri!.GetLeftPart(UriPartial.Authority) : "/" }];
+            return Task.CompletedTask;
+        });
 
     /// <summary>
     /// Counts and times every request by route and status, and turns what escapes the endpoints into problem answers:

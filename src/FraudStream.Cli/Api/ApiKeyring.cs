@@ -13,6 +13,9 @@ internal sealed record ApiCaller(string Name, bool IsAdmin);
 /// </summary>
 internal sealed class ApiKeyring
 {
+    /// <summary>Longest key accepted, configured or presented: a longer presented one is not even hashed.</summary>
+    public const int MaxKeyLength = 1024;
+
     private readonly List<(byte[] Hash, ApiCaller Caller)> _keys = [];
 
     /// <summary>Reads the keys of <paramref name="options"/> and of its keys file.</summary>
@@ -63,13 +66,14 @@ internal sealed class ApiKeyring
     public static string? Problem(string? key) =>
         string.IsNullOrEmpty(key) ? $"is empty: an API key needs at least {ApiOptionsValidator.MinKeyLength} characters."
         : key.Length < ApiOptionsValidator.MinKeyLength ? $"is {key.Length} characters long: an API key needs at least {ApiOptionsValidator.MinKeyLength}."
-        : key.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? "contains white space or control characters, which an X-API-Key header cannot carry."
+        : key.Length > MaxKeyLength ? $"is {key.Length} characters long: an API key may have at most {MaxKeyLength}, or no request could present it."
+        : key.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || !char.IsAscii(c)) ? "contains white space, control or non-ASCII characters, which an X-API-Key header cannot carry."
         : null;
 
     /// <summary>The caller a presented key belongs to, or null when the key is unknown.</summary>
     public ApiCaller? Identify(string? presented)
     {
-        if (string.IsNullOrEmpty(presented) || presented.Length > 1024)
+        if (string.IsNullOrEmpty(presented) || presented.Length > MaxKeyLength)
         {
             return null;
         }

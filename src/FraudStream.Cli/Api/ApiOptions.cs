@@ -29,6 +29,9 @@ internal sealed class ApiOptions
     /// <summary>Requests per second each key may make (a token bucket that also allows a burst of this size).</summary>
     public int RequestsPerSecond { get; set; } = 1000;
 
+    /// <summary>Requests per second each client address may make to the keyless OpenAPI document.</summary>
+    public int AnonymousRequestsPerSecond { get; set; } = 10;
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
 }
@@ -56,6 +59,11 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         if (options.RequestsPerSecond is < 1 or > 1_000_000)
         {
             failures.Add($"Api:RequestsPerSecond must be a whole number from 1 to 1000000, not {options.RequestsPerSecond}.");
+        }
+
+        if (options.AnonymousRequestsPerSecond is < 1 or > 1_000_000)
+        {
+            failures.Add($"Api:AnonymousRequestsPerSecond must be a whole number from 1 to 1000000, not {options.AnonymousRequestsPerSecond}.");
         }
 
         if (options.MaxBodyBytes is < 1024 or > 1024L * 1024 * 1024)

@@ -65,14 +65,8 @@ internal static class TransactionJson
     private const int MaxIdLength = 256;
     private const double MaxAmount = 1e12;
 
-    private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = MaxDepth };
-
-    private static readonly string[] s_fields =
-    [
-        "transaction_id", "card_id", "event_time", "amount", "currency", "merchant_id", "merchant_category", "channel",
-        "card_present", "terminal_id", "merchant_country", "merchant_latitude", "merchant_longitude", "cardholder_latitude",
-        "cardholder_longitude",
-    ];
+    // A repeated name is refused wherever it stands: a parser that keeps the last value would see another transaction.
+    private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
 
     private static readonly Dictionary<string, Channel> s_channels = new(StringComparer.Ordinal)
     {
@@ -119,10 +113,8 @@ internal static class TransactionJson
         {
             foreach (var property in element.EnumerateObject())
             {
-                if (!fields.TryAdd(property.Name, property.Value) && Array.IndexOf(s_fields, property.Name) >= 0)
-                {
-                    errors.Malformed(prefix + property.Name, "appears more than once.");
-                }
+                // Parse refused repeated names already.
+                fields[property.Name] = property.Value;
             }
         }
         catch (InvalidOperationException)
@@ -207,13 +199,12 @@ internal static class TransactionJson
                 return null;
             }
 
-            if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var time)
-                && value.Length >= 10 && char.IsAsciiDigit(value[0]))
+            if (EventTime.TryParse(value, out var time))
             {
                 return time;
             }
 
-            Invalid(name, "must be an ISO 8601 date and time, e.g. 2026-03-14T09:30:00Z.");
+            Invalid(name, $"must {EventTime.Rule}.");
             return null;
         }
 

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using FraudStream.Registry;
 using FraudStream.Registry.Stores;
+using FraudStream.Streaming.Scoring;
+using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Cli.Hosting;
 
@@ -30,12 +33,23 @@ internal static class ModelStores
         : Environment.GetEnvironmentVariable(RegistryVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
         : DefaultLocation;
 
+    /// <summary>
+    /// The registry at <paramref name="location"/>, checking a version can be served (<see cref="ServableModelCheck"/>)
+    /// before it promotes or rolls back to it; throws <see cref="ArgumentException"/> for a location that cannot work.
+    /// </summary>
+    public static ModelRegistry OpenRegistry(
+        string location, TimeProvider timeProvider, ILogger? logger = null, long maxModelBytes = ModelRegistry.DefaultMaxModelBytes) =>
+        new(Open(location), timeProvider, logger, new ServableModelCheck()) { MaxModelBytes = maxModelBytes };
+
     /// <summary>Opens the store; throws <see cref="ArgumentException"/> with one sentence for a location that cannot work.</summary>
     public static IModelStore Open(string location)
     {
         if (!location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
-            return new LocalDirectoryModelStore(Path.GetFullPath(location));
+            var root = Path.GetFullPath(location);
+            return File.Exists(root)
+                ? throw new ArgumentException($"--registry '{root}' is a file; name a directory (it is created if missing) or s3://bucket/prefix.")
+                : new LocalDirectoryModelStore(root);
         }
 
         var path = location["s3://".Length..];

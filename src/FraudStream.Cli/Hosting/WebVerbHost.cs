@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FraudStream.Registry;
+using FraudStream.Streaming.Scoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -47,9 +48,13 @@ internal static class WebVerbHost
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.WebHost.UseUrls(builder.Configuration[urlKey] ?? defaultUrl);
 
-        var store = ModelStores.Open(registryLocation);
-        builder.Services.AddSingleton(provider => new ModelRegistry(
-            store, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<ModelRegistry>>()));
+        // Opened now, so a location that cannot work is refused before the host starts.
+        _ = ModelStores.Open(registryLocation);
+        builder.Services.AddSingleton(provider => ModelStores.OpenRegistry(
+            registryLocation,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<ModelRegistry>>(),
+            provider.GetRequiredService<IOptions<ModelFollowerOptions>>().Value.MaxModelBytes));
         return builder;
     }
 
@@ -96,6 +101,16 @@ internal static class WebVerbHost
             await app.WaitForShutdownAsync();
             return exitCode(app);
         }
+    }
+
+    /// <summary>
+    /// 1 when the process stopped because it cannot serve: its production model was refused before any model served
+    /// (the follower has said why), or the follower failed; else 0.
+    /// </summary>
+    public static int ModelServingExitCode(WebApplication app)
+    {
+        var follower = app.Services.GetRequiredService<ProductionModelFollower>();
+        return follower.CannotServe is not null || follower.ExecuteTask is { IsFaulted: true } ? 1 : 0;
     }
 
     /// <summary>

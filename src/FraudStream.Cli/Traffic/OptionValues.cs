@@ -19,12 +19,15 @@ internal static class OptionValues
         return 0;
     }
 
-    /// <summary>A finite number above <paramref name="minimum"/> (or equal to it when <paramref name="inclusive"/>).</summary>
-    public static double Number(ArgumentResult result, string option, double minimum, bool inclusive, string what)
+    /// <summary>
+    /// A number above <paramref name="minimum"/> (or equal to it when <paramref name="inclusive"/>) and at most
+    /// <paramref name="maximum"/>: unbounded, 1e300 seconds overflowed a TimeSpan and a rate that high starved the machine.
+    /// </summary>
+    public static double Number(ArgumentResult result, string option, double minimum, bool inclusive, double maximum, string what)
     {
         var text = LastToken(result);
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            && double.IsFinite(value) && (inclusive ? value >= minimum : value > minimum))
+            && (inclusive ? value >= minimum : value > minimum) && value <= maximum)
         {
             return value;
         }

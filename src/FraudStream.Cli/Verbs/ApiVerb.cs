@@ -55,7 +55,7 @@ internal static class ApiVerb
             SettingsAreValid,
             "--url",
             Announce,
-            _ => 0);
+            WebVerbHost.ModelServingExitCode);
 
     private static void Announce(WebApplication app)
     {

@@ -18,14 +18,14 @@ internal static class DemoVerb
             Description = "How long the load generator produces.",
             HelpName = "seconds",
             DefaultValueFactory = _ => 30,
-            CustomParser = result => OptionValues.Number(result, "--seconds", 0, inclusive: false, "a positive number of seconds"),
+            CustomParser = result => OptionValues.Number(result, "--seconds", 0, inclusive: false, 86_400, "a positive number of seconds, at most 86400"),
         };
         var rate = new Option<double>("--rate")
         {
             Description = "Transactions per second the load generator produces.",
             HelpName = "records/s",
             DefaultValueFactory = _ => 2_000,
-            CustomParser = result => OptionValues.Number(result, "--rate", 0, inclusive: false, "a positive number of records per second"),
+            CustomParser = result => OptionValues.Number(result, "--rate", 0, inclusive: false, 1_000_000, "a positive number of records per second, at most 1000000"),
         };
         var registry = ModelStores.CreateOption();
 

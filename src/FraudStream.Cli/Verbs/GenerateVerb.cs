@@ -9,6 +9,9 @@ namespace FraudStream.Cli.Verbs;
 /// <summary>`fraudstream generate`: writes labelled, generated transactions as CSV for training and tests.</summary>
 internal static class GenerateVerb
 {
+    /// <summary>Most rows one run writes.</summary>
+    private const int MaxRows = 100_000_000;
+
     public static Command Create()
     {
         var rows = new Option<int>("--rows") { Description = "Number of transactions to write.", DefaultValueFactory = _ => 100_000 };
@@ -35,9 +38,9 @@ internal static class GenerateVerb
 
     private static int Run(int rows, GeneratorOptions options, FileInfo output)
     {
-        if (rows < 1)
+        if (rows is < 1 or > MaxRows)
         {
-            Console.Error.WriteLine($"--rows must be at least 1, not {rows}.");
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--rows must be from 1 to {MaxRows:N0}, not {rows}."));
             return CommandLineRunner.UsageError;
         }
 
@@ -58,14 +61,26 @@ internal static class GenerateVerb
             return CommandLineRunner.UsageError;
         }
 
-        var fraud = 0;
-        using (var writer = new StreamWriter(output.FullName))
+        if (Directory.Exists(output.FullName))
         {
+            Console.Error.WriteLine($"--out: '{output.FullName}' is a directory; name a file to write, e.g. {Path.Combine(output.FullName, "transactions.csv")}.");
+            return CommandLineRunner.UsageError;
+        }
+
+        var fraud = 0;
+        try
+        {
+            using var writer = new StreamWriter(output.FullName);
             LabelledTransactionCsv.Write(writer, generator.Generate(rows).Select(r =>
             {
                 fraud += r.IsFraud ? 1 : 0;
                 return r;
             }));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"Could not write --out '{output.FullName}' ({e.Message}); check the path is a writable file and the disk has room.");
+            return 1;
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

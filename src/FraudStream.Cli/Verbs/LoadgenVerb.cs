@@ -31,7 +31,7 @@ internal static class LoadgenVerb
             Description = "Target rate in records per second.",
             HelpName = "records/s",
             DefaultValueFactory = _ => 1_000,
-            CustomParser = result => OptionValues.Number(result, "--rate", 0, inclusive: false, "a positive number of records per second"),
+            CustomParser = result => OptionValues.Number(result, "--rate", 0, inclusive: false, 1_000_000, "a positive number of records per second, at most 1000000"),
         };
         var duration = new Option<TimeSpan?>("--duration")
         {
@@ -49,7 +49,7 @@ internal static class LoadgenVerb
         {
             Description = "Expected share of fraudulent transactions, 0..0.5.",
             DefaultValueFactory = _ => 0.01,
-            CustomParser = result => OptionValues.Number(result, "--fraud-ratio", 0, inclusive: true, "a number from 0 to 0.5"),
+            CustomParser = result => OptionValues.Number(result, "--fraud-ratio", 0, inclusive: true, double.PositiveInfinity, "a number from 0 to 0.5"),
         };
         var cards = new Option<int>("--cards")
         {
@@ -77,7 +77,7 @@ internal static class LoadgenVerb
             Description = "With --follow-alerts: how long to keep reading alerts after the last record is acknowledged.",
             HelpName = "seconds",
             DefaultValueFactory = _ => 5,
-            CustomParser = result => OptionValues.Number(result, "--follow-seconds", 0, inclusive: true, "a number of seconds, 0 or more"),
+            CustomParser = result => OptionValues.Number(result, "--follow-seconds", 0, inclusive: true, 3_600, "a number of seconds from 0 to 3600"),
         };
 
         var command = new Command(

@@ -104,7 +104,7 @@ internal static class ModelsVerb
                 facts = string.Create(CultureInfo.InvariantCulture,
                     $"{m.Metrics.Test.PrAuc,11:0.0000}  {m.Threshold,9:0.0000}  {m.CreatedAt.UtcDateTime,-19:yyyy-MM-dd HH:mm:ss}");
             }
-            catch (CorruptModelException)
+            catch (ModelRefusedException)
             {
                 // One unreadable version must not hide the others; `models show` says what is wrong with it.
                 facts = $"{"unreadable metadata (see `models show`)",-43}";
@@ -133,8 +133,8 @@ internal static class ModelsVerb
 
         var version = requested == ProductionWord ? production!.Version : requested;
 
-        // Load, not just the metadata: a model that fails its checksum would be refused by scorers, and show says so.
-        var (metadata, model) = await registry.LoadAsync(version, cancellation);
+        // Load and check, not just read the metadata: a version scorers would refuse is refused here too, saying why.
+        var (metadata, model) = await registry.LoadServableAsync(version, cancellation);
         if (json)
         {
             Console.WriteLine(metadata.ToJson());
@@ -180,7 +180,7 @@ internal static class ModelsVerb
     {
         try
         {
-            var registry = new ModelRegistry(ModelStores.Open(ModelStores.Resolve(location)), TimeProvider.System);
+            var registry = ModelStores.OpenRegistry(ModelStores.Resolve(location), TimeProvider.System);
             return await action(registry, cancellation);
         }
         catch (ArgumentException e)

@@ -88,7 +88,7 @@ internal static class ScoreVerb
 
     /// <summary>
     /// 2 when the scorer stopped at start over a settings problem, 3 when another instance with its transactional id
-    /// fenced it (both said on stderr in one sentence), 1 when it failed, else 0.
+    /// fenced it (both said on stderr in one sentence), 1 when it failed or cannot serve, else 0.
     /// </summary>
     private static int ExitCode(WebApplication app)
     {
@@ -105,7 +105,9 @@ internal static class ScoreVerb
             return Fenced;
         }
 
-        return app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single().ExecuteTask is { IsFaulted: true } ? 1 : 0;
+        return app.Services.GetServices<IHostedService>().OfType<ExactlyOnceProcessor>().Single().ExecuteTask is { IsFaulted: true }
+            ? 1
+            : WebVerbHost.ModelServingExitCode(app);
     }
 
     /// <summary>Binds and validates every settings section before the host starts: one sentence per problem on stderr.</summary>

@@ -64,10 +64,34 @@ internal static class TrainVerb
 
     private static async Task<int> RunAsync(FileInfo data, string registryLocation, TrainingOptions options, bool force, CancellationToken cancellation)
     {
+        if (Directory.Exists(data.FullName))
+        {
+            await Console.Error.WriteLineAsync($"--data: '{data.FullName}' is a directory; name the labelled-transactions CSV file in it.");
+            return CommandLineRunner.UsageError;
+        }
+
         if (!data.Exists)
         {
             await Console.Error.WriteLineAsync($"--data: '{data.FullName}' does not exist.");
             return CommandLineRunner.UsageError;
+        }
+
+        // The registry is opened and read before the data and the training: a bad --registry is found in a second, not after minutes.
+        ModelRegistry registry;
+        try
+        {
+            registry = ModelStores.OpenRegistry(registryLocation, TimeProvider.System);
+            await registry.GetProductionAsync(cancellation);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return CommandLineRunner.UsageError;
+        }
+        catch (ModelRegistryException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 1;
         }
 
         List<LabelledTransaction> rows;
@@ -85,15 +109,9 @@ internal static class TrainVerb
             await Console.Error.WriteLineAsync(e.Message);
             return CommandLineRunner.UsageError;
         }
-
-        ModelRegistry registry;
-        try
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            registry = new ModelRegistry(ModelStores.Open(registryLocation), TimeProvider.System);
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync(e.Message);
+            await Console.Error.WriteLineAsync($"Could not read --data '{data.FullName}' ({e.Message}).");
             return CommandLineRunner.UsageError;
         }
 

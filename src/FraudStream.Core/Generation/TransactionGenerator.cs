@@ -43,13 +43,17 @@ public sealed record GeneratorOptions
     /// <summary>Event time of the first transaction.</summary>
     public DateTimeOffset Start { get; init; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Most cards a generator simulates.</summary>
+    public const int MaxCards = 1_000_000;
+
     /// <summary>Average transactions per second of event time (the simulated traffic, not the generation speed); the default spreads 100,000 transactions over about 23 days.</summary>
     public double TransactionsPerSecond { get; init; } = 0.05;
 
     /// <summary>Throws <see cref="ArgumentException"/> with one sentence when a setting cannot work.</summary>
     public void Validate()
     {
-        if (Cards < 1) { throw new ArgumentException($"The generator needs at least 1 card, not {Cards}."); }
+        // Every card is simulated in memory from the start: two billion took gigabytes before writing a row.
+        if (Cards is < 1 or > MaxCards) { throw new ArgumentException($"The generator needs from 1 to {MaxCards:N0} cards, not {Cards}."); }
         if (Merchants < 1) { throw new ArgumentException($"The generator needs at least 1 merchant, not {Merchants}."); }
         if (FraudRatio is < 0 or > 0.5 || double.IsNaN(FraudRatio)) { throw new ArgumentException($"The fraud ratio must be between 0 and 0.5, not {FraudRatio.ToString(CultureInfo.InvariantCulture)}."); }
         if (TransactionsPerSecond is <= 0 || !double.IsFinite(TransactionsPerSecond)) { throw new ArgumentException("The simulated rate must be a positive number of transactions per second."); }

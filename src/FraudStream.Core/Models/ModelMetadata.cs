@@ -53,6 +53,9 @@ public sealed record ModelMetadata
         DictionaryKeyPolicy = null,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+
+        // A name given twice is ambiguous (another reader may keep the other value): refuse it.
+        AllowDuplicateProperties = false,
     };
 
     /// <summary>Serializes to metadata.json's form.</summary>

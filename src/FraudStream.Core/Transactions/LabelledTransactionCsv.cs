@@ -53,19 +53,23 @@ public static class LabelledTransactionCsv
         }
     }
 
+    /// <summary>Longest line read: a row is a few hundred characters.</summary>
+    public const int MaxLineLength = 4096;
+
     /// <summary>Reads rows, checking every value.</summary>
     /// <exception cref="FormatException">A line is not a valid row; the message names the line and the column.</exception>
     public static IEnumerable<LabelledTransaction> Read(TextReader reader, string source = "input")
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var header = reader.ReadLine();
+        var buffer = new StringBuilder();
+        var header = ReadLine(reader, buffer, 1, source);
         if (header is null || header.TrimEnd('\r') != s_header)
         {
             throw new FormatException($"{source} is not a labelled-transactions CSV: its first line must be the header '{s_header}'.");
         }
 
         var number = 1;
-        while (reader.ReadLine() is { } line)
+        while (ReadLine(reader, buffer, number + 1, source) is { } line)
         {
             number++;
             if (line.Length == 0)
@@ -75,6 +79,27 @@ public static class LabelledTransactionCsv
 
             yield return Parse(line.TrimEnd('\r'), number, source);
         }
+    }
+
+    /// <summary>
+    /// The next line, without its '\n'; null at the end. A line over <see cref="MaxLineLength"/> is refused as soon as
+    /// it is that long: a 50 MB line took over a gigabyte as a string and its fields before the column count was checked.
+    /// </summary>
+    private static string? ReadLine(TextReader reader, StringBuilder buffer, int number, string source)
+    {
+        buffer.Clear();
+        int c;
+        while ((c = reader.Read()) >= 0 && c != '\n')
+        {
+            if (buffer.Length == MaxLineLength)
+            {
+                throw new FormatException($"{source} line {number} is longer than {MaxLineLength} characters; a row of this CSV is far shorter.");
+            }
+
+            buffer.Append((char)c);
+        }
+
+        return c < 0 && buffer.Length == 0 ? null : buffer.ToString();
     }
 
     private static LabelledTransaction Parse(string line, int number, string source)
@@ -94,8 +119,7 @@ public static class LabelledTransactionCsv
         bool Flag(int i) => f[i] switch { "1" => true, "0" => false, _ => throw Bad(i, "must be 0 or 1") };
         FormatException Bad(int i, string problem) => new($"{source} line {number}: {Columns[i]} '{f[i]}' {problem}.");
 
-        var eventTime = DateTimeOffset.TryParse(f[2], c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
-            ? at : throw Bad(2, "is not an ISO 8601 time");
+        var eventTime = EventTime.TryParse(f[2], out var at) ? at : throw Bad(2, "must " + EventTime.Rule);
         var amount = double.TryParse(f[3], NumberStyles.Float, c, out var a) && double.IsFinite(a) && a >= 0
             ? a : throw Bad(3, "must be a finite amount >= 0");
         var channel = ParseChannel(f[7]) ?? throw Bad(7, $"must be one of {string.Join(", ", Enum.GetValues<Channel>().Select(ChannelName))}");

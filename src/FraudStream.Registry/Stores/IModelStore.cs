@@ -29,6 +29,12 @@ public interface IModelStore
     /// <summary>The blob at <paramref name="key"/>, or null when there is none.</summary>
     Task<byte[]?> TryGetAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The blob at <paramref name="key"/>, or null when there is none; throws <see cref="BlobTooLargeException"/> without
+    /// reading it when it is over <paramref name="maxBytes"/> (a model file must not take the process's memory).
+    /// </summary>
+    Task<byte[]?> TryGetAsync(string key, long maxBytes, CancellationToken cancellationToken = default);
+
     /// <summary>All keys that start with <paramref name="prefix"/> (empty for every key), in ordinal order.</summary>
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);
 }

@@ -43,12 +43,20 @@ public sealed class LocalDirectoryModelStore : IModelStore
         WriteViaTempFileAsync(key, (file, ct) => file.WriteAsync(content, ct), flushToDisk: true, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<byte[]?> TryGetAsync(string key, CancellationToken cancellationToken = default)
+    public Task<byte[]?> TryGetAsync(string key, CancellationToken cancellationToken = default) =>
+        TryGetAsync(key, Array.MaxLength, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<byte[]?> TryGetAsync(string key, long maxBytes, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
         try
         {
-            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+            await using (file.ConfigureAwait(false))
+            {
+                return await BlobTooLargeException.ReadBoundedAsync(file, file.Length, maxBytes, key, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {

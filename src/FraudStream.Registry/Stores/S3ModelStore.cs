@@ -158,7 +158,11 @@ public sealed partial class S3ModelStore : IModelStore, IDisposable
         PutAsync(key, content, cancellationToken);
 
     /// <inheritdoc />
-    public Task<byte[]?> TryGetAsync(string key, CancellationToken cancellationToken = default)
+    public Task<byte[]?> TryGetAsync(string key, CancellationToken cancellationToken = default) =>
+        TryGetAsync(key, Array.MaxLength, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<byte[]?> TryGetAsync(string key, long maxBytes, CancellationToken cancellationToken = default)
     {
         StoreKey.Validate(key);
         var s3Key = _keyPrefix + key;
@@ -168,10 +172,8 @@ public sealed partial class S3ModelStore : IModelStore, IDisposable
             {
                 using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = s3Key }, token)
                     .ConfigureAwait(false);
-                var length = response.ContentLength;
-                using var buffer = new MemoryStream(length is > 0 and <= int.MaxValue ? (int)length : 0);
-                await response.ResponseStream.CopyToAsync(buffer, token).ConfigureAwait(false);
-                return buffer.ToArray();
+                return await BlobTooLargeException.ReadBoundedAsync(response.ResponseStream, response.ContentLength, maxBytes, key, token)
+                    .ConfigureAwait(false);
             }
             catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode == "NoSuchKey")
             {

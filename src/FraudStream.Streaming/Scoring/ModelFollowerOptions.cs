@@ -1,3 +1,4 @@
+using FraudStream.Registry;
 using Microsoft.Extensions.Options;
 
 namespace FraudStream.Streaming.Scoring;
@@ -19,6 +20,9 @@ public sealed class ModelFollowerOptions
 
     /// <summary>How many contributing features an alert or a /predict answer lists.</summary>
     public int TopFeatures { get; set; } = 3;
+
+    /// <summary>A model file larger than this is refused (reason too_large) before it is read: it would take its size in memory.</summary>
+    public long MaxModelBytes { get; set; } = ModelRegistry.DefaultMaxModelBytes;
 
     /// <summary>
     /// Explain with exact SHAP values instead of XGBoost's approximate (Saabas) contributions; exact ones cost about
@@ -53,6 +57,11 @@ public sealed class ModelFollowerOptionsValidator : IValidateOptions<ModelFollow
         if (options.TopFeatures is < 0 or > 64)
         {
             failures.Add($"Model:TopFeatures must be a whole number from 0 to 64, not {options.TopFeatures}.");
+        }
+
+        if (options.MaxModelBytes < 1024 || options.MaxModelBytes > Array.MaxLength)
+        {
+            failures.Add($"Model:MaxModelBytes must be from 1024 to {Array.MaxLength} bytes, not {options.MaxModelBytes}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -37,31 +37,32 @@ public sealed class ApiProcessTests
     public async Task Requests_over_the_per_key_rate_are_429_and_other_keys_are_not_slowed()
     {
         using var api = await RunningApi.StartAsync(ApiFixture.SharedRegistry, new Dictionary<string, string?> { ["FRAUDSTREAM_Api__RequestsPerSecond"] = "2" });
-        var statuses = new List<HttpStatusCode>();
-        HttpResponseMessage? limited = null;
-        for (var i = 0; i < 20 && limited is null; i++)
-        {
-            var response = await api.User.GetAsync("/model/versions");
-            statuses.Add(response.StatusCode);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                limited = response;
-            }
-            else
-            {
-                response.Dispose();
-            }
-        }
-
-        Assert.That(limited, Is.Not.Null, string.Join(", ", statuses));
-        using (limited)
-        {
-            var problem = await ApiTests.AssertProblemAsync(limited!, HttpStatusCode.TooManyRequests);
-            Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("2 requests per second"));
-        }
+        var problem = await FirstTooManyRequestsAsync(api.User, "/model/versions");
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("2 requests per second"));
 
         using var admin = await api.Admin.GetAsync("/model/versions");
         Assert.That(admin.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Keyless_requests_for_the_OpenAPI_document_are_rate_limited_and_keyed_clients_and_health_are_not()
+    {
+        // Arrange
+        using var api = await RunningApi.StartAsync(ApiFixture.SharedRegistry, new Dictionary<string, string?> { ["FRAUDSTREAM_Api__AnonymousRequestsPerSecond"] = "2" });
+
+        // Act
+        var problem = await FirstTooManyRequestsAsync(api.Anonymous, "/openapi/v1.json");
+
+        // Assert
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("Api:AnonymousRequestsPerSecond"));
+
+        using var health = await api.Anonymous.GetAsync("/health");
+        using var keyed = await api.User.GetAsync("/model/versions");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(keyed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
     }
 
     [Test]
@@ -106,6 +107,16 @@ public sealed class ApiProcessTests
     }
 
     [Test]
+    public async Task A_key_longer_than_any_request_may_present_is_refused_at_start()
+    {
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Api__AdminKeys__0"] = new string('k', 1025) },
+            ApiFixture.StartLimit,
+            "api", "--registry", ApiFixture.SharedRegistry, "--url", "http://127.0.0.1:0");
+        run.AssertRefused(2, "Api:AdminKeys:0", "at most 1024");
+    }
+
+    [Test]
     public async Task A_short_key_is_refused_at_start()
     {
         var run = await FraudstreamProcess.RunAsync(
@@ -113,5 +124,23 @@ public sealed class ApiProcessTests
             ApiFixture.StartLimit,
             "api", "--registry", ApiFixture.SharedRegistry, "--url", "http://127.0.0.1:0");
         run.AssertRefused(2, "Api:Keys:0", "at least 16");
+    }
+
+    /// <summary>GETs <paramref name="path"/> until the answer is 429 (at most 20 times) and returns its problem body.</summary>
+    private static async Task<JsonNode> FirstTooManyRequestsAsync(HttpClient client, string path)
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await client.GetAsync(path);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                return await ApiTests.AssertProblemAsync(response, HttpStatusCode.TooManyRequests);
+            }
+        }
+
+        Assert.Fail($"No 429 in 20 requests to {path}: {string.Join(", ", statuses)}");
+        return null!;
     }
 }

@@ -78,6 +78,116 @@ public sealed class ApiTests
         }
     }
 
+    [TestCase("/predict", "{\"amount\": 1, BODY")]
+    [TestCase("/predict", "{\"unknown\": 1, \"unknown\": 2, BODY")]
+    [TestCase("/predict/batch", "{\"transactions\": [], \"transactions\": [{BODY]}")]
+    [TestCase("/predict/batch", "{\"transactions\": [{\"card_id\": \"other\", BODY]}")]
+    public async Task A_field_name_given_twice_is_refused_wherever_it_stands(string path, string template)
+    {
+        // Arrange: BODY is a valid transaction without its opening brace; the template repeats a name before it.
+        var body = template.Replace("BODY", ValidBody()[1..], StringComparison.Ordinal);
+
+        // Act
+        using var response = await RunningApi.PostJsonAsync(Api.User, path, body);
+
+        // Assert
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.That(problem["errors"]?.ToJsonString(), Does.Contain("duplicate").IgnoreCase, problem.ToJsonString());
+    }
+
+    [Test]
+    public async Task The_OpenAPI_document_is_served_from_a_cache_and_never_names_the_requests_Host()
+    {
+        // Act
+        var first = await GetOpenApiAsync("attacker.example");
+        var second = await GetOpenApiAsync("other.example");
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.Body, Does.Not.Contain("attacker.example"));
+            Assert.That(JsonNode.Parse(first.Body)!["servers"]![0]!["url"]!.GetValue<string>(), Is.EqualTo("/"), "Api:Url here has port 0: the document's own origin");
+            Assert.That(second.Body, Is.EqualTo(first.Body));
+            Assert.That(second.Age, Is.Not.Null, "the second answer comes from the output cache (it carries Age)");
+        }
+    }
+
+    [Test]
+    public async Task A_body_that_is_not_json_is_401_without_a_key_and_a_415_problem_with_one()
+    {
+        // Act
+        using var anonymous = await Api.Anonymous.PostAsync("/predict", new StringContent(ValidBody(), System.Text.Encoding.UTF8, "text/plain"));
+        using var keyed = await Api.User.PostAsync("/predict", new StringContent(ValidBody(), System.Text.Encoding.UTF8, "text/plain"));
+
+        // Assert
+        await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized);
+        await AssertProblemAsync(keyed, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Test]
+    public async Task A_compressed_body_is_a_415_naming_the_encoding()
+    {
+        // Arrange
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(ValidBody()));
+        }
+
+        using var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        // Act
+        using var response = await Api.User.PostAsync("/predict", content);
+
+        // Assert
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("gzip"));
+    }
+
+    [TestCase("2026/03/14 9:30")]
+    [TestCase("2026-03-14 09:30:00 PM")]
+    [TestCase("0001-01-01T00:00:00Z")]
+    [TestCase("2026-03-14")]
+    public async Task An_event_time_that_is_not_a_plausible_ISO_8601_time_is_422(string eventTime)
+    {
+        using var response = await PredictAtAsync(eventTime);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.That(problem["errors"]?["event_time"]?[0]?.GetValue<string>(), Does.Contain("ISO 8601"), problem.ToJsonString());
+    }
+
+    [TestCase("2026-03-14T09:30:00Z")]
+    [TestCase("2026-03-14T09:30:00.125+01:00")]
+    [TestCase("2026-03-14T09:30:00")]
+    public async Task An_ISO_8601_event_time_is_scored(string eventTime)
+    {
+        using var response = await PredictAtAsync(eventTime);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
+    [Test]
+    public async Task Routing_errors_are_problems_too()
+    {
+        // Act
+        using var wrongMethod = await Api.User.GetAsync("/predict");
+        using var unknownPath = await Api.User.GetAsync("/no-such-endpoint");
+
+        // Assert
+        await AssertProblemAsync(wrongMethod, HttpStatusCode.MethodNotAllowed);
+        await AssertProblemAsync(unknownPath, HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task The_OpenAPI_document_lists_only_json_request_bodies()
+    {
+        var document = await GetOpenApiAsync("localhost");
+        var content = JsonNode.Parse(document.Body)!["paths"]!["/predict"]!["post"]!["requestBody"]!["content"]!.AsObject();
+        Assert.That(content.Select(c => c.Key), Is.EqualTo(new[] { "application/json" }));
+    }
+
     [Test]
     public async Task Predict_equals_the_scoring_model_on_the_same_transactions()
     {
@@ -231,6 +341,23 @@ public sealed class ApiTests
         var problem = JsonNode.Parse(text)!;
         Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo((int)status));
         return problem;
+    }
+
+    /// <summary>POSTs a valid transaction to /predict with its event_time replaced by <paramref name="eventTime"/>.</summary>
+    private static Task<HttpResponseMessage> PredictAtAsync(string eventTime)
+    {
+        var body = ApiFixture.ToJson(ApiFixture.Transactions(1)[0]);
+        body["event_time"] = eventTime;
+        return RunningApi.PostJsonAsync(Api.User, "/predict", body.ToJsonString());
+    }
+
+    private static async Task<(string Body, TimeSpan? Age)> GetOpenApiAsync(string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
+        request.Headers.Host = host;
+        using var response = await Api.Anonymous.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        return (await response.Content.ReadAsStringAsync(), response.Headers.Age);
     }
 
     internal static async Task<JsonNode> GetJsonAsync(HttpClient client, string path)

@@ -130,6 +130,48 @@ public sealed partial class TrainVerbTests
         Assert.That(Directory.Exists(Registry), Is.False, "nothing is published");
     }
 
+    [TestCase("--threads", "100000", "from 1 to 256 threads")]
+    [TestCase("--param", "nthread=100000", "nthread")]
+    [TestCase("--max-rounds", "2000000000", "rounds")]
+    [TestCase("--target-precision", "NaN", "target precision")]
+    public async Task Training_with_an_option_out_of_range_exits_2_naming_it(string option, string value, string namesWhat)
+    {
+        var run = await TrainAsync(option, value);
+
+        run.AssertRefused(2, namesWhat);
+    }
+
+    [Test]
+    public async Task Training_on_a_directory_exits_2_saying_to_name_the_file()
+    {
+        var run = await FraudstreamProcess.RunAsync(RunLimit, "train", "--data", _scratch.FullName, "--registry", Registry);
+
+        run.AssertRefused(2, "is a directory");
+    }
+
+    [Test]
+    public async Task Training_on_a_csv_with_a_50_MB_line_exits_2_naming_the_line()
+    {
+        var data = Path.Combine(_scratch.FullName, "long-line.csv");
+        await File.WriteAllTextAsync(data, File.ReadLines(DataFile).First() + "\n" + new string('x', 50 * 1024 * 1024) + "\n");
+
+        var run = await FraudstreamProcess.RunAsync(RunLimit, "train", "--data", data, "--registry", Registry);
+
+        run.AssertRefused(2, "line 2 is longer than 4096 characters");
+    }
+
+    [Test]
+    public async Task Training_with_a_registry_that_cannot_work_exits_2_before_training()
+    {
+        var notADirectory = Path.Combine(_scratch.FullName, "registry-file");
+        await File.WriteAllTextAsync(notADirectory, "a file, not a directory");
+
+        var run = await FraudstreamProcess.RunAsync(RunLimit, "train", "--data", DataFile, "--registry", notADirectory);
+
+        run.AssertRefused(2, "registry-file' is a file");
+        Assert.That(run.Output, Does.Not.Contain("round"), "refused before training:\n" + run.Transcript);
+    }
+
     [Test]
     public async Task Training_with_a_param_that_is_not_name_equals_value_exits_2()
     {

@@ -4,6 +4,8 @@ using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
+using FraudStream.Testing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +22,7 @@ public sealed class ProductionModelFollowerTests
     private ProductionModelFollower _follower = null!;
     private MeterListener _listener = null!;
     private readonly List<string> _refusals = [];
+    private StopRecordingLifetime _lifetime = null!;
 
     [SetUp]
     public async Task CreateFollower()
@@ -27,9 +30,10 @@ public sealed class ProductionModelFollowerTests
         _directory = await TestModels.CopyAsync();
         _registry = new ModelRegistry(new LocalDirectoryModelStore(_directory));
         _live = new LiveModel();
+        _lifetime = new StopRecordingLifetime();
         _metrics = new ModelMetrics(_live);
         _follower = new ProductionModelFollower(
-            _registry, _live, _metrics, Options.Create(new ModelFollowerOptions()), TimeProvider.System, NullLogger<ProductionModelFollower>.Instance);
+            _registry, _live, _metrics, Options.Create(new ModelFollowerOptions()), TimeProvider.System, _lifetime, NullLogger<ProductionModelFollower>.Instance);
         _refusals.Clear();
         _listener = new MeterListener
         {
@@ -141,9 +145,89 @@ public sealed class ProductionModelFollowerTests
         Assert.That(_live.Version, Is.EqualTo(await TestModels.SecondAsync()));
     }
 
+    [TestCaseSource(typeof(HostileModel), nameof(HostileModel.All))]
+    public async Task A_hostile_version_is_refused_with_its_reason_and_the_current_model_keeps_serving(HostileModel hostile)
+    {
+        // Arrange: a good model serves, then the alias is pointed at the hostile version behind the registry's checks.
+        await _follower.CheckNowAsync();
+        await hostile.PublishAsync(_directory, await TestModels.SecondAsync());
+        await HostileModel.WriteProductionAliasAsync(_directory, hostile.Version, await TestModels.FirstAsync());
+
+        // Act
+        await _follower.CheckNowAsync();
+        await _follower.CheckNowAsync(); // refused once, not at every poll
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_live.Version, Is.EqualTo(await TestModels.FirstAsync()));
+            Assert.That(_refusals, Is.EqualTo(new[] { hostile.Reason }));
+            Assert.That(_follower.CannotServe, Is.Null);
+            Assert.That(_lifetime.Stopped, Is.False, "a process that serves keeps running");
+        }
+    }
+
+    [Test]
+    public async Task A_hostile_production_version_with_no_model_serving_stops_the_process_saying_why()
+    {
+        // Arrange: a fresh start whose only production version cannot be served.
+        var hostile = HostileModel.All[0];
+        await hostile.PublishAsync(_directory, await TestModels.SecondAsync());
+        await HostileModel.WriteProductionAliasAsync(_directory, hostile.Version);
+
+        // Act
+        await _follower.CheckNowAsync();
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_live.Version, Is.Null);
+            Assert.That(_lifetime.Stopped, Is.True);
+            Assert.That(_follower.CannotServe, Does.Contain(hostile.Version).And.Contain("bad_metadata"));
+        }
+    }
+
+    [Test]
+    public async Task An_alias_naming_a_version_published_later_is_taken_once_it_is_published()
+    {
+        // Arrange: the alias names a version whose publishing has not finished (its folder has no metadata yet).
+        await _follower.CheckNowAsync();
+        var later = HostileModel.All[0].Version;
+        await HostileModel.WriteProductionAliasAsync(_directory, later, await TestModels.FirstAsync());
+        await _follower.CheckNowAsync();
+        var whileMissing = _live.Version;
+
+        // Act: the version appears (a copy of the second model under the later name).
+        var (metadata, model) = await _registry.LoadAsync(await TestModels.SecondAsync());
+        await _registry.PublishAsync(metadata with { Version = later }, model, "test report");
+        await _follower.CheckNowAsync();
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(whileMissing, Is.EqualTo(await TestModels.FirstAsync()));
+            Assert.That(_live.Version, Is.EqualTo(later));
+            Assert.That(_lifetime.Stopped, Is.False);
+        }
+    }
+
     private async Task PublishAndPromoteAsync(ModelMetadata metadata, byte[] model)
     {
         await _registry.PublishAsync(metadata, model, "test report");
         await _registry.PromoteAsync(metadata.Version, "test");
     }
+}
+
+/// <summary>An application lifetime that only records a stop request.</summary>
+internal sealed class StopRecordingLifetime : IHostApplicationLifetime
+{
+    public bool Stopped { get; private set; }
+
+    public CancellationToken ApplicationStarted => CancellationToken.None;
+
+    public CancellationToken ApplicationStopping => CancellationToken.None;
+
+    public CancellationToken ApplicationStopped => CancellationToken.None;
+
+    public void StopApplication() => Stopped = true;
 }

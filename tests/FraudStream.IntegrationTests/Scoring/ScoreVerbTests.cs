@@ -22,10 +22,9 @@ public sealed class ScoreVerbTests
             bad: [.. PoisonRecords.OneOfEachKind(0)]);
         var environment = scenario.Settings(TestKafka.UniqueName("txn"))
             .ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
-        using var scorer = FraudstreamProcess.Start(environment, "score", "--registry", registry, "--management-url", "http://127.0.0.1:0");
-        var banner = await scorer.WaitForStdoutLineAsync(l => l.Contains("management endpoint: http://", StringComparison.Ordinal), "the endpoint banner", s_limit);
-        var baseUrl = banner[banner.IndexOf("http://", StringComparison.Ordinal)..].Split(' ')[0];
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        var (scorer, http) = await StartAsync(environment, registry);
+        using var scorerProcess = scorer;
+        using var httpClient = http;
 
         // Act
         await scenario.WaitUntilAllCommittedAsync(context: () => scorer.Transcript);
@@ -63,6 +62,22 @@ public sealed class ScoreVerbTests
             Assert.That(scrape, Does.Contain("fraudstream_end_to_end_latency_seconds_bucket{le=\"+Inf\"}"));
             Assert.That(caughtUp.All(scrape.Contains), Is.True, "lag 0 on both partitions once everything is committed:\n" + scrape);
         });
+    }
+
+    /// <summary>Starts `fraudstream score` on a free management port; returns it with a client of its management endpoints.</summary>
+    internal static async Task<(FraudstreamProcess Scorer, HttpClient Management)> StartAsync(IReadOnlyDictionary<string, string?> environment, string registry)
+    {
+        var scorer = FraudstreamProcess.Start(environment, "score", "--registry", registry, "--management-url", "http://127.0.0.1:0");
+        try
+        {
+            var banner = await scorer.WaitForStdoutLineAsync(l => l.Contains("management endpoint: http://", StringComparison.Ordinal), "the endpoint banner", s_limit);
+            return (scorer, new HttpClient { BaseAddress = new Uri(banner[banner.IndexOf("http://", StringComparison.Ordinal)..].Split(' ')[0]) });
+        }
+        catch
+        {
+            scorer.Dispose();
+            throw;
+        }
     }
 
     private static async Task<bool> Delay()

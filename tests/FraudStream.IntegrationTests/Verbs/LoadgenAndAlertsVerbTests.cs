@@ -112,7 +112,7 @@ public sealed partial class LoadgenAndAlertsVerbTests
         });
     }
 
-    [TestCase(new[] { "--rate", "0" }, "--rate must be a positive number of records per second, not '0'.")]
+    [TestCase(new[] { "--rate", "0" }, "--rate must be a positive number of records per second, at most 1000000, not '0'.")]
     [TestCase(new[] { "--rate", "fast" }, "--rate must be a positive number")]
     [TestCase(new[] { "--count", "5", "--duration", "10s" }, "Give --count or --duration, not both.")]
     [TestCase(new[] { "--count", "0" }, "--count must be a whole number from 1")]
