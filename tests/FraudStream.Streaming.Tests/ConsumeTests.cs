@@ -41,6 +41,23 @@ public sealed class ConsumeTests
     }
 
     [Test]
+    public async Task A_fatal_consumer_error_FENCED_INSTANCE_ID_stops_the_instance_with_one_sentence()
+    {
+        // Another live instance joined with this one's group.instance.id (the transactional id).
+        var cluster = new FakeCluster("in", partitions: 2, recordsPerPartition: 30);
+        cluster.FailConsumeAt(new TopicPartitionOffset("in", 0, 12), new Error(ErrorCode.FencedInstanceId, "fenced by a newer instance", isFatal: true));
+        using var engine = new EngineHarness(cluster);
+
+        await engine.StartAsync();
+        await Eventually.TrueAsync(() => engine.Processor.ExecuteTask!.IsCompleted, "the loop ended", cluster.RecentCalls);
+
+        Assert.That(engine.Processor.ExecuteTask!.IsFaulted, Is.False);
+        Assert.That(engine.Lifetime.StopRequested, Is.True);
+        Assert.That(engine.Health.Fenced, Does.Contain("FENCED_INSTANCE_ID").And.Contain("Scorer:TransactionalId"));
+        Assert.That(cluster.AllCommitted(), Is.False, "nothing after the fatal error was committed");
+    }
+
+    [Test]
     public async Task A_batch_held_up_by_an_outage_keeps_the_consumer_polling_with_its_partitions_paused()
     {
         // Arrange: processing waits, as the scorer waits for an unavailable Schema Registry.

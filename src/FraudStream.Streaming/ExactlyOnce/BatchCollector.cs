@@ -40,6 +40,9 @@ internal sealed partial class BatchCollector(
     private static readonly TimeSpan s_inFlightPoll = TimeSpan.FromMilliseconds(2);
     private readonly ScorerOptions _options = options.Value;
 
+    /// <summary>A fatal consumer error (e.g. FENCED_INSTANCE_ID): the consumer can do nothing more and the loop must stop.</summary>
+    public Error? FatalError { get; private set; }
+
     /// <summary>The batch being collected.</summary>
     public RecordBatch? Collecting { get; set; }
 
@@ -53,7 +56,7 @@ internal sealed partial class BatchCollector(
     public CollectOutcome Collect(IConsumer<byte[], byte[]> consumer, Func<bool> inFlightDone, CancellationToken stop)
     {
         var batch = Collecting!;
-        while (!stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested && FatalError is null)
         {
             if (batch.Count >= _options.BatchSize)
             {
@@ -131,6 +134,12 @@ internal sealed partial class BatchCollector(
         try
         {
             record = consumer.Consume(wait);
+        }
+        catch (ConsumeException e) when (e.Error.IsFatal)
+        {
+            FatalError = e.Error;
+            LogFatal(logger, e.Error.Code, e.Error.Reason);
+            return false;
         }
         catch (ConsumeException e) when (IsRecordError(e))
         {
@@ -210,6 +219,9 @@ internal sealed partial class BatchCollector(
         health.SetAssignedPartitions(Math.Max(0, consumer.Assignment.Count - gone.Count));
         LogRevoked(logger, kind, gone.Count, dropped);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The consumer failed fatally ({Code}: {Reason}); the scorer stops.")]
+    private static partial void LogFatal(ILogger logger, ErrorCode code, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assigned {Count} partitions: {Partitions}.")]
     private static partial void LogAssigned(ILogger logger, int count, string partitions);

@@ -99,9 +99,13 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
                 _committer.Poll();
             }
 
-            // A batch in flight is committed even when a stop was requested; the one being collected is left to the next owner.
-            if (_committer.CanCommit)
+            if (_collector.FatalError is { } fatal)
             {
+                StopOnFatalConsumerError(fatal);
+            }
+            else if (_committer.CanCommit)
+            {
+                // A batch in flight is committed even when a stop was requested; the one being collected is left to the next owner.
                 FinishInFlight(consumer, stop);
             }
         }
@@ -252,6 +256,22 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
     {
         batch.Clear();
         _free.Push(batch);
+    }
+
+    /// <summary>
+    /// A consumer that failed fatally cannot commit anything more: its uncommitted batches are left to the next owner.
+    /// FENCED_INSTANCE_ID means another live instance joined with this one's group.instance.id (its transactional id).
+    /// </summary>
+    private void StopOnFatalConsumerError(Error fatal)
+    {
+        if (fatal.Code == ErrorCode.FencedInstanceId || fatal.Reason.Contains("FENCED_INSTANCE_ID", StringComparison.Ordinal))
+        {
+            var problem = $"Another scorer instance joined the group as '{_options.TransactionalId}' (FENCED_INSTANCE_ID): this instance stops; give every instance its own Scorer:TransactionalId.";
+            LogConfigurationProblem(_logger, problem);
+            _health.SetFenced(problem);
+        }
+
+        _lifetime.StopApplication();
     }
 
     private bool StoppedByStartupCheck(IConsumer<byte[], byte[]> consumer)

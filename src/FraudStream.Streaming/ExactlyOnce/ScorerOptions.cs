@@ -71,9 +71,9 @@ public sealed class ScorerOptions
     /// <summary>
     /// Static group membership (KIP-345): group.instance.id is the transactional id, so a restarted instance takes its
     /// partitions back at once instead of after session.timeout.ms. The price: an instance that stops for good keeps its
-    /// partitions until its session times out.
+    /// partitions until its session times out (Scorer:Consumer:session.timeout.ms, 45 s by default). On by default.
     /// </summary>
-    public bool StaticMembership { get; set; }
+    public bool StaticMembership { get; set; } = true;
 
     /// <summary>Extra librdkafka consumer settings (name → value), applied last.</summary>
     public Dictionary<string, string> Consumer { get; set; } = [];

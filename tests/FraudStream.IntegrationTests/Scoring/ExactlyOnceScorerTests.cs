@@ -143,6 +143,8 @@ public sealed class ExactlyOnceScorerTests
         var scenario = await ScoringScenario.CreateAsync("rebalance", count: 60_000, partitions: 6, seed: 9);
         var settings = scenario.Settings(TestKafka.UniqueName("txn-a"));
         settings["Scorer:BatchSize"] = "200";
+        // Static members (the default) keep their partitions for a session timeout after they stop for good.
+        settings["Scorer:Consumer:session.timeout.ms"] = "6000";
 
         // Act: A and B share the group; A stops (gracefully) once about a third is committed; B finishes.
         await using var a = await InProcessScorer.StartAsync(settings, registry);
@@ -155,6 +157,33 @@ public sealed class ExactlyOnceScorerTests
         await b.StopAsync();
 
         // Assert
+        scenario.AssertExactlyExpectedAlerts(model);
+    }
+
+    [Test]
+    public async Task A_restarted_instance_takes_its_partitions_back_at_once_as_a_static_member()
+    {
+        // Arrange: a session timeout (5 min) longer than the test may wait, so a restarted instance that had to wait
+        // for its old membership to expire would fail the test; static membership gives it the partitions at once.
+        var registry = await TestModels.DirectoryAsync();
+        using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
+        var scenario = await ScoringScenario.CreateAsync("static", count: 30_000, partitions: 4, seed: 14);
+        var settings = scenario.Settings(TestKafka.UniqueName("txn-static"));
+        settings["Scorer:BatchSize"] = "200";
+        settings["Scorer:Consumer:session.timeout.ms"] = "300000";
+        settings["Scorer:Consumer:max.poll.interval.ms"] = "300000";
+
+        // Act: the instance stops (a static member does not leave the group) and the same instance starts again.
+        await using (var first = await InProcessScorer.StartAsync(settings, registry))
+        {
+            await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 3, TimeSpan.FromMinutes(2));
+        }
+
+        await using var restarted = await InProcessScorer.StartAsync(settings, registry);
+        await scenario.WaitUntilAllCommittedAsync(TimeSpan.FromMinutes(2));
+
+        // Assert
+        Assert.That(restarted.Health.AssignedPartitions, Is.EqualTo(4));
         scenario.AssertExactlyExpectedAlerts(model);
     }
 
