@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -89,6 +90,18 @@ public partial class ComposeTests
         }
 
         Assert.That(ids, Is.Unique, "scorers' transactional ids");
+    }
+
+    [Test]
+    public void Each_scorers_stop_grace_period_outlasts_its_shutdown_budget_and_the_hosts_margin()
+    {
+        foreach (var (name, scorer) in Scorers())
+        {
+            var budget = ShutdownBudget.Of(Env(scorer!)["FRAUDSTREAM_Scorer__ShutdownTimeout"].Str());
+            var grace = scorer!["stop_grace_period"].Str();
+            Assert.That(grace, Does.Match("^[0-9]+s$"), name);
+            Assert.That(TimeSpan.FromSeconds(int.Parse(grace!.TrimEnd('s'), CultureInfo.InvariantCulture)), Is.GreaterThan(budget + ShutdownBudget.HostMargin), name);
+        }
     }
 
     [Test]

@@ -78,6 +78,16 @@ public class KubernetesTests
     }
 
     [Test]
+    public void The_scorer_pods_grace_period_outlasts_its_shutdown_budget_and_the_hosts_margin()
+    {
+        var podSpec = Scorer()["spec"]!["template"]!["spec"]!;
+        var budget = ShutdownBudget.Of(Containers(podSpec).Single()["env"].Items()
+            .SingleOrDefault(e => e["name"].Str() == "FRAUDSTREAM_Scorer__ShutdownTimeout")?["value"].Str());
+
+        Assert.That(TimeSpan.FromSeconds((double)podSpec["terminationGracePeriodSeconds"]!), Is.GreaterThan(budget + ShutdownBudget.HostMargin));
+    }
+
+    [Test]
     public void The_autoscaler_scales_the_scorers_on_an_exported_lag_metric()
     {
         var hpa = OfKind("HorizontalPodAutoscaler").Single();

@@ -82,22 +82,3 @@ internal sealed class FakeLifetime : IHostApplicationLifetime
 
     public void StopApplication() => _stopping.Cancel();
 }
-
-/// <summary>The one polling helper of these tests: waits for a condition, failing with context after a generous limit.</summary>
-internal static class Eventually
-{
-    public static async Task TrueAsync(Func<bool> condition, string what, Func<string>? context = null, TimeSpan? within = null)
-    {
-        var limit = within ?? TimeSpan.FromSeconds(30);
-        var started = TimeProvider.System.GetTimestamp();
-        while (!condition())
-        {
-            if (TimeProvider.System.GetElapsedTime(started) > limit)
-            {
-                Assert.Fail($"Not true within {limit.TotalSeconds} s: {what}. {context?.Invoke()}");
-            }
-
-            await Task.Delay(5);
-        }
-    }
-}
