@@ -133,4 +133,32 @@ public sealed class ScoreVerbTests
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = TestKafka.BootstrapServers }).Build();
         Assert.That(admin.GetMetadata(TimeSpan.FromSeconds(30)).Topics.Select(t => t.Topic), Has.None.EqualTo(misspelt));
     }
+
+    [Test]
+    public async Task A_scorer_fenced_by_a_second_instance_with_its_transactional_id_exits_3_with_one_sentence()
+    {
+        // Arrange: two `fraudstream score` processes misconfigured with one transactional id; the stream arrives once
+        // the second has started, so the first still has work when the second's InitTransactions fences it.
+        var registry = await TestModels.DirectoryAsync();
+        var scenario = await ScoringScenario.CreateAsync("fenced-exit", count: 20_000, partitions: 2, seed: 15, produceFirst: 2_000);
+        var environment = scenario.Settings(TestKafka.UniqueName("txn-shared"))
+            .ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        string[] arguments = ["score", "--registry", registry, "--management-url", "http://127.0.0.1:0"];
+        using var first = FraudstreamProcess.Start(environment, arguments);
+        await scenario.WaitUntilCommittedAsync(2_000, s_limit, () => first.Transcript);
+
+        // Act
+        using var second = FraudstreamProcess.Start(environment, arguments);
+        await second.WaitForStdoutLineAsync(l => l.Contains("management endpoint", StringComparison.Ordinal), "the second scorer's start banner", s_limit);
+        await scenario.ProduceRestAsync();
+        var firstExit = await first.WaitForExitAsync(s_limit);
+
+        // Assert
+        Assert.That(firstExit, Is.EqualTo(3), first.Transcript);
+        Assert.That(first.StandardError.Where(l => l.StartsWith("Another scorer instance", StringComparison.Ordinal)).Distinct().ToList(),
+            Has.Count.EqualTo(1).And.All.Contains("give every instance its own Scorer:TransactionalId."), first.Transcript);
+        await scenario.WaitUntilAllCommittedAsync(context: () => second.Transcript);
+        second.SendSigterm();
+        Assert.That(await second.WaitForExitAsync(s_limit), Is.Zero, second.Transcript);
+    }
 }
