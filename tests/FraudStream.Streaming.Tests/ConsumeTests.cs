@@ -79,6 +79,23 @@ public sealed class ConsumeTests
     }
 
     [Test]
+    public async Task With_natural_batching_a_batch_closes_when_nothing_more_is_at_hand_instead_of_waiting_out_the_linger()
+    {
+        // A linger no test could wait out: only natural batching lets these 60 records commit.
+        var cluster = new FakeCluster("in", partitions: 2, recordsPerPartition: 30);
+        using var engine = new EngineHarness(cluster, o =>
+        {
+            o.BatchSize = 10_000;
+            o.Linger = TimeSpan.FromMinutes(10);
+        });
+
+        await engine.RunToEndAsync();
+
+        Assert.That(engine.Outputs(), Is.EquivalentTo(engine.ExpectedOutputs()));
+        Assert.That(engine.Metrics.TransactionsCommitted, Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
     public void Revoked_partitions_leave_the_batch_being_collected_and_are_masked_in_the_batch_in_flight()
     {
         // Arrange

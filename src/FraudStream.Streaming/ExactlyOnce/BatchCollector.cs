@@ -22,7 +22,8 @@ internal enum CollectOutcome
 }
 
 /// <summary>
-/// Fills a batch from the consumer (up to BatchSize records, or what arrives within Linger of the first), tells
+/// Fills a batch from the consumer (up to BatchSize records, or what arrives within Linger of the first; with natural
+/// batching, only until the consumer has nothing more at hand while no other batch is in flight), tells
 /// record errors (dead-lettered) from partition errors (never skipped), and masks revoked partitions: their records
 /// leave the batch being collected and are marked dropped in the batch in flight, whose commit leaves them out.
 /// </summary>
@@ -78,6 +79,18 @@ internal sealed partial class BatchCollector(
                 }
 
                 wait = wait < s_idlePoll ? wait : s_idlePoll;
+                if (_options.NaturalBatching && InFlight is null)
+                {
+                    // Nothing is being processed or committed, so waiting for more only delays this batch: take what
+                    // the consumer has at hand and close. Under load, records pile up while a batch is in flight, so
+                    // batches grow with the rate (up to BatchSize or Linger); at low rates they stay small and fast.
+                    if (!ConsumeOne(consumer, batch, TimeSpan.Zero))
+                    {
+                        return CollectOutcome.Ready;
+                    }
+
+                    continue;
+                }
             }
 
             if (InFlight is not null)

@@ -51,6 +51,13 @@ public sealed class ScorerOptions
     /// <summary>How long a batch waits for more records after its first one.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Natural batching: while no other batch is being processed or committed, a batch closes as soon as the consumer
+    /// has nothing more at hand instead of waiting out <see cref="Linger"/>, so latency follows load (small batches at
+    /// low rates, up to <see cref="BatchSize"/> under load). Off, every batch waits for BatchSize or Linger.
+    /// </summary>
+    public bool NaturalBatching { get; set; } = true;
+
     /// <summary>transaction.timeout.ms: the broker aborts a transaction left open longer than this.</summary>
     public TimeSpan TransactionTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
