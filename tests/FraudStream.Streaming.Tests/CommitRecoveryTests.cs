@@ -87,6 +87,19 @@ public sealed class CommitRecoveryTests
     }
 
     [Test]
+    public async Task An_abort_before_any_commit_with_reset_latest_goes_back_to_the_first_record_read_not_to_the_end()
+    {
+        // The group has no committed offset yet, so "latest" would skip every record read since assignment.
+        using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 40), o => o.AutoOffsetReset = "latest");
+        engine.Cluster.Inject("SendOffsetsToTransaction", () => new KafkaTxnRequiresAbortException(new Error(ErrorCode.InvalidTxnState, "abortable")));
+
+        await engine.RunToEndAsync();
+
+        Assert.That(engine.Metrics.Rewinds, Is.EqualTo(1));
+        Assert.That(engine.Outputs(), Is.EquivalentTo(engine.ExpectedOutputs()));
+    }
+
+    [Test]
     public async Task A_timed_out_abort_is_called_again_instead_of_rebuilding_the_producer()
     {
         using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 40));

@@ -23,6 +23,43 @@ public sealed class ConsumeTests
         Assert.That(engine.Outputs(), Is.EquivalentTo(engine.ExpectedOutputs().Where(v => v != "p0-5")), "only the unreadable record is missing");
     }
 
+    [Test]
+    public async Task A_bad_record_read_last_before_a_pause_is_dead_lettered_once()
+    {
+        // The corrupt record is the last of partition 0, and its batch is held up (partitions paused, then resumed):
+        // librdkafka resumes from the application position, which a record it could not read does not move.
+        var cluster = new FakeCluster("in", partitions: 2, recordsPerPartition: 30);
+        cluster.FailConsumeAt(new TopicPartitionOffset("in", 0, 29), new Error(ErrorCode.Local_BadMsg, "corrupt message"));
+        cluster.Partitions[1].AddRange(Enumerable.Range(30, 100).Select(i => System.Text.Encoding.UTF8.GetBytes($"p1-{i}"))); // the next batch fills meanwhile
+        using var engine = new EngineHarness(cluster);
+        engine.Handler.HoldRejected.Reset();
+
+        await engine.StartAsync();
+        await Eventually.TrueAsync(() => engine.Clients.Consumer is { ConsumesWhilePaused: > 5 }, "the batch with the bad record held up, partitions paused", cluster.RecentCalls);
+        engine.Handler.HoldRejected.Set();
+        await Eventually.TrueAsync(cluster.AllCommitted, "every input record committed", cluster.RecentCalls);
+        await engine.Processor.StopAsync(CancellationToken.None);
+
+        Assert.That(cluster.CommittedOutputs().Count(o => o.Topic == engine.Options.DeadLetterTopic), Is.EqualTo(1));
+        Assert.That(engine.Outputs(), Is.EquivalentTo(engine.ExpectedOutputs().Where(v => v != "p0-29")));
+    }
+
+    [Test]
+    public async Task A_processing_failure_fails_the_loop_after_closing_the_consumer_and_the_producer()
+    {
+        var cluster = new FakeCluster("in", partitions: 2, recordsPerPartition: 30);
+        using var engine = new EngineHarness(cluster);
+        engine.Handler.FailWhen = batch => batch.Records.Exists(r => r.Offset.Value >= 20);
+
+        await engine.StartAsync();
+        await Eventually.TrueAsync(() => engine.Processor.ExecuteTask!.IsCompleted, "the loop ended", cluster.RecentCalls);
+
+        Assert.That(engine.Processor.ExecuteTask!.IsFaulted, Is.True, "a bug surfaces as a failed scorer (exit code 1)");
+        Assert.That(cluster.CallCount("Close"), Is.EqualTo(1), "the consumer left the group");
+        Assert.That(cluster.CallCount("Producer.Dispose"), Is.EqualTo(1), "the producer was disposed");
+        Assert.That(cluster.AllCommitted(), Is.False);
+    }
+
     [TestCase(ErrorCode.TopicAuthorizationFailed)]
     [TestCase(ErrorCode.Local_AutoOffsetReset)]
     [TestCase(ErrorCode.NotLeaderForPartition)]
@@ -93,6 +130,22 @@ public sealed class ConsumeTests
 
         Assert.That(engine.Outputs(), Is.EquivalentTo(engine.ExpectedOutputs()));
         Assert.That(engine.Metrics.TransactionsCommitted, Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public void A_revoked_partition_is_resumed_so_it_is_not_still_paused_if_it_comes_back()
+    {
+        using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 10));
+        var collector = new BatchCollector(
+            Microsoft.Extensions.Options.Options.Create(engine.Options), engine.Metrics, engine.Health, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<BatchCollector>.Instance);
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        var partition = new TopicPartition("in", 0);
+        consumer.Pause([partition]);
+
+        collector.Revoked(consumer, [partition], lost: false);
+
+        Assert.That(consumer.IsPaused(partition), Is.False);
     }
 
     [Test]

@@ -40,9 +40,16 @@ internal sealed partial class BatchCollector(
     private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_inFlightPoll = TimeSpan.FromMilliseconds(2);
     private readonly ScorerOptions _options = options.Value;
+    private readonly Dictionary<TopicPartition, long> _firstOffsets = [];
 
     /// <summary>A fatal consumer error (e.g. FENCED_INSTANCE_ID): the consumer can do nothing more and the loop must stop.</summary>
     public Error? FatalError { get; private set; }
+
+    /// <summary>
+    /// The first offset read from <paramref name="partition"/> since it was assigned, or null: where a rewind goes when
+    /// the group has no committed offset for it yet (the reset policy's "latest" would skip what was read since).
+    /// </summary>
+    public long? FirstOffsetSinceAssigned(TopicPartition partition) => _firstOffsets.TryGetValue(partition, out var offset) ? offset : null;
 
     /// <summary>The batch being collected.</summary>
     public RecordBatch? Collecting { get; set; }
@@ -114,7 +121,8 @@ internal sealed partial class BatchCollector(
     /// </summary>
     public void PollUntil(IConsumer<byte[], byte[]> consumer, Task work)
     {
-        if (work.Wait(s_idlePoll))
+        // Waits without observing the task: a failed batch is the caller's to surface, after the pipeline is emptied.
+        if (((IAsyncResult)work).AsyncWaitHandle.WaitOne(s_idlePoll))
         {
             return;
         }
@@ -161,6 +169,9 @@ internal sealed partial class BatchCollector(
             record = e.ConsumerRecord;
             record.Message ??= new Message<byte[], byte[]> { Value = [] };
             batch.Rejected.Add(new Rejection(batch.Count, ConsumeErrorReason, e));
+            // librdkafka's fetcher is past it but the application position is not: a pause/resume or a rebalance
+            // would fetch it again and dead-letter it twice. Seek moves the application position past it too.
+            consumer.Seek(new TopicPartitionOffset(record.TopicPartition, record.Offset.Value + 1));
         }
         catch (ConsumeException e)
         {
@@ -181,6 +192,7 @@ internal sealed partial class BatchCollector(
             batch.FirstRecordAt = time.GetTimestamp();
         }
 
+        _firstOffsets.TryAdd(record.TopicPartition, record.Offset.Value);
         batch.Records.Add(record);
         return true;
     }
@@ -227,7 +239,11 @@ internal sealed partial class BatchCollector(
         foreach (var partition in gone)
         {
             metrics.Unassigned(partition.Topic, partition.Partition.Value);
+            _firstOffsets.Remove(partition);
         }
+
+        // A partition paused while a batch was held up would stay paused if it were assigned here again later.
+        consumer.Resume(partitions);
 
         health.SetAssignedPartitions(Math.Max(0, consumer.Assignment.Count - gone.Count));
         LogRevoked(logger, kind, gone.Count, dropped);

@@ -19,8 +19,11 @@ internal sealed partial class CommittedOffsetRewind(
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Seeks each assigned partition to its committed offset (or the reset policy's end when it has none); false when stopped first.</summary>
-    public bool Rewind(IConsumer<byte[], byte[]> consumer, CancellationToken stop)
+    /// <summary>
+    /// Seeks each assigned partition to its committed offset (when it has none: the first offset read since it was
+    /// assigned, else the reset policy's end); false when stopped first.
+    /// </summary>
+    public bool Rewind(IConsumer<byte[], byte[]> consumer, Func<TopicPartition, long?> firstOffsetRead, CancellationToken stop)
     {
         var assignment = consumer.Assignment;
         if (assignment.Count == 0)
@@ -49,10 +52,15 @@ internal sealed partial class CommittedOffsetRewind(
             }
         }
 
+        // No committed offset yet: back to the first record read since assignment (nothing before it was ours), else
+        // the reset policy. Seeking to "latest" would skip every record read and not committed.
         var reset = options.Value.AutoOffsetReset == "latest" ? Offset.End : Offset.Beginning;
         foreach (var partition in committed)
         {
-            consumer.Seek(new TopicPartitionOffset(partition.TopicPartition, partition.Offset.IsSpecial ? reset : partition.Offset));
+            var to = !partition.Offset.IsSpecial ? partition.Offset
+                : firstOffsetRead(partition.TopicPartition) is { } first ? new Offset(first)
+                : reset;
+            consumer.Seek(new TopicPartitionOffset(partition.TopicPartition, to));
         }
 
         metrics.Rewound();

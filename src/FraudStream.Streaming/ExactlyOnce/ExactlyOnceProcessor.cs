@@ -164,10 +164,12 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
         _collector.PollUntil(consumer, inFlight.Work);
         _inFlight = null;
         _collector.InFlight = null;
-        if (!inFlight.Work.GetAwaiter().GetResult())
+        if (inFlight.Work.IsFaulted || !inFlight.Work.Result)
         {
             Recycle(inFlight.Batch);
             ok = false;
+            // A failed batch is a bug (or the model unloaded): it surfaces here, and Run's finally still closes the clients.
+            inFlight.Work.GetAwaiter().GetResult();
             return null;
         }
 
@@ -195,6 +197,11 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
     {
         try
         {
+            if (_collector.FatalError is not null)
+            {
+                return false; // the consumer failed while the batch was being processed: its group metadata is void
+            }
+
             var started = _time.GetTimestamp();
             switch (_committer.Commit(consumer, batch, stop))
             {
@@ -205,7 +212,8 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
                     return true;
                 case CommitResult.Rewind:
                     DiscardPipeline(consumer);
-                    return _rewind.Rewind(consumer, stop);
+                    // Stopping: the next owner starts from the committed offsets anyway; the budget is not spent on a rewind.
+                    return !stop.IsCancellationRequested && _rewind.Rewind(consumer, _collector.FirstOffsetSinceAssigned, stop);
                 case CommitResult.Fenced:
                     _lifetime.StopApplication();
                     return false;

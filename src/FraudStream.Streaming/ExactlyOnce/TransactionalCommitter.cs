@@ -191,7 +191,7 @@ internal sealed partial class TransactionalCommitter(
             var producer = clients.CreateProducer();
             try
             {
-                producer.InitTransactions(s_callTimeout);
+                producer.InitTransactions(InitTimeout());
                 _producer = producer;
                 health.SetProducerReady(true);
                 return true;
@@ -232,6 +232,19 @@ internal sealed partial class TransactionalCommitter(
 
         left = left < call ? left : call;
         return left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100);
+    }
+
+    /// <summary>InitTransactions' timeout: 30 s, or what is left of the shutdown budget once a stop was asked for.</summary>
+    private TimeSpan InitTimeout()
+    {
+        var stopBy = Interlocked.Read(ref _stopBy);
+        if (stopBy == long.MaxValue)
+        {
+            return s_callTimeout;
+        }
+
+        var left = time.GetElapsedTime(time.GetTimestamp(), stopBy);
+        return left < s_callTimeout ? (left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100)) : s_callTimeout;
     }
 
     private void DisposeProducer()

@@ -15,6 +15,12 @@ internal sealed class EchoBatchHandler : IBatchHandler
     /// <summary>While reset, Process waits (as a scorer waits for an unavailable Schema Registry).</summary>
     public ManualResetEventSlim Hold { get; } = new(initialState: true);
 
+    /// <summary>While reset, a batch holding a rejected record waits in Process.</summary>
+    public ManualResetEventSlim HoldRejected { get; } = new(initialState: true);
+
+    /// <summary>When set, Process throws for a batch it matches (a bug in a handler).</summary>
+    public Func<RecordBatch, bool>? FailWhen { get; set; }
+
     /// <summary>Batches that entered Process.</summary>
     public int Processed => Volatile.Read(ref _processed);
 
@@ -27,9 +33,18 @@ internal sealed class EchoBatchHandler : IBatchHandler
     public bool Process(RecordBatch batch, CancellationToken stop)
     {
         Interlocked.Increment(ref _processed);
+        if (FailWhen?.Invoke(batch) == true)
+        {
+            throw new InvalidOperationException("test handler: processing failed");
+        }
+
         try
         {
             Hold.Wait(stop);
+            if (batch.Rejected.Count > 0)
+            {
+                HoldRejected.Wait(stop);
+            }
         }
         catch (OperationCanceledException)
         {

@@ -64,6 +64,7 @@ internal sealed class EngineHarness : IDisposable
         Processor.Dispose();
         Metrics.Dispose();
         Handler.Hold.Dispose();
+        Handler.HoldRejected.Dispose();
     }
 }
 

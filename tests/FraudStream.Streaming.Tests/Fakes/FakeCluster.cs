@@ -98,7 +98,10 @@ internal sealed class FakeCluster
         }
     }
 
-    /// <summary>The consumer fails once with <paramref name="error"/> when its position reaches <paramref name="at"/>.</summary>
+    /// <summary>
+    /// The consumer fails with <paramref name="error"/> when it fetches <paramref name="at"/>: every time for a corrupt
+    /// record (Local_BadMsg), once for a partition-level error.
+    /// </summary>
     public void FailConsumeAt(TopicPartitionOffset at, Error error)
     {
         lock (_lock)
@@ -111,7 +114,10 @@ internal sealed class FakeCluster
     {
         lock (_lock)
         {
-            return _consumeErrors.Remove(at, out var error) ? error : null;
+            // A corrupt record stays corrupt; a partition-level error is a moment's.
+            return !_consumeErrors.TryGetValue(at, out var error) ? null
+                : error.Code == ErrorCode.Local_BadMsg ? error
+                : _consumeErrors.Remove(at, out error) ? error : null;
         }
     }
 

@@ -10,7 +10,10 @@ namespace FraudStream.Streaming.Tests.Fakes;
 /// </summary>
 internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener listener) : IConsumer<byte[], byte[]>
 {
+    // The application position (past the last record handed out, or where Seek put it) and the fetch position
+    // (where the next record is read from); they differ after a record librdkafka could not read, as in librdkafka.
     private readonly Dictionary<TopicPartition, long> _positions = [];
+    private readonly Dictionary<TopicPartition, long> _fetch = [];
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Lock _lock = new();
     private bool _subscribed;
@@ -56,7 +59,7 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
                 foreach (var partition in partitions)
                 {
                     var committed = cluster.CommittedOffset(partition);
-                    _positions[partition] = committed >= 0 ? committed : 0;
+                    _positions[partition] = _fetch[partition] = committed >= 0 ? committed : 0;
                 }
             }
         }
@@ -70,7 +73,7 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
         for (var i = 0; i < assigned.Count; i++)
         {
             var partition = assigned[(_next + i) % assigned.Count];
-            var position = _positions[partition];
+            var position = _fetch[partition];
             if (_paused.Contains(partition) || position >= cluster.Partitions[partition.Partition.Value].Count)
             {
                 continue;
@@ -82,13 +85,13 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
             {
                 if (error.Code == ErrorCode.Local_BadMsg)
                 {
-                    _positions[partition] = position + 1; // librdkafka's position is past a record it could not read
+                    _fetch[partition] = position + 1; // the fetcher goes on past a record it could not read; the application position does not
                 }
 
                 throw new ConsumeException(new ConsumeResult<byte[], byte[]> { TopicPartitionOffset = tpo }, error);
             }
 
-            _positions[partition] = position + 1;
+            _positions[partition] = _fetch[partition] = position + 1;
             return new ConsumeResult<byte[], byte[]>
             {
                 TopicPartitionOffset = tpo,
@@ -106,12 +109,27 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
 
     public void Pause(IEnumerable<TopicPartition> partitions) => _paused.UnionWith(partitions);
 
-    public void Resume(IEnumerable<TopicPartition> partitions) => _paused.ExceptWith(partitions);
+    /// <summary>Resuming fetches again from the application position, as librdkafka does.</summary>
+    public void Resume(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions.ToList())
+        {
+            if (_paused.Remove(partition) && _positions.TryGetValue(partition, out var position))
+            {
+                _fetch[partition] = position;
+            }
+        }
+    }
+
+    public bool IsPaused(TopicPartition partition) => _paused.Contains(partition);
 
     public void Seek(TopicPartitionOffset tpo)
     {
         cluster.Call("Seek");
-        _positions[tpo.TopicPartition] = tpo.Offset == Offset.Beginning ? 0 : tpo.Offset.Value;
+        var offset = tpo.Offset == Offset.Beginning ? 0
+            : tpo.Offset == Offset.End ? cluster.Partitions[tpo.Partition.Value].Count
+            : tpo.Offset.Value;
+        _positions[tpo.TopicPartition] = _fetch[tpo.TopicPartition] = offset;
     }
 
     public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout)
