@@ -6,7 +6,7 @@ namespace FraudStream.Bench.HotPath;
 
 /// <summary>
 /// `hotpath`: BenchmarkDotNet over the scorer's hot path (features, prediction, both), each class reported as ratios
-/// to its own baseline with allocations per operation (STYLE.md: prove hot paths allocate nothing).
+/// to its own baseline with allocations per operation (hot paths should allocate nothing).
 /// </summary>
 internal static class HotPathBenchmarks
 {

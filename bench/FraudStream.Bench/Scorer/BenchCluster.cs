@@ -5,7 +5,7 @@ using FraudStream.Streaming.DevBroker;
 namespace FraudStream.Bench.Scorer;
 
 /// <summary>
-/// The cluster the scorer benchmark runs against, chosen like the integration tests' (DESIGN.md §5):
+/// The cluster the scorer benchmark runs against, chosen like the integration tests':
 /// <c>FRAUDSTREAM_KAFKA_BOOTSTRAP</c> set → that cluster; unset → a development broker in this (the orchestrator's)
 /// process, never in the measured scorer process.
 /// </summary>

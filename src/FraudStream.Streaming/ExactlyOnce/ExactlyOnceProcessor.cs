@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace FraudStream.Streaming.ExactlyOnce;
 
 /// <summary>
-/// The exactly-once consume → process → produce loop (DESIGN.md §3), wiring the engine's parts: each batch is one Kafka
+/// The exactly-once consume → process → produce loop, wiring the engine's parts: each batch is one Kafka
 /// transaction holding its outputs, its dead letters and the group's next offsets, so a batch's output and its "done"
 /// mark commit together or not at all; after a crash, an abort or an unknown commit outcome the batch is redone from
 /// the committed offsets the broker holds.

@@ -24,7 +24,7 @@ public interface IKafkaClientFactory
     IProducer<byte[], byte[]> CreateProducer();
 }
 
-/// <summary>The Confluent.Kafka clients the scorer runs on, configured from <see cref="ScorerOptions"/> (DESIGN.md §3).</summary>
+/// <summary>The Confluent.Kafka clients the scorer runs on, configured from <see cref="ScorerOptions"/> for exactly-once processing (README: The scorer).</summary>
 public sealed partial class KafkaClientFactory(IOptions<ScorerOptions> options, ILogger<KafkaClientFactory> logger) : IKafkaClientFactory
 {
     private readonly ScorerOptions _options = options.Value;
