@@ -2,12 +2,8 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 using FraudStream.Cli.Hosting;
-using FraudStream.Core.Generation;
-using FraudStream.Core.Transactions;
 using FraudStream.Registry;
 
 namespace FraudStream.Cli.Demo;
@@ -31,8 +27,6 @@ internal sealed class DemoPipeline : IDisposable
     private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(15);
 
     // The example request and answer are shown to a person: no \u002B for '+'. It is the demo's own data, never echoed into HTML.
-    private static readonly JsonSerializerOptions s_sentJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly JsonSerializerOptions s_shownJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = true };
 
     // A terminal's Ctrl+C reaches every process of its group at once: a child may exit on it before this process's own
     // handler has run. An exit within this window of a stop request is part of the stop, not a failure.
@@ -141,7 +135,7 @@ internal sealed class DemoPipeline : IDisposable
         }
 
         var (request, answer) = await PredictExampleAsync(apiUrl, apiKey);
-        PrintSummary(report, metrics, progress.ScoringTime, _alertRows, request, answer);
+        DemoReport.PrintSummary(report, metrics, progress.ScoringTime, _alertRows, request, answer);
     }
 
     /// <summary>Starts the broker (topics transactions:8, fraud_alerts:8, transactions_dlq:1) and returns its bootstrap servers.</summary>
@@ -318,14 +312,10 @@ internal sealed class DemoPipeline : IDisposable
     /// <summary>POSTs a generated fraudulent transaction to /predict and returns the request and the answer, both as indented JSON.</summary>
     private async Task<(string Request, string Answer)> PredictExampleAsync(Uri apiUrl, string key)
     {
-        var transaction = new TransactionGenerator(new GeneratorOptions { Seed = 7, FraudRatio = 0.2, Cards = 500 })
-            .Generate(10_000)
-            .First(t => t.IsFraud)
-            .Transaction;
-        var body = ToJson(transaction);
+        var body = DemoReport.ExampleTransaction();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(apiUrl, "/predict"))
         {
-            Content = new StringContent(body.ToJsonString(s_sentJson), Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
+            Content = new StringContent(body.ToJsonString(DemoReport.SentJson), Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
         };
         request.Headers.Add("X-API-Key", key);
         using var response = await WhileRunningAsync(_http.SendAsync(request, _stopping));
@@ -335,29 +325,7 @@ internal sealed class DemoPipeline : IDisposable
             throw new DemoFailure($"POST /predict answered {(int)response.StatusCode}: {text}");
         }
 
-        return (body.ToJsonString(s_shownJson), JsonNode.Parse(text)?.ToJsonString(s_shownJson) ?? text);
-    }
-
-    private static void PrintSummary(LoadReport load, PipelineMetrics metrics, TimeSpan scoringTime, int alertRows, string request, string answer)
-    {
-        var invariant = CultureInfo.InvariantCulture;
-        Console.WriteLine();
-        Console.WriteLine("Example /predict call:");
-        Console.WriteLine("POST /predict  (X-API-Key: the demo's key)");
-        Console.WriteLine(request);
-        Console.WriteLine("Answer:");
-        Console.WriteLine(answer);
-        Console.WriteLine();
-        Console.WriteLine("Summary");
-        Console.WriteLine(string.Create(invariant, $"  Records sent:          {load.Sent:N0} (acknowledged {load.Acknowledged:N0})"));
-        Console.WriteLine(string.Create(invariant, $"  Records scored:        {metrics.Scored:N0}"));
-        Console.WriteLine(string.Create(invariant, $"  Alerts:                {metrics.Alerts:N0} ({alertRows:N0} seen by `fraudstream alerts`)"));
-        Console.WriteLine(string.Create(invariant, $"  DLQ:                   {metrics.DeadLettered:N0}"));
-        Console.WriteLine(string.Create(invariant, $"  Kafka transactions:    {metrics.Committed:N0} committed, {metrics.Aborted:N0} aborted"));
-        Console.WriteLine(string.Create(invariant,
-            $"  Throughput:            {metrics.Scored / Math.Max(1e-3, scoringTime.TotalSeconds):N0} records/s scored ({metrics.Scored:N0} in {scoringTime.TotalSeconds:N1} s); produced at {load.AchievedRate}"));
-        Console.WriteLine($"  End-to-end latency:    {load.EndToEnd}");
-        Console.WriteLine(string.Create(invariant, $"  /predict:              model_version {JsonNode.Parse(answer)?["model_version"]?.GetValue<string>() ?? "?"}"));
+        return (body.ToJsonString(DemoReport.ShownJson), JsonNode.Parse(text)?.ToJsonString(DemoReport.ShownJson) ?? text);
     }
 
     /// <summary>Stops every child, last started first, so none loses the broker while it still needs it.</summary>
@@ -474,36 +442,4 @@ internal sealed class DemoPipeline : IDisposable
         || line.Contains(" fail: ", StringComparison.Ordinal)
         || line.Contains(" crit: ", StringComparison.Ordinal)
         || line.Contains("in force", StringComparison.Ordinal);
-
-    /// <summary>A transaction as /predict's JSON (the snake_case fields of schemas/transaction.avsc).</summary>
-    private static JsonObject ToJson(Transaction t)
-    {
-        var json = new JsonObject
-        {
-            ["transaction_id"] = t.TransactionId,
-            ["card_id"] = t.CardId,
-            ["event_time"] = t.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            ["amount"] = t.Amount,
-            ["currency"] = t.Currency,
-            ["merchant_id"] = t.MerchantId,
-            ["merchant_category"] = t.MerchantCategory,
-            ["channel"] = t.Channel.ToString().ToUpperInvariant(),
-            ["card_present"] = t.CardPresent,
-        };
-        if (t.TerminalId is not null)
-        {
-            json["terminal_id"] = t.TerminalId;
-        }
-
-        if (t.MerchantCountry is not null)
-        {
-            json["merchant_country"] = t.MerchantCountry;
-        }
-
-        json["merchant_latitude"] = t.MerchantLatitude;
-        json["merchant_longitude"] = t.MerchantLongitude;
-        json["cardholder_latitude"] = t.CardholderLatitude;
-        json["cardholder_longitude"] = t.CardholderLongitude;
-        return json;
-    }
 }
