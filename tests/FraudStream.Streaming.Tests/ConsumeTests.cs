@@ -136,9 +136,7 @@ public sealed class ConsumeTests
     public void A_revoked_partition_is_resumed_so_it_is_not_still_paused_if_it_comes_back()
     {
         using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 10));
-        var collector = new BatchCollector(
-            Microsoft.Extensions.Options.Options.Create(engine.Options), engine.Metrics, engine.Health, TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<BatchCollector>.Instance);
+        var collector = engine.NewCollector();
         var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
         var partition = new TopicPartition("in", 0);
         consumer.Pause([partition]);
@@ -153,9 +151,7 @@ public sealed class ConsumeTests
     {
         // Arrange
         using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 10));
-        var collector = new BatchCollector(
-            Microsoft.Extensions.Options.Options.Create(engine.Options), engine.Metrics, engine.Health, TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<BatchCollector>.Instance);
+        var collector = engine.NewCollector();
         var inFlight = Batch((0, 0), (1, 0), (0, 1));
         var collecting = Batch((1, 1), (0, 2), (1, 2));
         collecting.Rejected.Add(new Rejection(2, "bad", new FormatException()));

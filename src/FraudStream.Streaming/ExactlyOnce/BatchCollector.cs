@@ -201,7 +201,7 @@ internal sealed partial class BatchCollector(
     /// True for an error about one record the consumer could not read (a corrupt message): only that may be
     /// dead-lettered. Every other consume error is about the partition or the cluster.
     /// </summary>
-    internal static bool IsRecordError(ConsumeException e) =>
+    private static bool IsRecordError(ConsumeException e) =>
         e.ConsumerRecord is { Offset.Value: >= 0 }
         && e.Error.Code is ErrorCode.Local_BadMsg or ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization;
 

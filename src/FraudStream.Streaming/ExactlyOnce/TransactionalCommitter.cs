@@ -43,6 +43,7 @@ internal sealed partial class TransactionalCommitter(
     ILogger<TransactionalCommitter> logger) : IDisposable
 {
     private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_shortestCall = TimeSpan.FromMilliseconds(100);
     private readonly ScorerOptions _options = options.Value;
     private readonly int _maxMessageBytes = options.Value.Producer.TryGetValue("message.max.bytes", out var max)
         && int.TryParse(max, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes) ? bytes : 1_000_000; // librdkafka's default
@@ -221,31 +222,25 @@ internal sealed partial class TransactionalCommitter(
     private TimeSpan CallTimeout(long begun)
     {
         var quarter = _options.TransactionTimeout / 4;
-        var call = quarter < s_callTimeout ? quarter : s_callTimeout;
-        var left = _options.TransactionTimeout - time.GetElapsedTime(begun);
-        var stopBy = Interlocked.Read(ref _stopBy);
-        if (stopBy != long.MaxValue)
-        {
-            var budget = time.GetElapsedTime(time.GetTimestamp(), stopBy);
-            left = budget < left ? budget : left;
-        }
-
-        left = left < call ? left : call;
-        return left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100);
+        return WithinBudget(Min(quarter < s_callTimeout ? quarter : s_callTimeout, _options.TransactionTimeout - time.GetElapsedTime(begun)));
     }
 
     /// <summary>InitTransactions' timeout: 30 s, or what is left of the shutdown budget once a stop was asked for.</summary>
-    private TimeSpan InitTimeout()
+    private TimeSpan InitTimeout() => WithinBudget(s_callTimeout);
+
+    /// <summary><paramref name="timeout"/>, cut to what is left of the shutdown budget once a stop was asked for; at least 100 ms.</summary>
+    private TimeSpan WithinBudget(TimeSpan timeout)
     {
         var stopBy = Interlocked.Read(ref _stopBy);
-        if (stopBy == long.MaxValue)
+        if (stopBy != long.MaxValue)
         {
-            return s_callTimeout;
+            timeout = Min(timeout, time.GetElapsedTime(time.GetTimestamp(), stopBy));
         }
 
-        var left = time.GetElapsedTime(time.GetTimestamp(), stopBy);
-        return left < s_callTimeout ? (left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100)) : s_callTimeout;
+        return timeout > s_shortestCall ? timeout : s_shortestCall;
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private void DisposeProducer()
     {

@@ -18,51 +18,44 @@ public sealed class ScorerMetrics : IDisposable
     private readonly Counter<long> _scored;
     private readonly Counter<long> _alerts;
     private readonly Counter<long> _deadLettered;
-    private readonly Counter<long> _committed;
-    private readonly Counter<long> _aborted;
-    private readonly Counter<long> _rebalances;
-    private readonly Counter<long> _producerRebuilds;
-    private readonly Counter<long> _registryRetries;
+    private readonly Tally _committed;
+    private readonly Tally _aborted;
+    private readonly Tally _rebalances;
+    private readonly Tally _producerRebuilds;
+    private readonly Tally _registryRetries;
     private readonly Histogram<long> _batchSize;
     private readonly Histogram<double> _scoringTime;
     private readonly Histogram<double> _endToEnd;
     private readonly Histogram<double> _commitTime;
-    private readonly Counter<long> _commitRetries;
-    private readonly Counter<long> _rewinds;
-    private readonly Counter<long> _partitionErrors;
+    private readonly Tally _commitRetries;
+    private readonly Tally _rewinds;
+    private readonly Tally _partitionErrors;
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
-    private long _committedCount;
-    private long _abortedCount;
-    private long _commitRetryCount;
-    private long _rewindCount;
-    private long _rebuildCount;
-    private long _partitionErrorCount;
-    private long _registryRetryCount;
     private long _lostCount;
 
     /// <summary>Times this instance lost its partitions (evicted from the group, e.g. after max.poll.interval.ms without a poll).</summary>
     public long PartitionsLostEvents => Interlocked.Read(ref _lostCount);
 
     /// <summary>Transactions committed by this instance.</summary>
-    public long TransactionsCommitted => Interlocked.Read(ref _committedCount);
+    public long TransactionsCommitted => _committed.Total;
 
     /// <summary>Transactions aborted (any reason) by this instance.</summary>
-    public long TransactionsAborted => Interlocked.Read(ref _abortedCount);
+    public long TransactionsAborted => _aborted.Total;
 
     /// <summary>CommitTransaction calls repeated after a retriable error.</summary>
-    public long CommitRetries => Interlocked.Read(ref _commitRetryCount);
+    public long CommitRetries => _commitRetries.Total;
 
     /// <summary>Times the consumer was moved back to the group's committed offsets read from the broker.</summary>
-    public long Rewinds => Interlocked.Read(ref _rewindCount);
+    public long Rewinds => _rewinds.Total;
 
     /// <summary>Transactional producers rebuilt (start-up excluded).</summary>
-    public long ProducerRebuilds => Interlocked.Read(ref _rebuildCount);
+    public long ProducerRebuilds => _producerRebuilds.Total;
 
     /// <summary>Partition-level consume errors (no record to dead-letter; the position does not move).</summary>
-    public long PartitionErrors => Interlocked.Read(ref _partitionErrorCount);
+    public long PartitionErrors => _partitionErrors.Total;
 
     /// <summary>Batches held back because the Schema Registry was unavailable.</summary>
-    public long RegistryRetries => Interlocked.Read(ref _registryRetryCount);
+    public long RegistryRetries => _registryRetries.Total;
 
     /// <summary>Creates the instruments.</summary>
     public ScorerMetrics()
@@ -73,19 +66,19 @@ public sealed class ScorerMetrics : IDisposable
         _alerts = _meter.CreateCounter<long>("fraudstream_alerts", description: "Alerts written in committed transactions.");
         _deadLettered = _meter.CreateCounter<long>(
             "fraudstream_records_dead_lettered", description: "Bad records written to the dead-letter topic in committed transactions, by reason.");
-        _committed = _meter.CreateCounter<long>("fraudstream_transactions_committed", description: "Kafka transactions committed.");
-        _aborted = _meter.CreateCounter<long>("fraudstream_transactions_aborted", description: "Kafka transactions aborted (their batch is redone), by reason.");
-        _rebalances = _meter.CreateCounter<long>("fraudstream_rebalances", description: "Partition assignment changes, by event (assigned, revoked, lost).");
-        _producerRebuilds = _meter.CreateCounter<long>(
-            "fraudstream_producer_rebuilds", description: "Transactional producers rebuilt after a fatal error or fencing.");
-        _registryRetries = _meter.CreateCounter<long>(
-            "fraudstream_schema_registry_retries", description: "Batches held back because the Schema Registry was unavailable.");
-        _commitRetries = _meter.CreateCounter<long>(
-            "fraudstream_commit_retries", description: "CommitTransaction calls repeated after a retriable error (a timed-out commit is resumed, never aborted).");
-        _rewinds = _meter.CreateCounter<long>(
-            "fraudstream_rewinds", description: "Times the scorer moved back to the group's committed offsets read from the broker, after an abort, a failed commit or a rebuild.");
-        _partitionErrors = _meter.CreateCounter<long>(
-            "fraudstream_partition_errors", description: "Partition-level consume errors, by code: nothing is dead-lettered and the position does not move.");
+        _committed = new Tally(_meter.CreateCounter<long>("fraudstream_transactions_committed", description: "Kafka transactions committed."));
+        _aborted = new Tally(_meter.CreateCounter<long>("fraudstream_transactions_aborted", description: "Kafka transactions aborted (their batch is redone), by reason."));
+        _rebalances = new Tally(_meter.CreateCounter<long>("fraudstream_rebalances", description: "Partition assignment changes, by event (assigned, revoked, lost)."));
+        _producerRebuilds = new Tally(_meter.CreateCounter<long>(
+            "fraudstream_producer_rebuilds", description: "Transactional producers rebuilt after a fatal error or fencing."));
+        _registryRetries = new Tally(_meter.CreateCounter<long>(
+            "fraudstream_schema_registry_retries", description: "Batches held back because the Schema Registry was unavailable."));
+        _commitRetries = new Tally(_meter.CreateCounter<long>(
+            "fraudstream_commit_retries", description: "CommitTransaction calls repeated after a retriable error (a timed-out commit is resumed, never aborted)."));
+        _rewinds = new Tally(_meter.CreateCounter<long>(
+            "fraudstream_rewinds", description: "Times the scorer moved back to the group's committed offsets read from the broker, after an abort, a failed commit or a rebuild."));
+        _partitionErrors = new Tally(_meter.CreateCounter<long>(
+            "fraudstream_partition_errors", description: "Partition-level consume errors, by code: nothing is dead-lettered and the position does not move."));
         _batchSize = _meter.CreateHistogram<long>(
             "fraudstream_batch_size_records",
             description: "Records per batch.",
@@ -116,8 +109,7 @@ public sealed class ScorerMetrics : IDisposable
     internal void BatchCommitted(int records, TimeSpan commit)
     {
         _batchSize.Record(records);
-        _committed.Add(1);
-        Interlocked.Increment(ref _committedCount);
+        _committed.Add();
         _commitTime.Record(commit.TotalSeconds);
     }
 
@@ -132,50 +124,26 @@ public sealed class ScorerMetrics : IDisposable
 
     internal void DeadLettered(string reason, int count) => _deadLettered.Add(count, new KeyValuePair<string, object?>("reason", reason));
 
-    internal void Aborted(string reason)
-    {
-        _aborted.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        Interlocked.Increment(ref _abortedCount);
-    }
+    internal void Aborted(string reason) => _aborted.Add(new("reason", reason));
 
-    internal void CommitRetried()
-    {
-        _commitRetries.Add(1);
-        Interlocked.Increment(ref _commitRetryCount);
-    }
+    internal void CommitRetried() => _commitRetries.Add();
 
-    internal void Rewound()
-    {
-        _rewinds.Add(1);
-        Interlocked.Increment(ref _rewindCount);
-    }
+    internal void Rewound() => _rewinds.Add();
 
-    internal void PartitionError(ErrorCode code)
-    {
-        _partitionErrors.Add(1, new KeyValuePair<string, object?>("code", code.ToString()));
-        Interlocked.Increment(ref _partitionErrorCount);
-    }
+    internal void PartitionError(ErrorCode code) => _partitionErrors.Add(new("code", code.ToString()));
 
     internal void Rebalanced(string kind)
     {
-        _rebalances.Add(1, new KeyValuePair<string, object?>("event", kind));
+        _rebalances.Add(new("event", kind));
         if (kind == "lost")
         {
             Interlocked.Increment(ref _lostCount);
         }
     }
 
-    internal void ProducerRebuilt()
-    {
-        _producerRebuilds.Add(1);
-        Interlocked.Increment(ref _rebuildCount);
-    }
+    internal void ProducerRebuilt() => _producerRebuilds.Add();
 
-    internal void RegistryRetry()
-    {
-        _registryRetries.Add(1);
-        Interlocked.Increment(ref _registryRetryCount);
-    }
+    internal void RegistryRetry() => _registryRetries.Add();
 
     internal void Lag(string topic, int partition, long records) => _lag[(topic, partition)] = records;
 
@@ -183,4 +151,26 @@ public sealed class ScorerMetrics : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>A counter of single events that also keeps its own total, readable by tests and benchmarks.</summary>
+    private sealed class Tally(Counter<long> counter)
+    {
+        private long _total;
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public void Add(KeyValuePair<string, object?> tag = default)
+        {
+            if (tag.Key is null)
+            {
+                counter.Add(1);
+            }
+            else
+            {
+                counter.Add(1, tag);
+            }
+
+            Interlocked.Increment(ref _total);
+        }
+    }
 }

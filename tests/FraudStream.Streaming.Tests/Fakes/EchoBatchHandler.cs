@@ -21,18 +21,12 @@ internal sealed class EchoBatchHandler : IBatchHandler
     /// <summary>When set, Process throws for a batch it matches (a bug in a handler).</summary>
     public Func<RecordBatch, bool>? FailWhen { get; set; }
 
-    /// <summary>Batches that entered Process.</summary>
-    public int Processed => Volatile.Read(ref _processed);
-
-    private int _processed;
-
     public bool Prepare(CancellationToken stop) => true;
 
     public IBatchWork CreateWork() => new NoWork();
 
     public bool Process(RecordBatch batch, CancellationToken stop)
     {
-        Interlocked.Increment(ref _processed);
         if (FailWhen?.Invoke(batch) == true)
         {
             throw new InvalidOperationException("test handler: processing failed");

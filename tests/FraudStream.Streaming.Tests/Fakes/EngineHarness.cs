@@ -44,6 +44,10 @@ internal sealed class EngineHarness : IDisposable
 
     public Task StartAsync() => Processor.StartAsync(CancellationToken.None);
 
+    /// <summary>A collector of its own over the harness's options and metrics, for tests of the collector alone.</summary>
+    public BatchCollector NewCollector() =>
+        new(Microsoft.Extensions.Options.Options.Create(Options), Metrics, Health, TimeProvider.System, NullLogger<BatchCollector>.Instance);
+
     /// <summary>Starts the engine, waits until the group has committed every input record, stops it.</summary>
     public async Task RunToEndAsync()
     {
