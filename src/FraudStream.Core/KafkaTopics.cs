@@ -4,11 +4,21 @@ namespace FraudStream.Core;
 /// <param name="Transactions">Card transactions to score (key: card id, value: Avro Transaction).</param>
 /// <param name="FraudAlerts">Alerts written exactly once by the scorer (key: card id, value: Avro FraudAlert).</param>
 /// <param name="DeadLetters">Records the scorer could not decode or score, with the reason in headers.</param>
+/// <param name="FraudLabels">Chargebacks and analysts' confirmations (key: card id, value: Avro FraudLabel); read whole by every scorer.</param>
+/// <param name="CardHistoryChangelog">The scorer's card-history changelog: compacted, partitioned as <paramref name="Transactions"/>.</param>
 public sealed record KafkaTopics(
     string Transactions = KafkaTopics.DefaultTransactions,
     string FraudAlerts = KafkaTopics.DefaultFraudAlerts,
-    string DeadLetters = KafkaTopics.DefaultDeadLetters)
+    string DeadLetters = KafkaTopics.DefaultDeadLetters,
+    string FraudLabels = KafkaTopics.DefaultFraudLabels,
+    string CardHistoryChangelog = KafkaTopics.DefaultCardHistoryChangelog)
 {
+    /// <summary>Default name of the labels topic.</summary>
+    public const string DefaultFraudLabels = "fraud_labels";
+
+    /// <summary>Default name of the card-history changelog topic.</summary>
+    public const string DefaultCardHistoryChangelog = "fraudstream-card-history-changelog";
+
     /// <summary>Default name of the input topic.</summary>
     public const string DefaultTransactions = "transactions";
 

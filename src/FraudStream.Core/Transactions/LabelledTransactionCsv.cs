@@ -7,6 +7,9 @@ namespace FraudStream.Core.Transactions;
 /// The labelled-transactions CSV that <c>fraudstream generate</c> writes and <c>fraudstream train</c>
 /// reads: a header row, then one transaction per line (columns in <see cref="Columns"/>, documented
 /// in the README). Values never contain commas or quotes, so no quoting is needed or accepted.
+/// The last column, <c>label_time</c>, is optional in the header: a file without it is read as before, and the trainer
+/// then assumes a fixed label delay. Empty optional fields are missing values: <c>currency</c>,
+/// <c>merchant_category</c> (a missing-value feature), <c>channel</c> (UNKNOWN), terminal, country and coordinates.
 /// </summary>
 public static class LabelledTransactionCsv
 {
@@ -15,10 +18,13 @@ public static class LabelledTransactionCsv
     [
         "transaction_id", "card_id", "event_time", "amount", "currency", "merchant_id", "merchant_category",
         "channel", "card_present", "terminal_id", "merchant_country", "merchant_latitude", "merchant_longitude",
-        "cardholder_latitude", "cardholder_longitude", "is_fraud", "scenario",
+        "cardholder_latitude", "cardholder_longitude", "is_fraud", "scenario", "label_time",
     ];
 
     private static readonly string s_header = string.Join(',', Columns);
+
+    /// <summary>The header without the optional label_time column (files written before it existed, and other sources).</summary>
+    private static readonly string s_headerWithoutLabelTime = string.Join(',', Columns.Take(Columns.Count - 1));
 
     /// <summary>Writes the header and the rows.</summary>
     public static void Write(TextWriter writer, IEnumerable<LabelledTransaction> rows)
@@ -28,13 +34,13 @@ public static class LabelledTransactionCsv
         writer.Write(s_header);
         writer.Write('\n');
         var line = new StringBuilder(256);
-        foreach (var (t, isFraud, scenario) in rows)
+        foreach (var (t, isFraud, scenario, labelTime) in rows)
         {
             line.Clear();
             var c = CultureInfo.InvariantCulture;
             line.Append(Checked(t.TransactionId)).Append(',')
                 .Append(Checked(t.CardId)).Append(',')
-                .Append(t.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", c)).Append(',')
+                .Append(FormatTime(t.EventTime)).Append(',')
                 .Append(t.Amount.ToString("R", c)).Append(',')
                 .Append(Checked(t.Currency)).Append(',')
                 .Append(Checked(t.MerchantId)).Append(',')
@@ -48,7 +54,8 @@ public static class LabelledTransactionCsv
                 .Append(t.CardholderLatitude?.ToString("R", c)).Append(',')
                 .Append(t.CardholderLongitude?.ToString("R", c)).Append(',')
                 .Append(isFraud ? '1' : '0').Append(',')
-                .Append(Checked(scenario)).Append('\n');
+                .Append(Checked(scenario)).Append(',')
+                .Append(labelTime is { } known ? FormatTime(known) : null).Append('\n');
             writer.Write(line);
         }
     }
@@ -62,10 +69,12 @@ public static class LabelledTransactionCsv
     {
         ArgumentNullException.ThrowIfNull(reader);
         var buffer = new StringBuilder();
-        var header = ReadLine(reader, buffer, 1, source);
-        if (header is null || header.TrimEnd('\r') != s_header)
+        var header = ReadLine(reader, buffer, 1, source)?.TrimEnd('\r');
+        var columns = header == s_header ? Columns.Count : header == s_headerWithoutLabelTime ? Columns.Count - 1 : -1;
+        if (columns < 0)
         {
-            throw new FormatException($"{source} is not a labelled-transactions CSV: its first line must be the header '{s_header}'.");
+            throw new FormatException(
+                $"{source} is not a labelled-transactions CSV: its first line must be the header '{s_header}' (label_time is optional).");
         }
 
         var number = 1;
@@ -77,7 +86,7 @@ public static class LabelledTransactionCsv
                 continue;
             }
 
-            yield return Parse(line.TrimEnd('\r'), number, source);
+            yield return Parse(line.TrimEnd('\r'), columns, number, source);
         }
     }
 
@@ -102,12 +111,12 @@ public static class LabelledTransactionCsv
         return c < 0 && buffer.Length == 0 ? null : buffer.ToString();
     }
 
-    private static LabelledTransaction Parse(string line, int number, string source)
+    private static LabelledTransaction Parse(string line, int columns, int number, string source)
     {
         var f = line.Split(',');
-        if (f.Length != Columns.Count)
+        if (f.Length != columns)
         {
-            throw new FormatException($"{source} line {number}: expected {Columns.Count} columns, found {f.Length}.");
+            throw new FormatException($"{source} line {number}: expected {columns} columns, found {f.Length}.");
         }
 
         var c = CultureInfo.InvariantCulture;
@@ -122,15 +131,28 @@ public static class LabelledTransactionCsv
         var eventTime = EventTime.TryParse(f[2], out var at) ? at : throw Bad(2, "must " + EventTime.Rule);
         var amount = double.TryParse(f[3], NumberStyles.Float, c, out var a) && double.IsFinite(a) && a >= 0
             ? a : throw Bad(3, "must be a finite amount >= 0");
-        var channel = ParseChannel(f[7]) ?? throw Bad(7, $"must be one of {string.Join(", ", Enum.GetValues<Channel>().Select(ChannelName))}");
+        var channel = f[7].Length == 0 ? Channel.Unknown
+            : ParseChannel(f[7]) ?? throw Bad(7, $"must be one of {string.Join(", ", Enum.GetValues<Channel>().Select(ChannelName))} (or empty)");
+
+        // The same codes /predict accepts; empty is missing.
+        var currency = f[4].Length == 0 || (f[4].Length == 3 && f[4].All(char.IsAsciiLetterUpper))
+            ? f[4] : throw Bad(4, "must be an ISO 4217 code: three upper-case letters, e.g. EUR (or empty)");
+        var category = f[6].Length == 0 || (f[6].Length == 4 && f[6].All(char.IsAsciiDigit))
+            ? f[6] : throw Bad(6, "must be an ISO 18245 merchant category code: four digits, e.g. 5411 (or empty)");
+        DateTimeOffset? labelTime = columns < Columns.Count || f[17].Length == 0 ? null
+            : EventTime.TryParse(f[17], out var known) && known >= eventTime ? known
+            : throw Bad(17, "must " + EventTime.Rule + ", not before the event time (or empty)");
 
         var transaction = new Transaction(
-            Required(0), Required(1), eventTime, amount, Required(4), Required(5), Required(6), channel, Flag(8),
+            Required(0), Required(1), eventTime, amount, currency, Required(5), category, channel, Flag(8),
             f[9].Length == 0 ? null : f[9],
             f[10].Length == 0 ? null : f[10],
             Coordinate(11, 90), Coordinate(12, 180), Coordinate(13, 90), Coordinate(14, 180));
-        return new LabelledTransaction(transaction, Flag(15), Required(16));
+        return new LabelledTransaction(transaction, Flag(15), Required(16), labelTime);
     }
+
+    private static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The Avro symbol of a channel (POS, ECOMMERCE, ...).</summary>
     public static string ChannelName(Channel channel) => channel switch
