@@ -1,5 +1,6 @@
 using System.Globalization;
 using FraudStream.Core.Features;
+using FraudStream.Core.Features.History;
 using FraudStream.Core.Models;
 using FraudStream.Core.Transactions;
 using FraudStream.Registry;
@@ -21,7 +22,8 @@ public readonly record struct TrainingProgress(int Round, double ValidationPrAuc
 /// <param name="Model">The model as UBJSON bytes.</param>
 /// <param name="Report">A short human report (Markdown).</param>
 /// <param name="TestRows">The test split, so another model can be judged on the same transactions.</param>
-public sealed record TrainedModel(ModelMetadata Metadata, byte[] Model, string Report, IReadOnlyList<LabelledTransaction> TestRows);
+/// <param name="TestHistory">The test rows' history features (<see cref="HistoryFeatures.Count"/> per row), as the stream computes them.</param>
+public sealed record TrainedModel(ModelMetadata Metadata, byte[] Model, string Report, IReadOnlyList<LabelledTransaction> TestRows, float[] TestHistory);
 
 /// <summary>
 /// Trains an XGBoost fraud model on labelled transactions: split by event time, class imbalance
@@ -37,11 +39,16 @@ public sealed class ModelTrainer(TrainingOptions options, TimeProvider time)
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var split = TimeSplit.ByEventTime(rows, _options.TrainShare, _options.ValidationShare);
-        var pipeline = FeaturePipeline.Full;
-        var train = FeatureMatrix.Build(pipeline, split.Train);
-        var validation = FeatureMatrix.Build(pipeline, split.Validation);
-        var test = FeatureMatrix.Build(pipeline, split.Test);
+        var ordered = rows.OrderBy(r => r.Transaction.EventTime).ToList(); // stable: ties keep the file's order, as a stream would
+        var history = HistoryReplay.Compute(ordered, _options.History, _options.LabelDelay);
+        var split = TimeSplit.ByEventTime(ordered, _options.TrainShare, _options.ValidationShare);
+        var h = HistoryFeatures.Count;
+        var validationStart = split.Train.Count * h;
+        var testStart = validationStart + (split.Validation.Count * h);
+        var pipeline = FeaturePipeline.WithHistory(_options.History);
+        var train = FeatureMatrix.Build(pipeline, split.Train, history.AsSpan(0, validationStart));
+        var validation = FeatureMatrix.Build(pipeline, split.Validation, history.AsSpan(validationStart, split.Validation.Count * h));
+        var test = FeatureMatrix.Build(pipeline, split.Test, history.AsSpan(testStart));
 
         var frauds = train.Labels.Count(l => l > 0.5f);
         var parameters = _options.EffectiveParameters((train.Rows - frauds) / (double)frauds);
@@ -80,22 +87,26 @@ public sealed class ModelTrainer(TrainingOptions options, TimeProvider time)
             Metrics = metrics,
             TrainingData = new TrainingDataSummary(
                 source, sourceSha256, rows.Count, rows.Count(r => r.IsFraud) / (double)rows.Count,
-                train.From, test.To, train.Rows, validation.Rows, test.Rows),
+                train.From, test.To, train.Rows, validation.Rows, test.Rows,
+                new SplitRanges(new TimeRange(train.From, train.To), new TimeRange(validation.From, validation.To), new TimeRange(test.From, test.To)),
+                rows.Any(r => r.LabelTime is not null)
+                    ? "label_time column (rows without one: " + _options.LabelDelay.ToString("c", CultureInfo.InvariantCulture) + " after the event)"
+                    : "fixed delay of " + _options.LabelDelay.ToString("c", CultureInfo.InvariantCulture) + " after the event"),
             FeatureImportance = booster.FeatureImportance(ImportanceType.TotalGain)
                 .OrderByDescending(kv => kv.Value)
                 .ToDictionary(kv => kv.Key, kv => kv.Value),
         };
-        return new TrainedModel(metadata, model, TrainingReport.Write(metadata), split.Test);
+        return new TrainedModel(metadata, model, TrainingReport.Write(metadata), split.Test, history[testStart..]);
     }
 
     /// <summary>
     /// Average precision of a model on labelled transactions, with the features its own pipeline binding
     /// produces: e.g. the production model on this run's test split.
     /// </summary>
-    public static double PrAucOf(Booster booster, int iterationEnd, FeaturePipeline pipeline, IReadOnlyList<LabelledTransaction> rows)
+    public static double PrAucOf(Booster booster, int iterationEnd, FeaturePipeline pipeline, IReadOnlyList<LabelledTransaction> rows, ReadOnlySpan<float> history)
     {
         ArgumentNullException.ThrowIfNull(booster);
-        var data = FeatureMatrix.Build(pipeline, rows);
+        var data = FeatureMatrix.Build(pipeline, rows, history);
         return BinaryClassificationMetrics.AveragePrecision(Predict(booster, data, iterationEnd), data.Labels);
     }
 

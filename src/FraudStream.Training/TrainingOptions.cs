@@ -1,4 +1,5 @@
 using System.Globalization;
+using FraudStream.Core.Features.History;
 
 namespace FraudStream.Training;
 
@@ -50,6 +51,15 @@ public sealed record TrainingOptions
     /// <summary>XGBoost threads (its default, all cores, competes with Kafka's threads on small machines).</summary>
     public int Threads { get; init; } = 2;
 
+    /// <summary>How history is kept for the history features (the scorer must keep it the same way to serve the model).</summary>
+    public HistorySettings History { get; init; } = HistorySettings.Default;
+
+    /// <summary>When a row's label becomes known, for rows without a label time: this long after the transaction (a chargeback delay).</summary>
+    public TimeSpan LabelDelay { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Longest label delay accepted.</summary>
+    public static readonly TimeSpan MaxLabelDelay = TimeSpan.FromDays(365);
+
     /// <summary>Weight of fraud rows relative to genuine; null = genuine/fraud count in the training split.</summary>
     public double? ScalePositiveWeight { get; init; }
 
@@ -83,5 +93,8 @@ public sealed record TrainingOptions
 
         if (TargetPrecision is { } precision && !(precision is > 0 and <= 1)) { throw new ArgumentException($"The target precision must be above 0 and at most 1, not {precision.ToString(CultureInfo.InvariantCulture)}."); }
         if (ScalePositiveWeight is <= 0) { throw new ArgumentException("The fraud weight (scale_pos_weight) must be positive."); }
+        if (LabelDelay < TimeSpan.Zero || LabelDelay > MaxLabelDelay) { throw new ArgumentException($"The label delay must be from 0 to {MaxLabelDelay.TotalDays} days, not {LabelDelay}."); }
+        ArgumentNullException.ThrowIfNull(History);
+        History.Validate();
     }
 }

@@ -36,7 +36,7 @@ internal static class OptionValues
         return minimum;
     }
 
-    /// <summary>A positive duration: seconds ("30"), or with a unit ("500ms", "30s", "5m", "1h").</summary>
+    /// <summary>A positive duration: seconds ("30"), or with a unit ("500ms", "30s", "5m", "1h", "7d").</summary>
     public static TimeSpan? Duration(ArgumentResult result, string option)
     {
         var text = LastToken(result).Trim();
@@ -45,6 +45,7 @@ internal static class OptionValues
             : text.EndsWith('s') || text.EndsWith('S') ? (text[..^1], TimeSpan.FromSeconds(1))
             : text.EndsWith('m') || text.EndsWith('M') ? (text[..^1], TimeSpan.FromMinutes(1))
             : text.EndsWith('h') || text.EndsWith('H') ? (text[..^1], TimeSpan.FromHours(1))
+            : text.EndsWith('d') || text.EndsWith('D') ? (text[..^1], TimeSpan.FromDays(1))
             : (text, TimeSpan.FromSeconds(1));
         if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             && double.IsFinite(value) && value > 0 && value * unit.TotalDays < 365)
@@ -52,7 +53,7 @@ internal static class OptionValues
             return value * unit;
         }
 
-        result.AddError($"{option} must be a positive duration such as 30, 30s, 500ms, 5m or 1h, not '{text}'.");
+        result.AddError($"{option} must be a positive duration such as 30, 30s, 500ms, 5m, 1h or 7d, not '{text}'.");
         return null;
     }
 

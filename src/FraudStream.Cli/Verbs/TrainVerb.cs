@@ -1,10 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using FraudStream.Cli.Hosting;
+using FraudStream.Cli.Traffic;
 using FraudStream.Core.Features;
+using FraudStream.Core.Features.History;
 using FraudStream.Core.Transactions;
 using FraudStream.Registry;
 using FraudStream.Training;
+using FraudStream.Training.Data;
 using FraudStream.XGBoost;
 
 namespace FraudStream.Cli.Verbs;
@@ -31,10 +34,24 @@ internal static class TrainVerb
         var targetPrecision = new Option<double?>("--target-precision") { Description = "Choose the lowest threshold with at least this precision on validation (default: best F1)." };
         var threads = new Option<int>("--threads") { Description = "XGBoost threads.", DefaultValueFactory = _ => 2 };
         var force = new Option<bool>("--force") { Description = "Promote the new model even if production scores better on the same test rows." };
+        var labelDelay = new Option<TimeSpan?>("--label-delay")
+        {
+            Description = "When a row's label becomes known, for rows without a label_time: this long after the transaction, e.g. 7d, 36h, 90m.",
+            DefaultValueFactory = _ => TimeSpan.FromDays(7),
+            CustomParser = result => OptionValues.Duration(result, "--label-delay"),
+            HelpName = "time",
+        };
+        var lateness = new Option<TimeSpan?>("--lateness")
+        {
+            Description = "How late a transaction may come and still enter its card's history; scorers serving the model must keep History:Lateness the same.",
+            DefaultValueFactory = _ => HistorySettings.Default.Lateness,
+            CustomParser = result => OptionValues.Duration(result, "--lateness"),
+            HelpName = "time",
+        };
 
         var command = new Command("train", "Train, evaluate and publish a fraud model; promote it if it beats production.")
         {
-            data, registry, parameters, maxRounds, patience, targetPrecision, threads, force,
+            data, registry, parameters, maxRounds, patience, targetPrecision, threads, force, labelDelay, lateness,
         };
         command.SetAction((parseResult, cancellation) =>
         {
@@ -48,6 +65,8 @@ internal static class TrainVerb
                     EarlyStoppingRounds = parseResult.GetValue(patience),
                     TargetPrecision = parseResult.GetValue(targetPrecision),
                     Threads = parseResult.GetValue(threads),
+                    LabelDelay = parseResult.GetValue(labelDelay) ?? TimeSpan.FromDays(7),
+                    History = new HistorySettings { Lateness = parseResult.GetValue(lateness) ?? HistorySettings.Default.Lateness },
                 };
                 options.Validate();
             }
@@ -98,11 +117,15 @@ internal static class TrainVerb
         string sha256;
         try
         {
-            // One read of the file: the metadata's SHA-256 is of exactly the bytes trained on.
-            var bytes = await File.ReadAllBytesAsync(data.FullName, cancellation);
-            sha256 = ModelRegistry.Sha256Hex(bytes);
-            using var reader = new StreamReader(new MemoryStream(bytes, writable: false));
-            rows = LabelledTransactionCsv.Read(reader, data.Name).ToList();
+            // One streamed read of the file, hashed as it is read: the metadata's SHA-256 is of exactly the bytes trained on,
+            // and no file size limit comes from holding the bytes (File.ReadAllBytes stopped at 2 GiB).
+            using var hashing = new HashingStream(File.OpenRead(data.FullName));
+            using (var reader = new StreamReader(hashing, leaveOpen: true))
+            {
+                rows = LabelledTransactionCsv.Read(reader, data.Name).ToList();
+            }
+
+            sha256 = hashing.Sha256Hex();
         }
         catch (FormatException e)
         {
@@ -144,7 +167,7 @@ internal static class TrainVerb
 
             var (promote, reason) = force
                 ? (true, "promoted with --force")
-                : await CompareWithProductionAsync(registry, trained, cancellation);
+                : await CompareWithProductionAsync(registry, trained, options.History, cancellation);
             if (promote)
             {
                 await registry.PromoteAsync(m.Version, reason, cancellation);
@@ -181,7 +204,7 @@ internal static class TrainVerb
 
     /// <summary>The promotion gate: the new model must do at least as well as production on this run's test rows.</summary>
     private static async Task<(bool Promote, string Reason)> CompareWithProductionAsync(
-        ModelRegistry registry, TrainedModel trained, CancellationToken cancellation)
+        ModelRegistry registry, TrainedModel trained, HistorySettings history, CancellationToken cancellation)
     {
         var production = await registry.GetProductionAsync(cancellation);
         if (production is null)
@@ -194,7 +217,7 @@ internal static class TrainVerb
         try
         {
             // Production is judged with the features it gets in service: its own pipeline binding.
-            pipeline = FeaturePipeline.For(metadata.Pipeline);
+            pipeline = FeaturePipeline.For(metadata.Pipeline, history);
         }
         catch (IncompatibleModelException e)
         {
@@ -202,7 +225,7 @@ internal static class TrainVerb
         }
 
         using var booster = Booster.LoadModelFromBuffer(bytes);
-        var productionPrAuc = ModelTrainer.PrAucOf(booster, metadata.BestIteration + 1, pipeline, trained.TestRows);
+        var productionPrAuc = ModelTrainer.PrAucOf(booster, metadata.BestIteration + 1, pipeline, trained.TestRows, trained.TestHistory);
         var newPrAuc = trained.Metadata.Metrics.Test.PrAuc;
         var comparison = string.Create(CultureInfo.InvariantCulture,
             $"test PR-AUC {newPrAuc:0.0000} vs production {metadata.Version}'s {productionPrAuc:0.0000} on the same test rows");

@@ -6,8 +6,6 @@ namespace FraudStream.Core.Features;
 /// <summary>The features computed from a transaction alone (pipeline <c>tx-v1</c>).</summary>
 internal static class TransactionFeatures
 {
-    private const double EarthRadiusKm = 6371.0088;
-
     /// <summary>Column names, in the order <see cref="Compute"/> writes them.</summary>
     public static readonly string[] Names =
     [
@@ -71,11 +69,6 @@ internal static class TransactionFeatures
             return float.NaN;
         }
 
-        // Haversine: great-circle distance on a spherical Earth.
-        var dLat = double.DegreesToRadians(lat2 - lat1);
-        var dLon = double.DegreesToRadians(lon2 - lon1);
-        var a = Math.Sin(dLat / 2) * Math.Sin(dLat / 2)
-                + Math.Cos(double.DegreesToRadians(lat1)) * Math.Cos(double.DegreesToRadians(lat2)) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2);
-        return (float)(2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(a))));
+        return (float)Geo.DistanceKm(lat1, lon1, lat2, lon2);
     }
 }

@@ -68,9 +68,23 @@ public sealed record ModelMetadata
 }
 
 /// <summary>A feature pipeline's identity: a model can be fed only by a pipeline that produces these features.</summary>
-/// <param name="Version">Pipeline version, e.g. "tx-v1".</param>
+/// <param name="Version">Pipeline version, e.g. "tx-v2".</param>
 /// <param name="FeatureNames">Feature names in column order.</param>
-public sealed record PipelineSignature(string Version, IReadOnlyList<string> FeatureNames);
+/// <param name="History">How history was kept for the history features (pipeline tx-v2 on); null for tx-v1.</param>
+public sealed record PipelineSignature(string Version, IReadOnlyList<string> FeatureNames, HistorySignature? History = null);
+
+/// <summary>The history settings a model's features were computed with: a scorer keeping history otherwise refuses the model.</summary>
+/// <param name="CardWindows">Per-card windows, e.g. "01:00:00", "1.00:00:00".</param>
+/// <param name="EntityWindows">Per-merchant and per-terminal windows.</param>
+/// <param name="Lateness">How late a transaction may be and still enter its card's history.</param>
+/// <param name="MaxEventsPerCard">Most transactions a card's history keeps.</param>
+/// <param name="MaxLabelsPerEntity">Most labels a merchant's or terminal's history keeps.</param>
+public sealed record HistorySignature(
+    IReadOnlyList<TimeSpan> CardWindows,
+    IReadOnlyList<TimeSpan> EntityWindows,
+    TimeSpan Lateness,
+    int MaxEventsPerCard,
+    int MaxLabelsPerEntity);
 
 /// <summary>Metrics on the validation split (threshold chosen there) and the held-out test split.</summary>
 public sealed record ModelEvaluation(SplitMetrics Validation, SplitMetrics Test);
@@ -110,6 +124,8 @@ public sealed record SplitMetrics(
 /// <param name="TrainRows">Rows in the training split.</param>
 /// <param name="ValidationRows">Rows in the validation split.</param>
 /// <param name="TestRows">Rows in the test split.</param>
+/// <param name="Splits">Each split's event-time range.</param>
+/// <param name="Labels">When labels were taken as known: "label_time column" or the fixed delay used.</param>
 public sealed record TrainingDataSummary(
     string Source,
     string Sha256,
@@ -119,4 +135,12 @@ public sealed record TrainingDataSummary(
     DateTimeOffset To,
     int TrainRows,
     int ValidationRows,
-    int TestRows);
+    int TestRows,
+    SplitRanges? Splits = null,
+    string? Labels = null);
+
+/// <summary>The event-time range of each split: the model learned from the first, chose its threshold on the second and was judged on the third.</summary>
+public sealed record SplitRanges(TimeRange Train, TimeRange Validation, TimeRange Test);
+
+/// <summary>Earliest and latest event time of a split.</summary>
+public sealed record TimeRange(DateTimeOffset From, DateTimeOffset To);

@@ -1,4 +1,5 @@
 using FraudStream.Core.Features;
+using FraudStream.Core.Features.History;
 using FraudStream.Core.Transactions;
 
 namespace FraudStream.Training.Data;
@@ -36,16 +37,21 @@ public sealed class FeatureMatrix
     /// <summary>Latest event time.</summary>
     public DateTimeOffset To { get; }
 
-    /// <summary>Runs <paramref name="pipeline"/> over <paramref name="rows"/>.</summary>
-    public static FeatureMatrix Build(FeaturePipeline pipeline, IReadOnlyList<LabelledTransaction> rows)
+    /// <summary>
+    /// Runs <paramref name="pipeline"/> over <paramref name="rows"/>, whose history features are <paramref name="history"/>
+    /// (<see cref="HistoryFeatures.Count"/> per row, as <see cref="HistoryReplay"/> computes them; empty: missing).
+    /// </summary>
+    public static FeatureMatrix Build(FeaturePipeline pipeline, IReadOnlyList<LabelledTransaction> rows, ReadOnlySpan<float> history)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(rows);
         var features = new float[rows.Count * pipeline.FeatureCount];
         var labels = new float[rows.Count];
+        var h = HistoryFeatures.Count;
         for (var i = 0; i < rows.Count; i++)
         {
-            pipeline.Extract(rows[i].Transaction, features.AsSpan(i * pipeline.FeatureCount, pipeline.FeatureCount));
+            pipeline.Extract(
+                rows[i].Transaction, history.IsEmpty ? [] : history.Slice(i * h, h), features.AsSpan(i * pipeline.FeatureCount, pipeline.FeatureCount));
             labels[i] = rows[i].IsFraud ? 1 : 0;
         }
 
