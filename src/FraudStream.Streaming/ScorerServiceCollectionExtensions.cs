@@ -1,5 +1,6 @@
 using System.Globalization;
 using FraudStream.Streaming.ExactlyOnce;
+using FraudStream.Streaming.History;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -42,8 +43,10 @@ public static class ScorerServiceCollectionExtensions
         services.TryAddSingleton<ScorerMetrics>();
         services.TryAddSingleton<ScorerHealth>();
         services.TryAddSingleton<IKafkaClientFactory, KafkaClientFactory>();
+        services.TryAddSingleton<ScorerHistory>();
         services.TryAddSingleton<IBatchHandler, ScoringBatchHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, TopicsExistCheck>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, ChangelogPartitionsCheck>());
         // The host waits for the scorer's shutdown budget, plus a margin to close the consumer and the other services.
         // Read from configuration, not IOptions<ScorerOptions>: the host reads its options before the scorer's settings
         // are validated, and a bad setting must stop the start with the validator's sentence, not an exception here.

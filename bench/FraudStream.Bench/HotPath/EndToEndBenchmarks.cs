@@ -67,7 +67,7 @@ public class EndToEndBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public int ScoreBatch500()
     {
-        _pipeline.ExtractBatch(_transactions, _rows);
+        _pipeline.ExtractBatch(_transactions, [], _rows);
         Model.PredictDense(_rows, Batch, _pipeline.FeatureCount, _scores, iterationEnd: _iterationEnd);
         var alerts = 0;
         foreach (var score in _scores)

@@ -48,14 +48,14 @@ public class FeaturePipelineBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public float ExtractBatch500()
     {
-        FeaturePipeline.Full.ExtractBatch(_transactions, _rows);
+        FeaturePipeline.Full.ExtractBatch(_transactions, [], _rows);
         return _rows[^1];
     }
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public float ExtractBatch500Reordered()
     {
-        _reordered.ExtractBatch(_transactions, _reorderedRows);
+        _reordered.ExtractBatch(_transactions, [], _reorderedRows);
         return _reorderedRows[^1];
     }
 }

@@ -41,7 +41,7 @@ public class ScoringBenchmarks
         _columns = pipeline.FeatureCount;
         _rows = new float[Batch * _columns];
         _scores = new float[Batch];
-        pipeline.ExtractBatch(HotPathWorkload.Batch(), _rows);
+        pipeline.ExtractBatch(HotPathWorkload.Batch(), [], _rows);
         CheckPathsAgree();
     }
 

@@ -57,6 +57,9 @@ internal sealed partial class BatchCollector(
     /// <summary>The batch being processed or waiting to commit, if any.</summary>
     public RecordBatch? InFlight { get; set; }
 
+    /// <summary>Told of partitions revoked or lost, after the batches were marked (the handler forgets their state).</summary>
+    public Action<IReadOnlyList<TopicPartition>>? PartitionsGone { get; set; }
+
     /// <summary>
     /// Consumes into <see cref="Collecting"/> until it is ready, the consumer is idle, or <paramref name="inFlightDone"/>
     /// says the batch in flight can be committed (the caller commits it between two Consume calls, then collects on).
@@ -226,8 +229,13 @@ internal sealed partial class BatchCollector(
         var dropped = 0;
         if (InFlight is { } inFlight)
         {
-            // Still being processed, perhaps: it is only marked here, and its commit leaves these partitions out.
-            inFlight.Dropped.UnionWith(gone);
+            // Still being processed, perhaps: it is only marked here, and its commit leaves these partitions out. The
+            // handler may read the mark on its pool thread meanwhile (under the same lock).
+            lock (inFlight.Dropped)
+            {
+                inFlight.Dropped.UnionWith(gone);
+            }
+
             dropped += inFlight.Records.Count(r => gone.Contains(r.TopicPartition));
         }
 
@@ -241,6 +249,8 @@ internal sealed partial class BatchCollector(
             metrics.Unassigned(partition.Topic, partition.Partition.Value);
             _firstOffsets.Remove(partition);
         }
+
+        PartitionsGone?.Invoke(partitions);
 
         // A partition paused while a batch was held up would stay paused if it were assigned here again later.
         consumer.Resume(partitions);

@@ -61,7 +61,7 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
         _time = time;
         _lifetime = lifetime;
         _logger = loggers.CreateLogger<ExactlyOnceProcessor>();
-        _collector = new BatchCollector(options, metrics, health, time, loggers.CreateLogger<BatchCollector>());
+        _collector = new BatchCollector(options, metrics, health, time, loggers.CreateLogger<BatchCollector>()) { PartitionsGone = handler.PartitionsGone };
         _committer = new TransactionalCommitter(clients, handler, options, metrics, health, time, loggers.CreateLogger<TransactionalCommitter>());
         _rewind = new CommittedOffsetRewind(options, metrics, time, loggers.CreateLogger<CommittedOffsetRewind>());
         _free.Push(new RecordBatch(handler.CreateWork()));
@@ -212,6 +212,7 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
                     return true;
                 case CommitResult.Rewind:
                     DiscardPipeline(consumer);
+                    _handler.Rewound();
                     // Stopping: the next owner starts from the committed offsets anyway; the budget is not spent on a rewind.
                     return !stop.IsCancellationRequested && _rewind.Rewind(consumer, _collector.FirstOffsetSinceAssigned, stop);
                 case CommitResult.Fenced:

@@ -26,6 +26,20 @@ public interface IBatchHandler
 
     /// <summary>Called once the batch's transaction has committed (metrics of what it produced).</summary>
     void Committed(RecordBatch batch, DateTimeOffset committedAt);
+
+    /// <summary>
+    /// Partitions revoked or lost (on the loop thread, inside Consume, after the batches were marked): state the handler
+    /// keeps for them is no longer this instance's. A batch being processed may still hold their rows; it reads
+    /// <see cref="RecordBatch.Dropped"/> under a lock on that set.
+    /// </summary>
+    void PartitionsGone(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>Every uncommitted batch was discarded and the consumer moved back to the committed offsets: state changed by them is void.</summary>
+    void Rewound()
+    {
+    }
 }
 
 /// <summary>A handler's per-batch workspace, reused from batch to batch.</summary>

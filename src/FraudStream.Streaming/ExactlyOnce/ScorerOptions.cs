@@ -34,7 +34,31 @@ public sealed class ScorerOptions
         {
             yield return ("Scorer:ScoredTopic", scored);
         }
+
+        if (KeepHistory)
+        {
+            yield return ("Scorer:ChangelogTopic", ChangelogTopic);
+            yield return ("Scorer:LabelsTopic", LabelsTopic);
+        }
     }
+
+    /// <summary>
+    /// Whether the scorer keeps card, merchant and terminal history for the history features (pipeline tx-v2): card
+    /// state in <see cref="ChangelogTopic"/>, labels from <see cref="LabelsTopic"/>. Off, history features are missing (NaN).
+    /// </summary>
+    public bool KeepHistory { get; set; } = true;
+
+    /// <summary>The card-history changelog: compacted, with as many partitions as the input topic.</summary>
+    public string ChangelogTopic { get; set; } = Core.KafkaTopics.DefaultCardHistoryChangelog;
+
+    /// <summary>Chargebacks and confirmations, read whole by every instance.</summary>
+    public string LabelsTopic { get; set; } = Core.KafkaTopics.DefaultFraudLabels;
+
+    /// <summary>How late a transaction may be and still enter its card's history; models trained with another bound are refused.</summary>
+    public TimeSpan HistoryLateness { get; set; } = Core.Features.History.HistorySettings.Default.Lateness;
+
+    /// <summary>The history settings these options keep.</summary>
+    public Core.Features.History.HistorySettings History() => new() { Lateness = HistoryLateness };
 
     /// <summary>Consumer group shared by all scorer instances.</summary>
     public string GroupId { get; set; } = "fraudstream-scorer";
@@ -141,6 +165,16 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
         if (options.TransactionTimeout < TimeSpan.FromSeconds(10) || options.TransactionTimeout > TimeSpan.FromMinutes(15))
         {
             failures.Add($"Scorer:TransactionTimeout must be between 10 s and 15 min (the broker's default cap), not {options.TransactionTimeout}.");
+        }
+
+        if (options.HistoryLateness < TimeSpan.Zero || options.HistoryLateness > Core.Features.History.HistorySettings.MaxLateness)
+        {
+            failures.Add($"Scorer:HistoryLateness must be from 0 to {Core.Features.History.HistorySettings.MaxLateness.TotalDays} days, not {options.HistoryLateness}.");
+        }
+
+        if (options.KeepHistory && (options.ChangelogTopic == options.InputTopic || options.LabelsTopic == options.InputTopic))
+        {
+            failures.Add($"Scorer:ChangelogTopic and Scorer:LabelsTopic must differ from Scorer:InputTopic '{options.InputTopic}'.");
         }
 
         if (options.ShutdownTimeout < TimeSpan.FromSeconds(1) || options.ShutdownTimeout > TimeSpan.FromMinutes(10))

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
+using FraudStream.Core.Features.History;
+using FraudStream.Streaming.History;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -20,6 +22,7 @@ public sealed partial class ScoringBatchHandler(
     IOptions<ScorerOptions> options,
     IOptions<ModelFollowerOptions> modelOptions,
     LiveModel live,
+    ScorerHistory history,
     ISchemaRegistry schemaRegistry,
     ScorerMetrics metrics,
     TimeProvider time,
@@ -81,7 +84,15 @@ public sealed partial class ScoringBatchHandler(
         }
 
         work.Lease = lease;
-        work.Scored = work.Scorer.Score(lease.Model, work.Transactions);
+        var features = ReadOnlySpan<float>.Empty;
+        if (_options.KeepHistory)
+        {
+            work.GrowHistory();
+            history.Observe(batch, work.Transactions, work.TransactionRows, work.History, work.Changelog, stop);
+            features = work.History;
+        }
+
+        work.Scored = work.Scorer.Score(lease.Model, work.Transactions, features);
         work.ScoringTime = time.GetElapsedTime(started);
         return true;
     }
@@ -125,6 +136,44 @@ public sealed partial class ScoringBatchHandler(
         if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
         {
             ProduceScores(producer, scoredTopic, batch, work, scoredAt);
+        }
+
+        ProduceChangelog(producer, batch, work);
+    }
+
+    /// <inheritdoc />
+    public void PartitionsGone(IReadOnlyList<TopicPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        history.Forget(partitions.Where(p => p.Topic == _options.InputTopic).Select(p => p.Partition.Value));
+    }
+
+    /// <inheritdoc />
+    public void Rewound() => history.ForgetAll();
+
+    /// <summary>
+    /// The batch's card histories, each to the changelog partition numbered as its input partition, in the batch's
+    /// transaction: the state commits with the offsets that produced it, or not at all.
+    /// </summary>
+    private void ProduceChangelog(IProducer<byte[], byte[]> producer, RecordBatch batch, ScoringWork work)
+    {
+        long bytes = 0;
+        var records = 0;
+        foreach (var (partition, key, value) in work.Changelog)
+        {
+            if (batch.Dropped.Count > 0 && batch.Dropped.Contains(new TopicPartition(_options.InputTopic, partition)))
+            {
+                continue;
+            }
+
+            producer.Produce(new TopicPartition(_options.ChangelogTopic, partition), new Message<byte[], byte[]> { Key = key, Value = value });
+            bytes += key.Length + value.Length;
+            records++;
+        }
+
+        if (records > 0)
+        {
+            metrics.ChangelogWritten(records, bytes);
         }
     }
 
@@ -293,8 +342,24 @@ public sealed partial class ScoringBatchHandler(
 
         public TimeSpan ScoringTime { get; set; }
 
+        /// <summary>History features, <see cref="HistoryFeatures.Count"/> per transaction.</summary>
+        public float[] History { get; private set; } = [];
+
+        /// <summary>The card histories the batch changed, for the changelog.</summary>
+        public List<ChangelogRecord> Changelog { get; } = [];
+
+        public void GrowHistory()
+        {
+            var needed = Transactions.Count * HistoryFeatures.Count;
+            if (History.Length < needed)
+            {
+                History = new float[Math.Max(needed, History.Length * 2)];
+            }
+        }
+
         public void Clear()
         {
+            Changelog.Clear();
             Lease.Dispose();
             Lease = default;
             Scored = default;

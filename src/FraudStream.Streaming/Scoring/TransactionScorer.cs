@@ -20,10 +20,11 @@ public sealed class TransactionScorer(int topFeatures)
     public int TopFeatures { get; } = topFeatures >= 0 ? topFeatures : throw new ArgumentOutOfRangeException(nameof(topFeatures));
 
     /// <summary>
-    /// Scores <paramref name="transactions"/> with <paramref name="model"/>. The returned batch's spans stay valid
-    /// until the next call.
+    /// Scores <paramref name="transactions"/> with <paramref name="model"/>, their history features in <paramref name="history"/>
+    /// (<see cref="Core.Features.History.HistoryFeatures.Count"/> per row; empty: missing). The returned batch's spans
+    /// stay valid until the next call.
     /// </summary>
-    public ScoredBatch Score(ScoringModel model, IReadOnlyList<Transaction> transactions)
+    public ScoredBatch Score(ScoringModel model, IReadOnlyList<Transaction> transactions, ReadOnlySpan<float> history = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(transactions);
@@ -37,7 +38,7 @@ public sealed class TransactionScorer(int topFeatures)
             return new ScoredBatch(this, model, 0, 0);
         }
 
-        model.Pipeline.ExtractBatch(transactions, _features);
+        model.Pipeline.ExtractBatch(transactions, history, _features);
         model.Predict(_features, rows, _scores);
 
         var alerts = 0;

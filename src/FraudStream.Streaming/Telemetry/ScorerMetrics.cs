@@ -31,7 +31,47 @@ public sealed class ScorerMetrics : IDisposable
     private readonly Tally _rewinds;
     private readonly Tally _partitionErrors;
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
+    private readonly Tally _restoredRecords;
+    private readonly Counter<long> _restoredBytes;
+    private readonly Histogram<double> _restoreTime;
+    private readonly Counter<long> _changelogBytes;
+    private readonly Tally _changelogRecords;
+    private readonly Counter<long> _tooLate;
+    private readonly Tally _labelsRead;
+    private readonly Counter<long> _labelsRejected;
     private long _lostCount;
+
+    /// <summary>One partition's card history restored.</summary>
+    public void HistoryRestored(long records, long bytes, int cards, TimeSpan elapsed)
+    {
+        _restoredRecords.AddMany(records);
+        _restoredBytes.Add(bytes);
+        _restoreTime.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("cards", cards > 100_000 ? "100k+" : "under_100k"));
+    }
+
+    /// <summary>Card histories produced to the changelog in a batch's transaction.</summary>
+    public void ChangelogWritten(int records, long bytes)
+    {
+        _changelogRecords.AddMany(records);
+        _changelogBytes.Add(bytes);
+    }
+
+    /// <summary>A transaction too late for its card's history.</summary>
+    public void TooLate() => _tooLate.Add(1);
+
+    /// <summary>A label taken in.</summary>
+    public void LabelRead() => _labelsRead.Add();
+
+    /// <summary>An undecodable label skipped.</summary>
+    public void LabelRejected() => _labelsRejected.Add(1);
+
+    /// <summary>Gauges of the history held: cards, bytes in memory, labels.</summary>
+    public void ObserveHistory(Func<History.HistorySize> read)
+    {
+        _meter.CreateObservableGauge("fraudstream_history_cards", () => read().Cards, description: "Cards whose history this instance holds.");
+        _meter.CreateObservableGauge("fraudstream_history_bytes", () => read().Bytes, unit: "By", description: "Approximate memory held by card and label history.");
+        _meter.CreateObservableGauge("fraudstream_history_labels", () => read().Labels, description: "Labels this instance holds.");
+    }
 
     /// <summary>Times this instance lost its partitions (evicted from the group, e.g. after max.poll.interval.ms without a poll).</summary>
     public long PartitionsLostEvents => Interlocked.Read(ref _lostCount);
@@ -57,10 +97,31 @@ public sealed class ScorerMetrics : IDisposable
     /// <summary>Batches held back because the Schema Registry was unavailable.</summary>
     public long RegistryRetries => _registryRetries.Total;
 
+    /// <summary>Changelog records read while restoring card history.</summary>
+    public long HistoryRecordsRestored => _restoredRecords.Total;
+
+    /// <summary>Card histories written to the changelog in committed and uncommitted transactions.</summary>
+    public long ChangelogRecordsWritten => _changelogRecords.Total;
+
+    /// <summary>Labels taken in from the labels topic.</summary>
+    public long LabelsRead => _labelsRead.Total;
+
     /// <summary>Creates the instruments.</summary>
     public ScorerMetrics()
     {
         _meter = new Meter(MeterName);
+        _restoredRecords = new Tally(_meter.CreateCounter<long>(
+            "fraudstream_history_restored_records", description: "Changelog records read to restore card history (at assignment, restart, or after an abort)."));
+        _restoredBytes = _meter.CreateCounter<long>("fraudstream_history_restored_bytes", unit: "By", description: "Changelog bytes read to restore card history.");
+        _restoreTime = _meter.CreateHistogram<double>(
+            "fraudstream_history_restore_seconds", unit: "s", description: "Time to restore one partition's card history before scoring it.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+        _changelogBytes = _meter.CreateCounter<long>("fraudstream_history_changelog_bytes", unit: "By", description: "Card-history bytes produced to the changelog.");
+        _changelogRecords = new Tally(_meter.CreateCounter<long>("fraudstream_history_changelog_records", description: "Card histories produced to the changelog."));
+        _tooLate = _meter.CreateCounter<long>(
+            "fraudstream_history_too_late", description: "Transactions later than the lateness bound: scored with the history they found, not remembered.");
+        _labelsRead = new Tally(_meter.CreateCounter<long>("fraudstream_labels_read", description: "Labels taken in from the labels topic."));
+        _labelsRejected = _meter.CreateCounter<long>("fraudstream_labels_rejected", description: "Undecodable records on the labels topic (skipped).");
         _consumed = _meter.CreateCounter<long>("fraudstream_records_consumed", description: "Records read from the input topic (redeliveries after an abort included).");
         _scored = _meter.CreateCounter<long>("fraudstream_records_scored", description: "Records scored in committed transactions.");
         _alerts = _meter.CreateCounter<long>("fraudstream_alerts", description: "Alerts written in committed transactions.");
@@ -171,6 +232,12 @@ public sealed class ScorerMetrics : IDisposable
             }
 
             Interlocked.Increment(ref _total);
+        }
+
+        public void AddMany(long amount)
+        {
+            counter.Add(amount);
+            Interlocked.Add(ref _total, amount);
         }
     }
 }

@@ -1,0 +1,124 @@
+using System.Text;
+using Confluent.Kafka;
+using FraudStream.Core.Features.History;
+using FraudStream.Streaming.ExactlyOnce;
+using FraudStream.Streaming.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Streaming.History;
+
+/// <summary>
+/// Rebuilds one input partition's card histories from its changelog partition, read_committed, before any of its records
+/// is scored: what a crash, a restart, a rebalance or a scale-out leaves is exactly what the committed transactions wrote.
+/// </summary>
+/// <remarks>
+/// The previous owner's last transaction may be committed while its marker on the changelog is not yet written (the
+/// coordinator writes markers partition by partition). Restore therefore waits until the partition has no open
+/// transaction (last stable offset = high watermark), then reads to that end.
+/// </remarks>
+internal sealed partial class ChangelogRestorer(ScorerOptions options, HistorySettings settings, ScorerMetrics metrics, TimeProvider time, ILogger logger) : IDisposable
+{
+    private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_openTransactionPoll = TimeSpan.FromMilliseconds(50);
+
+    private readonly Lazy<IConsumer<byte[], byte[]>> _committed = new(() => KafkaReaders.Create(options, "restore", IsolationLevel.ReadCommitted));
+    private readonly Lazy<IConsumer<byte[], byte[]>> _uncommitted = new(() => KafkaReaders.Create(options, "restore-end", IsolationLevel.ReadUncommitted));
+
+    /// <summary>The card histories of <paramref name="partition"/> as its committed changelog holds them.</summary>
+    /// <exception cref="OperationCanceledException">Stopped while restoring.</exception>
+    public CardHistoryStore Restore(int partition, CancellationToken stop)
+    {
+        var started = time.GetTimestamp();
+        var changelog = new TopicPartition(options.ChangelogTopic, partition);
+        var end = StableEnd(changelog, stop);
+        var store = new CardHistoryStore(settings) { TracksChanges = true };
+        long records = 0, bytes = 0;
+        if (end > 0)
+        {
+            var reader = _committed.Value;
+            reader.Assign(new TopicPartitionOffset(changelog, Offset.Beginning));
+            try
+            {
+                while (true)
+                {
+                    stop.ThrowIfCancellationRequested();
+                    var result = reader.Consume(TimeSpan.FromMilliseconds(200));
+                    if (result is null)
+                    {
+                        continue;
+                    }
+
+                    if (result.IsPartitionEOF)
+                    {
+                        break; // the read_committed end now, which is at or past the stable end found above
+                    }
+
+                    var card = Encoding.UTF8.GetString(result.Message.Key);
+                    store.Restore(card, result.Message.Value is null ? null : CardHistory.ReadFrom(result.Message.Value));
+                    records++;
+                    bytes += result.Message.Value?.Length ?? 0;
+                    if (result.Offset.Value + 1 >= end)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                reader.Unassign();
+            }
+        }
+
+        var elapsed = time.GetElapsedTime(started);
+        metrics.HistoryRestored(records, bytes, store.Count, elapsed);
+        LogRestored(logger, partition, store.Count, records, bytes, elapsed.TotalMilliseconds);
+        return store;
+    }
+
+    /// <summary>The changelog partition's end once no transaction is open on it (bounded by the transaction timeout).</summary>
+    private long StableEnd(TopicPartition changelog, CancellationToken stop)
+    {
+        var deadline = time.GetTimestamp() + (long)((options.TransactionTimeout + TimeSpan.FromSeconds(10)).TotalSeconds * time.TimestampFrequency);
+        while (true)
+        {
+            var stable = _committed.Value.QueryWatermarkOffsets(changelog, s_queryTimeout).High.Value;
+            var high = _uncommitted.Value.QueryWatermarkOffsets(changelog, s_queryTimeout).High.Value;
+            if (stable >= high)
+            {
+                return stable;
+            }
+
+            if (time.GetTimestamp() > deadline)
+            {
+                // A transaction open longer than the transaction timeout is aborted by the broker; waiting longer cannot help.
+                LogStillOpen(logger, changelog.Partition.Value, high - stable);
+                return stable;
+            }
+
+            if (stop.WaitHandle.WaitOne(s_openTransactionPoll))
+            {
+                stop.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_committed.IsValueCreated)
+        {
+            _committed.Value.Close();
+            _committed.Value.Dispose();
+        }
+
+        if (_uncommitted.IsValueCreated)
+        {
+            _uncommitted.Value.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored card history of partition {Partition}: {Cards} cards from {Records} changelog records ({Bytes} bytes) in {Milliseconds:0} ms.")]
+    private static partial void LogRestored(ILogger logger, int partition, int cards, long records, long bytes, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Changelog partition {Partition} still has {Records} records of an open transaction after the transaction timeout; restoring what is committed.")]
+    private static partial void LogStillOpen(ILogger logger, int partition, long records);
+}

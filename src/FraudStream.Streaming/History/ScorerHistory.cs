@@ -1,0 +1,165 @@
+using System.Text;
+using FraudStream.Avro.Registry;
+using FraudStream.Core.Features.History;
+using FraudStream.Streaming.ExactlyOnce;
+using FraudStream.Streaming.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Transaction = FraudStream.Core.Transactions.Transaction;
+
+namespace FraudStream.Streaming.History;
+
+/// <summary>How much history an instance holds: cards, bytes in memory (cards and labels), labels.</summary>
+public readonly record struct HistorySize(long Cards, long Bytes, long Labels);
+
+/// <summary>A card's new history, bound for its changelog partition in the batch's transaction.</summary>
+public readonly record struct ChangelogRecord(int Partition, byte[] Key, byte[] Value);
+
+/// <summary>
+/// The scorer's state for history features: per owned input partition, its cards' histories (restored from the
+/// changelog before the partition's first record is scored); and the labels, read whole from the labels topic.
+/// </summary>
+/// <remarks>
+/// Batches are observed on a pool thread while rebalance callbacks run on the loop thread. One lock orders them: a
+/// partition taken away is forgotten under it, and a batch observes only rows its partition still keeps, checked
+/// under it; so what a batch left uncommitted can never survive into a later owner's state. After an abort every
+/// partition is forgotten and restored from what was committed.
+/// </remarks>
+public sealed partial class ScorerHistory : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<int, CardHistoryStore> _partitions = [];
+    private readonly LabelHistory _labels;
+    private readonly ChangelogRestorer _restorer;
+    private readonly LabelFollower _follower;
+    private readonly ScorerMetrics _metrics;
+    private HistorySize _lastSize;
+
+    /// <summary>Creates the state; Kafka readers open on first use.</summary>
+    public ScorerHistory(IOptions<ScorerOptions> options, ISchemaRegistry registry, ScorerMetrics metrics, TimeProvider time, ILogger<ScorerHistory> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Settings = options.Value.History();
+        _metrics = metrics;
+        _labels = new LabelHistory(Settings);
+        _restorer = new ChangelogRestorer(options.Value, Settings, metrics, time, logger);
+        _follower = new LabelFollower(options.Value, registry, metrics, logger);
+        metrics.ObserveHistory(StateSize);
+    }
+
+    /// <summary>The settings history is kept with; a model trained with others is refused.</summary>
+    public HistorySettings Settings { get; }
+
+    /// <summary>
+    /// Writes the history features of each transaction (<see cref="HistoryFeatures.Count"/> per row into
+    /// <paramref name="features"/>) and remembers it; the new history of each changed card goes to <paramref name="changelog"/>.
+    /// Rows of partitions dropped from the batch get missing features and change nothing.
+    /// </summary>
+    public void Observe(RecordBatch batch, IReadOnlyList<Transaction> transactions, IReadOnlyList<int> rows, float[] features, List<ChangelogRecord> changelog, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(transactions);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(changelog);
+        var width = HistoryFeatures.Count;
+        lock (_gate)
+        {
+            _follower.CatchUp(_labels, stop);
+            var touched = new HashSet<int>();
+            for (var i = 0; i < transactions.Count; i++)
+            {
+                var row = features.AsSpan(i * width, width);
+                bool keeps;
+                lock (batch.Dropped)
+                {
+                    keeps = batch.Keeps(rows[i]);
+                }
+
+                if (!keeps)
+                {
+                    row.Fill(float.NaN);
+                    continue;
+                }
+
+                var partition = batch.Records[rows[i]].Partition.Value;
+                var cards = StoreOf(partition, stop);
+                if (!HistoryFeatures.Observe(cards, _labels, transactions[i], row))
+                {
+                    _metrics.TooLate();
+                }
+
+                touched.Add(partition);
+            }
+
+            foreach (var partition in touched)
+            {
+                var cards = _partitions[partition];
+                foreach (var card in cards.TakeChanged())
+                {
+                    var value = new System.Buffers.ArrayBufferWriter<byte>(64);
+                    cards.Find(card)!.WriteTo(value);
+                    changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), value.WrittenSpan.ToArray()));
+                }
+            }
+        }
+    }
+
+    /// <summary>Forgets partitions taken away from this instance (revoked or lost); their next owner restores them.</summary>
+    public void Forget(IEnumerable<int> partitions)
+    {
+        lock (_gate)
+        {
+            foreach (var partition in partitions)
+            {
+                _partitions.Remove(partition);
+            }
+        }
+    }
+
+    /// <summary>Forgets every partition after an abort: uncommitted changes are gone, and each is restored from its changelog.</summary>
+    public void ForgetAll()
+    {
+        lock (_gate)
+        {
+            _partitions.Clear();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _restorer.Dispose();
+        _follower.Dispose();
+    }
+
+    private CardHistoryStore StoreOf(int partition, CancellationToken stop)
+    {
+        if (!_partitions.TryGetValue(partition, out var cards))
+        {
+            cards = _restorer.Restore(partition, stop);
+            _partitions[partition] = cards;
+        }
+
+        return cards;
+    }
+
+    /// <summary>Cards, bytes of state and labels held, read by the metrics' gauges; the last reading while a batch holds the state.</summary>
+    private HistorySize StateSize()
+    {
+        if (Monitor.TryEnter(_gate))
+        {
+            try
+            {
+                _lastSize = new HistorySize(
+                    _partitions.Values.Sum(p => (long)p.Count), _partitions.Values.Sum(p => p.MemoryBytes()) + _labels.MemoryBytes, _labels.Count);
+            }
+            finally
+            {
+                Monitor.Exit(_gate);
+            }
+        }
+
+        return _lastSize;
+    }
+}
