@@ -93,7 +93,8 @@ public sealed class FeaturePipeline
                 $"The model needs features pipeline '{model.Version}' cannot produce ({string.Join(", ", missing)}): retrain it with this build.");
         }
 
-        if (model.Version == CurrentVersion && HistoryMismatch(model.History, SignatureOf(history)) is { } mismatch)
+        var usesHistory = model.FeatureNames.Any(n => Array.IndexOf(s_allNames, n) >= TransactionFeatures.Count);
+        if (usesHistory && HistoryMismatch(model.History, SignatureOf(history)) is { } mismatch)
         {
             throw new IncompatibleModelException(mismatch);
         }
