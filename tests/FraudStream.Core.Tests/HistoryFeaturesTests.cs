@@ -1,0 +1,192 @@
+using FraudStream.Core.Features;
+using FraudStream.Core.Features.History;
+using FraudStream.Core.Models;
+using FraudStream.Core.Transactions;
+
+namespace FraudStream.Core.Tests;
+
+public sealed class HistoryFeaturesTests
+{
+    private static readonly DateTimeOffset s_start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static Transaction Tx(string id, TimeSpan after, double amount, string merchant = "M-1", string? terminal = "T-1", double? lat = null, double? lon = null) =>
+        new(id, "C-1", s_start + after, amount, "EUR", merchant, "5411", Channel.Pos, CardPresent: true, TerminalId: terminal,
+            MerchantLatitude: lat, MerchantLongitude: lon);
+
+    private static Dictionary<string, float> Observe(CardHistoryStore cards, LabelHistory labels, Transaction t)
+    {
+        var row = new float[HistoryFeatures.Count];
+        HistoryFeatures.Observe(cards, labels, t, row);
+        return HistoryFeatures.Names.Zip(row).ToDictionary(x => x.First, x => x.Second);
+    }
+
+    [Test]
+    public void A_card_without_history_has_missing_features_not_zeros()
+    {
+        var f = Observe(new CardHistoryStore(HistorySettings.Default), new LabelHistory(HistorySettings.Default), Tx("a", TimeSpan.Zero, 10));
+
+        Assert.That(f.Values, Is.All.NaN, "no history is missing history (NaN), which XGBoost treats as missing");
+    }
+
+    [Test]
+    public void Card_windows_count_only_earlier_transactions_within_each_window()
+    {
+        var cards = new CardHistoryStore(HistorySettings.Default);
+        var labels = new LabelHistory(HistorySettings.Default);
+        Observe(cards, labels, Tx("a", TimeSpan.Zero, 100, merchant: "M-1", lat: 52.37, lon: 4.90));
+        Observe(cards, labels, Tx("b", TimeSpan.FromDays(6), 50, merchant: "M-2"));
+        Observe(cards, labels, Tx("c", TimeSpan.FromDays(6.99), 30, merchant: "M-2"));
+
+        var f = Observe(cards, labels, Tx("d", TimeSpan.FromDays(7) + TimeSpan.FromMinutes(30), 160, merchant: "M-3", lat: 48.86, lon: 2.35));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(f["card_count_1h"], Is.EqualTo(1), "c was 0.01 d + 30 min = 44.4 min earlier");
+            Assert.That(f["card_count_1d"], Is.EqualTo(1), "b was 1 d 30 min earlier");
+            Assert.That(f["card_amount_sum_1d"], Is.EqualTo(30));
+            Assert.That(f["card_amount_mean_1d"], Is.EqualTo(30));
+            Assert.That(f["card_amount_sum_7d"], Is.EqualTo(80));
+            Assert.That(f["card_count_7d"], Is.EqualTo(2), "a is 7 d 30 min earlier: outside 7 d");
+            Assert.That(f["card_count_30d"], Is.EqualTo(3));
+            Assert.That(f["card_amount_mean_30d"], Is.EqualTo(60));
+            Assert.That(f["card_amount_to_mean_30d"], Is.EqualTo(160f / 60f).Within(1e-6));
+            Assert.That(f["card_seconds_since_previous"], Is.EqualTo((float)(TimeSpan.FromDays(0.01) + TimeSpan.FromMinutes(30)).TotalSeconds).Within(0.5));
+            Assert.That(f["card_distinct_merchants_1d"], Is.EqualTo(1));
+            Assert.That(f["card_first_time_merchant"], Is.EqualTo(1));
+            Assert.That(f["card_km_from_previous"], Is.EqualTo(430).Within(5), "from the last located transaction (a, Amsterdam) to Paris");
+            Assert.That(f["card_kmh_from_previous"], Is.EqualTo(430 / (7 * 24 + 0.5)).Within(0.1));
+        });
+    }
+
+    [Test]
+    public void Out_of_order_within_the_lateness_bound_enters_history_as_if_in_order()
+    {
+        var settings = HistorySettings.Default; // lateness 1 h
+        var inOrder = new CardHistoryStore(settings);
+        var outOfOrder = new CardHistoryStore(settings);
+        var labels = new LabelHistory(settings);
+        var a = Tx("a", TimeSpan.Zero, 10);
+        var b = Tx("b", TimeSpan.FromMinutes(20), 20);
+        var c = Tx("c", TimeSpan.FromMinutes(40), 40);
+        var d = Tx("d", TimeSpan.FromMinutes(50), 80);
+        foreach (var t in new[] { a, b, c })
+        {
+            Observe(inOrder, labels, t);
+        }
+
+        foreach (var t in new[] { a, c, b })
+        {
+            Observe(outOfOrder, labels, t);
+        }
+
+        Assert.That(Observe(outOfOrder, labels, d), Is.EqualTo(Observe(inOrder, labels, d)));
+    }
+
+    [Test]
+    public void A_transaction_later_than_the_lateness_bound_is_scored_but_not_remembered()
+    {
+        var cards = new CardHistoryStore(HistorySettings.Default with { Lateness = TimeSpan.FromMinutes(10) });
+        var labels = new LabelHistory(HistorySettings.Default);
+        Observe(cards, labels, Tx("a", TimeSpan.FromHours(2), 10));
+
+        var late = Observe(cards, labels, Tx("late", TimeSpan.Zero, 999));
+        var after = Observe(cards, labels, Tx("b", TimeSpan.FromHours(2.5), 10));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(late["card_count_30d"], Is.Zero, "scored with what it found: nothing before it");
+            Assert.That(cards.TooLate, Is.EqualTo(1));
+            Assert.That(after["card_count_30d"], Is.EqualTo(1), "the late transaction did not enter history");
+        });
+    }
+
+    [Test]
+    public void A_label_counts_only_from_its_label_time_on()
+    {
+        var labels = new LabelHistory(HistorySettings.Default);
+        var cards = new CardHistoryStore(HistorySettings.Default);
+        var fraudAt = s_start;
+        labels.Add(new FraudLabel("x", "C-9", "M-1", "T-1", IsFraud: true, fraudAt, LabelTime: fraudAt + TimeSpan.FromDays(3)));
+
+        var before = Observe(cards, labels, Tx("a", TimeSpan.FromDays(2), 10));
+        var after = Observe(cards, labels, Tx("b", TimeSpan.FromDays(4), 10));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(before["terminal_frauds_7d"], Is.Zero, "the chargeback was not known yet");
+            Assert.That(before["terminal_labelled_7d"], Is.Zero);
+            Assert.That(after["terminal_frauds_7d"], Is.EqualTo(1));
+            Assert.That(after["terminal_frauds_1d"], Is.Zero, "the fraud happened 4 days before");
+            Assert.That(after["terminal_fraud_share_7d"], Is.EqualTo(1));
+            Assert.That(after["merchant_frauds_30d"], Is.EqualTo(1));
+            Assert.That(after["terminal_fraud_share_1d"], Is.NaN, "no labelled transaction in the last day: share unknown");
+        });
+    }
+
+    [Test]
+    public void A_restored_card_history_gives_the_same_features_bit_for_bit()
+    {
+        var settings = HistorySettings.Default;
+        var cards = new CardHistoryStore(settings) { TracksChanges = true };
+        var labels = new LabelHistory(settings);
+        var random = new Random(7);
+        for (var i = 0; i < 200; i++)
+        {
+            Observe(cards, labels, Tx($"t{i}", TimeSpan.FromMinutes(i * 97), Math.Round(random.NextDouble() * 300, 2), $"M-{random.Next(20)}",
+                lat: random.Next(3) == 0 ? null : 40 + random.NextDouble(), lon: 2 + random.NextDouble()));
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        cards.Find("C-1")!.WriteTo(buffer);
+        var restored = new CardHistoryStore(settings);
+        restored.Restore("C-1", CardHistory.ReadFrom(buffer.WrittenSpan));
+        var next = Tx("next", TimeSpan.FromMinutes(200 * 97), 77.7, "M-3", lat: 40.5, lon: 2.5);
+
+        var original = Observe(cards, labels, next).Values.Select(BitConverter.SingleToInt32Bits);
+        var fromChangelog = Observe(restored, labels, next).Values.Select(BitConverter.SingleToInt32Bits);
+
+        Assert.That(fromChangelog, Is.EqualTo(original));
+    }
+
+    [Test]
+    public void A_damaged_changelog_value_is_refused_not_misread()
+    {
+        var cards = new CardHistoryStore(HistorySettings.Default);
+        Observe(cards, new LabelHistory(HistorySettings.Default), Tx("a", TimeSpan.Zero, 10));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        cards.Find("C-1")!.WriteTo(buffer);
+        var bytes = buffer.WrittenSpan.ToArray();
+
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<FormatException>(() => CardHistory.ReadFrom(bytes.AsSpan(0, bytes.Length - 1)));
+            Assert.Throws<FormatException>(() => CardHistory.ReadFrom([.. bytes, 0]));
+            Assert.Throws<FormatException>(() => CardHistory.ReadFrom([99, .. bytes[1..]]));
+        });
+    }
+
+    [Test]
+    public void A_model_trained_with_another_lateness_is_refused_with_what_to_do()
+    {
+        var trained = FeaturePipeline.WithHistory(HistorySettings.Default with { Lateness = TimeSpan.FromHours(6) }).Signature;
+
+        var refusal = Assert.Throws<IncompatibleModelException>(() => FeaturePipeline.For(trained, HistorySettings.Default));
+
+        Assert.That(refusal!.Message, Does.Contain("06:00:00").And.Contain("01:00:00").And.Contain("retrain"));
+    }
+
+    [Test]
+    public void A_stateless_tx_v1_model_is_still_served()
+    {
+        var v1 = new PipelineSignature(FeaturePipeline.StatelessVersion, ["amount", "hour_of_day"]);
+
+        var pipeline = FeaturePipeline.For(v1);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(pipeline.FeatureNames, Is.EqualTo(new[] { "amount", "hour_of_day" }));
+            Assert.That(pipeline.UsesHistory, Is.False);
+            Assert.Throws<IncompatibleModelException>(() => FeaturePipeline.For(v1 with { FeatureNames = ["card_count_1d"] }));
+        });
+    }
+}
