@@ -82,6 +82,17 @@ public static class TestKafka
         return name;
     }
 
+    /// <summary>A scorer's history topics: a changelog with the input's partitions, and a labels topic.</summary>
+    public static async Task<(string Changelog, string Labels)> CreateHistoryTopicsAsync(string purpose, int partitions) =>
+        (await CreateTopicAsync(purpose + "-changelog", partitions), await CreateTopicAsync(purpose + "-labels", 1));
+
+    /// <summary>Environment variables naming fresh history topics, for a scorer process.</summary>
+    public static async Task<Dictionary<string, string?>> HistoryEnvironmentAsync(string purpose, int partitions)
+    {
+        var (changelog, labels) = await CreateHistoryTopicsAsync(purpose, partitions);
+        return new() { ["FRAUDSTREAM_Scorer__ChangelogTopic"] = changelog, ["FRAUDSTREAM_Scorer__LabelsTopic"] = labels };
+    }
+
     /// <summary>A unique name for a consumer group or a transactional.id.</summary>
     public static string UniqueName(string purpose) => $"fstest-{s_runId}-{purpose}-{Interlocked.Increment(ref s_topicCounter)}";
 

@@ -61,12 +61,13 @@ public sealed class ExactlyOnceScorerTests
         scenario.AssertEachRecordScoredOnce();
         var scores = scenario.ReadScores();
         var good = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId);
+        var history = scenario.ExpectedHistory();
         Assert.Multiple(() =>
         {
             foreach (var score in scores)
             {
                 var source = good[score.TransactionId];
-                Assert.That(score.Score, Is.EqualTo(ScoringScenario.ScoreOf(model, source.Transaction!)), score.TransactionId);
+                Assert.That(score.Score, Is.EqualTo(ScoringScenario.ScoreOf(model, source.Transaction!, history[score.TransactionId])), score.TransactionId);
                 Assert.That((score.SourcePartition, score.SourceOffset), Is.EqualTo((source.Partition, source.Offset)));
                 Assert.That(score.IsFraud, Is.EqualTo(score.Score >= model.Threshold));
             }
@@ -272,6 +273,8 @@ public sealed class ExactlyOnceScorerTests
         Assert.That(alerts.Select(a => a.TransactionId).Distinct().Count(), Is.EqualTo(alerts.Count), "no transaction alerted twice");
         scenario.AssertAlertsPointAtTheirSource(alerts);
         var byId = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId);
+        var history = scenario.ExpectedHistory();
+        float ScoreOf(Streaming.Scoring.ScoringModel m, Core.Transactions.Transaction t) => ScoringScenario.ScoreOf(m, t, history[t.TransactionId]);
         foreach (var partition in alerts.GroupBy(a => a.SourcePartition))
         {
             var ordered = partition.OrderBy(a => a.SourceOffset).ToList();
@@ -284,16 +287,16 @@ public sealed class ExactlyOnceScorerTests
             foreach (var alert in ordered)
             {
                 var handle = models[alert.ModelVersion];
-                Assert.That(ScoringScenario.ScoreOf(handle, byId[alert.TransactionId].Transaction!), Is.EqualTo(alert.Score));
+                Assert.That(ScoreOf(handle, byId[alert.TransactionId].Transaction!), Is.EqualTo(alert.Score));
             }
 
             var lastFirst = ordered.LastOrDefault(a => a.ModelVersion == firstVersion)?.SourceOffset ?? -1;
             var firstSecond = ordered.FirstOrDefault(a => a.ModelVersion == secondVersion)?.SourceOffset ?? long.MaxValue;
             var alerted = ordered.Select(a => a.TransactionId).ToHashSet();
             var inPartition = scenario.Records.Where(r => r.Transaction is not null && r.Partition == partition.Key).ToList();
-            Assert.That(inPartition.Where(r => r.Offset <= lastFirst && ScoringScenario.ScoreOf(first, r.Transaction!) >= first.Threshold)
+            Assert.That(inPartition.Where(r => r.Offset <= lastFirst && ScoreOf(first, r.Transaction!) >= first.Threshold)
                 .Count(r => !alerted.Contains(r.Transaction!.TransactionId)), Is.Zero, "missing alerts before the switch");
-            Assert.That(inPartition.Where(r => r.Offset >= firstSecond && ScoringScenario.ScoreOf(second, r.Transaction!) >= second.Threshold)
+            Assert.That(inPartition.Where(r => r.Offset >= firstSecond && ScoreOf(second, r.Transaction!) >= second.Threshold)
                 .Count(r => !alerted.Contains(r.Transaction!.TransactionId)), Is.Zero, "missing alerts after the switch");
         }
     }

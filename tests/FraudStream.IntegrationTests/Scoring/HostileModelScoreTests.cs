@@ -58,7 +58,7 @@ public sealed class HostileModelScoreTests
     }
 
     /// <summary>A scorer's settings over topics of its own on the cluster under test, polling the registry fast.</summary>
-    private static async Task<Dictionary<string, string?>> EnvironmentAsync(string name) => new()
+    private static async Task<Dictionary<string, string?>> EnvironmentAsync(string name) => new(await TestKafka.HistoryEnvironmentAsync($"hostile-{name}", 1))
     {
         ["FRAUDSTREAM_Scorer__BootstrapServers"] = TestKafka.BootstrapServers,
         ["FRAUDSTREAM_Scorer__InputTopic"] = await TestKafka.CreateTopicAsync($"hostile-{name}-in", 1),

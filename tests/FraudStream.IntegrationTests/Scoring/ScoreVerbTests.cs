@@ -109,7 +109,7 @@ public sealed class ScoreVerbTests
         var input = await TestKafka.CreateTopicAsync("missing-topic-in", 1);
         var deadLetters = await TestKafka.CreateTopicAsync("missing-topic-dlq", 1);
         var misspelt = TestKafka.UniqueName("fraud-alerst");
-        var environment = new Dictionary<string, string?>
+        var environment = new Dictionary<string, string?>(await TestKafka.HistoryEnvironmentAsync("missing-topic", 1))
         {
             ["FRAUDSTREAM_Scorer__BootstrapServers"] = TestKafka.BootstrapServers,
             ["FRAUDSTREAM_Scorer__InputTopic"] = input,

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
+using FraudStream.Core.Features.History;
 using FraudStream.Core.Generation;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.Streaming.ExactlyOnce;
@@ -28,8 +29,10 @@ public sealed record InputRecord(Transaction? Transaction, string? ExpectedReaso
 /// </summary>
 public sealed class ScoringScenario
 {
-    private ScoringScenario(string input, string alerts, string deadLetters, string scored, string group, int partitions, IReadOnlyList<InputRecord> records)
+    private ScoringScenario(
+        string input, string alerts, string deadLetters, string scored, (string Changelog, string Labels) history, string group, int partitions, IReadOnlyList<InputRecord> records)
     {
+        (ChangelogTopic, LabelsTopic) = history;
         ScoredTopic = scored;
         InputTopic = input;
         AlertsTopic = alerts;
@@ -51,6 +54,12 @@ public sealed class ScoringScenario
     /// <summary>A topic for every score; the scorer writes it only when a test sets Scorer:ScoredTopic.</summary>
     public string ScoredTopic { get; }
 
+    /// <summary>The card-history changelog, partitioned as the input.</summary>
+    public string ChangelogTopic { get; }
+
+    /// <summary>The labels topic (empty unless a test produces labels).</summary>
+    public string LabelsTopic { get; }
+
     /// <summary>The scorer group for this scenario.</summary>
     public string Group { get; }
 
@@ -69,6 +78,7 @@ public sealed class ScoringScenario
         var alerts = await TestKafka.CreateTopicAsync(purpose + "-alerts", partitions);
         var deadLetters = await TestKafka.CreateTopicAsync(purpose + "-dlq", 1);
         var scored = await TestKafka.CreateTopicAsync(purpose + "-scored", partitions);
+        var history = await TestKafka.CreateHistoryTopicsAsync(purpose, partitions);
 
         var codec = new TransactionMessageCodec(Catalog, new TransactionAvroCodec());
         var schemaId = Catalog.IdOf("transaction.avsc");
@@ -88,7 +98,7 @@ public sealed class ScoringScenario
 
         var produced = Math.Min(records.Count, produceFirst ?? records.Count);
         await ProduceAsync(input, records, 0, produced);
-        return new ScoringScenario(input, alerts, deadLetters, scored, TestKafka.UniqueName(purpose + "-scorer"), partitions, records) { _produced = produced };
+        return new ScoringScenario(input, alerts, deadLetters, scored, history, TestKafka.UniqueName(purpose + "-scorer"), partitions, records) { _produced = produced };
     }
 
     private int _produced;
@@ -107,6 +117,8 @@ public sealed class ScoringScenario
         ["Scorer:InputTopic"] = InputTopic,
         ["Scorer:AlertsTopic"] = AlertsTopic,
         ["Scorer:DeadLetterTopic"] = DeadLetterTopic,
+        ["Scorer:ChangelogTopic"] = ChangelogTopic,
+        ["Scorer:LabelsTopic"] = LabelsTopic,
         ["Scorer:GroupId"] = Group,
         ["Scorer:TransactionalId"] = transactionalId,
         ["Scorer:BatchSize"] = "500",
@@ -114,18 +126,45 @@ public sealed class ScoringScenario
         ["Model:PollInterval"] = "00:00:00.200",
     };
 
-    /// <summary>Transaction ids a correct scorer alerts on with <paramref name="model"/>, scoring one row per native call.</summary>
-    public HashSet<string> ExpectedAlerts(ScoringModel model) =>
-        Records.Where(r => r.Transaction is not null && ScoreOf(model, r.Transaction) >= model.Threshold)
+    /// <summary>
+    /// Transaction ids a correct scorer alerts on with <paramref name="model"/>, scoring one row per native call, with
+    /// history features replayed in production order by the trainer's code (no labels are produced): a card's records
+    /// keep their order on its partition, so an uninterrupted stream, or one killed and restored, gives the same features.
+    /// </summary>
+    public HashSet<string> ExpectedAlerts(ScoringModel model)
+    {
+        var history = ExpectedHistory();
+        return Records.Where(r => r.Transaction is not null && ScoreOf(model, r.Transaction, history[r.Transaction.TransactionId]) >= model.Threshold)
             .Select(r => r.Transaction!.TransactionId)
             .ToHashSet();
+    }
 
-    /// <summary>The score <paramref name="model"/> gives one transaction on its own.</summary>
-    public static float ScoreOf(ScoringModel model, Transaction transaction)
+    /// <summary>Each good record's history features, as a fault-free scorer computes them (no labels).</summary>
+    public Dictionary<string, float[]> ExpectedHistory() => HistoryOf(Records.Select(r => r.Transaction).OfType<Transaction>());
+
+    /// <summary>History features of transactions replayed in the given order (each card's order on its partition), with no labels.</summary>
+    public static Dictionary<string, float[]> HistoryOf(IEnumerable<Transaction> transactions)
+    {
+        var settings = HistorySettings.Default;
+        var cards = new CardHistoryStore(settings);
+        var labels = new LabelHistory(settings);
+        var features = new Dictionary<string, float[]>();
+        foreach (var transaction in transactions)
+        {
+            var row = new float[HistoryFeatures.Count];
+            HistoryFeatures.Observe(cards, labels, transaction, row);
+            features[transaction.TransactionId] = row;
+        }
+
+        return features;
+    }
+
+    /// <summary>The score <paramref name="model"/> gives one transaction with the given history features.</summary>
+    public static float ScoreOf(ScoringModel model, Transaction transaction, float[] history)
     {
         var row = new float[model.FeatureCount];
         var score = new float[1];
-        model.Pipeline.Extract(transaction, row);
+        model.Pipeline.Extract(transaction, history, row);
         model.Predict(row, 1, score);
         return score[0];
     }

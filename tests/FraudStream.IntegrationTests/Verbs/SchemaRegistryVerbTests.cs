@@ -38,6 +38,7 @@ public sealed class SchemaRegistryVerbTests
         var input = await TestKafka.CreateTopicAsync("registry-in", 2);
         var alertsTopic = await TestKafka.CreateTopicAsync("registry-alerts", 2);
         var deadLetters = await TestKafka.CreateTopicAsync("registry-dlq", 1);
+        var history = await TestKafka.CreateHistoryTopicsAsync("registry", 2);
         var group = TestKafka.UniqueName("registry-scorer");
         var settings = new Dictionary<string, string?>
         {
@@ -45,6 +46,8 @@ public sealed class SchemaRegistryVerbTests
             ["Scorer:InputTopic"] = input,
             ["Scorer:AlertsTopic"] = alertsTopic,
             ["Scorer:DeadLetterTopic"] = deadLetters,
+            ["Scorer:ChangelogTopic"] = history.Changelog,
+            ["Scorer:LabelsTopic"] = history.Labels,
             ["Scorer:GroupId"] = group,
             ["Scorer:TransactionalId"] = TestKafka.UniqueName("txn"),
             ["Scorer:BatchSize"] = "500",
@@ -108,7 +111,8 @@ public sealed class SchemaRegistryVerbTests
 
         var generated = new TransactionGenerator(new GeneratorOptions { Seed = Seed, FraudRatio = 0.05 }).Generate(Count).Select(t => t.Transaction);
         // Input in offset order per partition: each card's transactions in the order the scorer's features saw them.
-        var expectedAlerts = transactions.Where(t => ScoringScenario.ScoreOf(model, t) >= model.Threshold).Select(t => t.TransactionId).ToList();
+        var expectedHistory = ScoringScenario.HistoryOf(transactions);
+        var expectedAlerts = transactions.Where(t => ScoringScenario.ScoreOf(model, t, expectedHistory[t.TransactionId]) >= model.Threshold).Select(t => t.TransactionId).ToList();
         Assert.Multiple(() =>
         {
             Assert.That(transactions.OrderBy(t => t.TransactionId, StringComparer.Ordinal), Is.EqualTo(generated.OrderBy(t => t.TransactionId, StringComparer.Ordinal)),
