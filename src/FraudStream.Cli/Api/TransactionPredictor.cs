@@ -13,8 +13,12 @@ namespace FraudStream.Cli.Api;
 /// <param name="Threshold">The threshold in force.</param>
 /// <param name="ModelVersion">The model version that scored it.</param>
 /// <param name="TopFeatures">The features that pushed the score up most (listed for fraud, as in alerts; empty otherwise).</param>
+/// <param name="History">
+/// "missing" when the model uses history features: /predict keeps no card, merchant or terminal history, so they were
+/// missing (NaN) for this answer and the score can differ from the stream's; "not_used" for a model without them.
+/// </param>
 internal sealed record Prediction(
-    string TransactionId, float Score, bool IsFraud, float Threshold, string ModelVersion, IReadOnlyList<FeatureContribution> TopFeatures);
+    string TransactionId, float Score, bool IsFraud, float Threshold, string ModelVersion, IReadOnlyList<FeatureContribution> TopFeatures, string History);
 
 /// <summary>
 /// Scores /predict's transactions exactly as the streaming scorer does: the <see cref="LiveModel"/> in force and a
@@ -64,7 +68,8 @@ internal sealed class TransactionPredictor(LiveModel live, IOptions<ModelFollowe
                 {
                     var score = batch.Score(row);
                     predictions[row] = new Prediction(
-                        transactions[row].TransactionId, score, score >= model.Threshold, model.Threshold, model.Version, explanations[row] ?? []);
+                        transactions[row].TransactionId, score, score >= model.Threshold, model.Threshold, model.Version, explanations[row] ?? [],
+                        model.Pipeline.UsesHistory ? "missing" : "not_used");
                 }
 
                 metrics.Scored(predictions.Length);

@@ -211,6 +211,8 @@ public sealed class ApiTests
                 Assert.That(answer["is_fraud"]!.GetValue<bool>(), Is.EqualTo(expected[0] >= model.Threshold));
                 Assert.That(answer["model_version"]!.GetValue<string>(), Is.EqualTo(ApiFixture.NewerVersion));
                 Assert.That(answer["top_features"]!.AsArray(), expected[0] >= model.Threshold ? Is.Not.Empty : Is.Empty);
+                Assert.That(answer["history"]!.GetValue<string>(), Is.EqualTo(model.Pipeline.UsesHistory ? "missing" : "not_used"),
+                    "each answer says whether history features were missing");
             }
         }
     }
