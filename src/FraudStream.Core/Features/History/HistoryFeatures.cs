@@ -46,7 +46,7 @@ public static class HistoryFeatures
         ]);
         foreach (var entity in new[] { "terminal", "merchant" })
         {
-            foreach (var measure in new[] { "labelled", "frauds", "fraud_share" })
+            foreach (var measure in new[] { "labelled", "frauds", "fraud_share", "reported", "reported_fraud_share" })
             {
                 names.AddRange(HistorySettings.EntityWindows.Select(window => $"{entity}_{measure}_{WindowName(window)}"));
             }

@@ -14,8 +14,11 @@ namespace FraudStream.Core.Features.History;
 /// </remarks>
 public sealed class LabelHistory(HistorySettings settings)
 {
-    /// <summary>Entity features per merchant or terminal: labelled, frauds and fraud share over each entity window.</summary>
-    public const int FeaturesPerEntity = 9;
+    /// <summary>
+    /// Entity features per merchant or terminal, over each entity window: labelled, frauds and fraud share by the
+    /// transactions' event time; then labels and frauds reported (by label time) in the window.
+    /// </summary>
+    public const int FeaturesPerEntity = 15;
 
     private readonly Dictionary<string, EntityLabels> _merchants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EntityLabels> _terminals = new(StringComparer.Ordinal);
@@ -78,6 +81,8 @@ public sealed class LabelHistory(HistorySettings settings)
         var windows = HistorySettings.EntityWindows;
         Span<int> labelled = stackalloc int[windows.Count];
         Span<int> frauds = stackalloc int[windows.Count];
+        Span<int> reported = stackalloc int[windows.Count];
+        Span<int> fraudsReported = stackalloc int[windows.Count];
         foreach (ref readonly var e in entity.Entries)
         {
             if (e.LabelTimeMs > time || e.EventTimeMs > time)
@@ -85,22 +90,35 @@ public sealed class LabelHistory(HistorySettings settings)
                 continue;
             }
 
+            // By event time: what is known now about the transactions of the window. By label time: what was learned in
+            // the window; with labels coming days late, the only way to see a compromise that is recent but not over.
             var age = time - e.EventTimeMs;
+            var reportAge = time - e.LabelTimeMs;
             for (var w = 0; w < windows.Count; w++)
             {
-                if (age < (long)windows[w].TotalMilliseconds)
+                var window = (long)windows[w].TotalMilliseconds;
+                if (age < window)
                 {
                     labelled[w]++;
                     frauds[w] += e.IsFraud ? 1 : 0;
                 }
+
+                if (reportAge < window)
+                {
+                    reported[w]++;
+                    fraudsReported[w] += e.IsFraud ? 1 : 0;
+                }
             }
         }
 
-        for (var w = 0; w < windows.Count; w++)
+        var n = windows.Count;
+        for (var w = 0; w < n; w++)
         {
             row[w] = labelled[w];
-            row[windows.Count + w] = frauds[w];
-            row[(2 * windows.Count) + w] = labelled[w] > 0 ? frauds[w] / (float)labelled[w] : float.NaN;
+            row[n + w] = frauds[w];
+            row[(2 * n) + w] = labelled[w] > 0 ? frauds[w] / (float)labelled[w] : float.NaN;
+            row[(3 * n) + w] = reported[w];
+            row[(4 * n) + w] = reported[w] > 0 ? fraudsReported[w] / (float)reported[w] : float.NaN;
         }
     }
 
