@@ -24,7 +24,13 @@ internal static class HandMadeFeatures
     ];
 
     /// <summary>Row-major features of <paramref name="ordered"/> (sorted by event time), <see cref="Names"/> per row.</summary>
-    public static float[] Compute(IReadOnlyList<LabelledTransaction> ordered)
+    /// <param name="ordered">The rows.</param>
+    /// <param name="terminalWindowsEndAtTransaction">
+    /// An ablation: terminal windows (t - w, t - delay] instead of (t - delay - w, t - delay], i.e. windows of event time ending
+    /// at the transaction that count only labels known by then, as the product's tx-v2 terminal features do. With a 7-day
+    /// delay the 1- and 7-day windows are then always empty and the 30-day one covers 23 days.
+    /// </param>
+    public static float[] Compute(IReadOnlyList<LabelledTransaction> ordered, bool terminalWindowsEndAtTransaction = false)
     {
         var width = Names.Count;
         var features = new float[ordered.Count * width];
@@ -45,7 +51,7 @@ internal static class HandMadeFeatures
 
         foreach (var rows in GroupBy(ordered, t => t.TerminalId ?? t.MerchantId))
         {
-            TerminalWindows(ordered, rows, features, width);
+            TerminalWindows(ordered, rows, features, width, terminalWindowsEndAtTransaction);
         }
 
         return features;
@@ -98,7 +104,7 @@ internal static class HandMadeFeatures
         }
     }
 
-    private static void TerminalWindows(IReadOnlyList<LabelledTransaction> ordered, List<int> rows, float[] features, int width)
+    private static void TerminalWindows(IReadOnlyList<LabelledTransaction> ordered, List<int> rows, float[] features, int width, bool endAtTransaction)
     {
         var times = rows.Select(i => ordered[i].Transaction.EventTime.ToUnixTimeMilliseconds()).ToArray();
         var frauds = new int[rows.Count + 1];
@@ -115,7 +121,7 @@ internal static class HandMadeFeatures
             {
                 // Window (t - delay - w, t - delay]: transactions whose labels are known by t.
                 var end = UpperBound(times, times[k] - delay);
-                var start = UpperBound(times, times[k] - delay - span);
+                var start = Math.Min(end, UpperBound(times, times[k] - (endAtTransaction ? 0 : delay) - span));
                 var count = end - start;
                 features[(rows[k] * width) + 9 + (2 * w)] = count;
                 features[(rows[k] * width) + 10 + (2 * w)] = count == 0 ? 0 : (frauds[end] - frauds[start]) / (float)count;

@@ -78,8 +78,10 @@ internal static class IndependentBenchmark
 
         var stateless = StatelessResult(split, options);
         Console.WriteLine($"tx-v1 model trained ({clock.Elapsed.TotalSeconds:0}s)");
-        var handMade = HandMadeResult(ordered, split, options);
+        var handMade = HandMadeResult("plain XGBoost, hand-made features", ordered, split, options, terminalWindowsEndAtTransaction: false);
         Console.WriteLine($"hand-made baseline trained ({clock.Elapsed.TotalSeconds:0}s)");
+        var ablation = HandMadeResult("ablation: hand-made, terminal windows ending at t (as tx-v2)", ordered, split, options, terminalWindowsEndAtTransaction: true);
+        Console.WriteLine($"ablation trained ({clock.Elapsed.TotalSeconds:0}s)");
 
         var test = split.Test;
         Console.WriteLine();
@@ -90,7 +92,7 @@ internal static class IndependentBenchmark
         Console.WriteLine();
         Console.WriteLine("| model | test PR-AUC | test ROC-AUC | threshold | precision | recall (all fraud) | recall (compromised terminal) | recall (compromised card) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in new[] { product, stateless, handMade })
+        foreach (var r in new[] { product, stateless, handMade, ablation })
         {
             Console.WriteLine($"| {r.Model} | {r.PrAuc:0.000} | {r.RocAuc:0.000} | {r.Threshold:0.000} | {r.AtThreshold.Precision:0.000} | {r.AtThreshold.Recall:0.000} | {r.TerminalRecall:0.000} | {r.CardRecall:0.000} |");
         }
@@ -149,15 +151,16 @@ internal static class IndependentBenchmark
             (train.Features, train.Labels), (validation.Features, validation.Labels), (test.Features, test.Labels), pipeline.FeatureCount, split.Test);
     }
 
-    private static Result HandMadeResult(List<LabelledTransaction> ordered, TimeSplit split, TrainingOptions options)
+    private static Result HandMadeResult(
+        string model, List<LabelledTransaction> ordered, TimeSplit split, TrainingOptions options, bool terminalWindowsEndAtTransaction)
     {
-        var features = HandMadeFeatures.Compute(ordered);
+        var features = HandMadeFeatures.Compute(ordered, terminalWindowsEndAtTransaction);
         var width = HandMadeFeatures.Names.Count;
         var labels = ordered.Select(r => r.IsFraud ? 1f : 0f).ToArray();
         var (nTrain, nValidation) = (split.Train.Count, split.Validation.Count);
         (float[], float[]) Part(int from, int count) => (features[(from * width)..((from + count) * width)], labels[from..(from + count)]);
         return TrainAndJudge(
-            "plain XGBoost, hand-made features", options,
+            model, options,
             Part(0, nTrain), Part(nTrain, nValidation), Part(nTrain + nValidation, split.Test.Count), width, split.Test);
     }
 
