@@ -1,6 +1,7 @@
 using System.Globalization;
 using FraudStream.Bench;
 using FraudStream.Bench.HotPath;
+using FraudStream.Bench.Independent;
 using FraudStream.Bench.Predict;
 using FraudStream.Bench.Scorer;
 
@@ -10,6 +11,8 @@ using FraudStream.Bench.Scorer;
 //                      (it starts itself again as `scorer-run` for each measured scorer process)
 // make bench-predict → dotnet run -c Release --project bench/FraudStream.Bench -- predict [seconds] [registry]
 //                      (wrk against `fraudstream api` and the FastAPI peer in bench/peer; bench/peer/deps.sh installs wrk and the peer)
+// make bench-independent → dotnet run -c Release --project bench/FraudStream.Bench -- independent [customers] [days] [seed] [csv]
+//                      (detection quality on a handbook-style simulated dataset: fraudstream train vs hand-made features)
 var harness = args.Length > 0 ? args[0] : "broker";
 switch (harness)
 {
@@ -25,7 +28,9 @@ switch (harness)
         return await ScorerHost.RunAsync(args[1..]);
     case "predict":
         return await PredictBenchmark.RunAsync(args[1..]);
+    case "independent":
+        return IndependentBenchmark.Run(args[1..]);
     default:
-        await Console.Error.WriteLineAsync($"Unknown benchmark '{harness}': use 'broker', 'hotpath', 'scorer' or 'predict'.");
+        await Console.Error.WriteLineAsync($"Unknown benchmark '{harness}': use 'broker', 'hotpath', 'scorer', 'predict' or 'independent'.");
         return 2;
 }
