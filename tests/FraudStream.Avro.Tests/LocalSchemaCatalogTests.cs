@@ -15,8 +15,9 @@ public sealed class LocalSchemaCatalogTests
 
         // Assert
         Assert.That(catalog.IdOf("fraud_alert.avsc"), Is.EqualTo(1));
-        Assert.That(catalog.IdOf("transaction.avsc"), Is.EqualTo(2));
-        Assert.That((await catalog.GetSchemaAsync(2)).ToCanonicalForm(), Is.EqualTo(TransactionAvroCodec.Schema.ToCanonicalForm()));
+        Assert.That(catalog.IdOf("fraud_label.avsc"), Is.EqualTo(2));
+        Assert.That(catalog.IdOf("transaction.avsc"), Is.EqualTo(3));
+        Assert.That((await catalog.GetSchemaAsync(3)).ToCanonicalForm(), Is.EqualTo(TransactionAvroCodec.Schema.ToCanonicalForm()));
     }
 
     [Test]
@@ -49,8 +50,8 @@ public sealed class LocalSchemaCatalogTests
         var added = await catalog.RegisterAsync("other-value", """{"type": "record", "name": "Other", "fields": []}""");
 
         // Assert
-        Assert.That(known, Is.EqualTo(2));
-        Assert.That(added, Is.EqualTo(4), "after the three files of schemas/");
+        Assert.That(known, Is.EqualTo(3));
+        Assert.That(added, Is.EqualTo(5), "after the four files of schemas/");
     }
 
     [Test]

@@ -5,16 +5,20 @@ public static class EmbeddedSchemas
 {
     private static readonly Lazy<RecordSchema> LazyTransaction = new(() => Load<RecordSchema>("transaction.avsc"));
     private static readonly Lazy<RecordSchema> LazyFraudAlert = new(() => Load<RecordSchema>("fraud_alert.avsc"));
+    private static readonly Lazy<RecordSchema> LazyFraudLabel = new(() => Load<RecordSchema>("fraud_label.avsc"));
     private static readonly Lazy<RecordSchema> LazyTransactionScore = new(() => Load<RecordSchema>("transaction_score.avsc"));
 
     /// <summary>The embedded files in the order a local catalog numbers them (ordinal file-name order, as in schemas/).</summary>
-    public static IReadOnlyList<string> FileNames { get; } = ["fraud_alert.avsc", "transaction.avsc", "transaction_score.avsc"];
+    public static IReadOnlyList<string> FileNames { get; } = ["fraud_alert.avsc", "fraud_label.avsc", "transaction.avsc", "transaction_score.avsc"];
 
     /// <summary>schemas/transaction.avsc.</summary>
     public static RecordSchema Transaction => LazyTransaction.Value;
 
     /// <summary>schemas/fraud_alert.avsc.</summary>
     public static RecordSchema FraudAlert => LazyFraudAlert.Value;
+
+    /// <summary>schemas/fraud_label.avsc.</summary>
+    public static RecordSchema FraudLabel => LazyFraudLabel.Value;
 
     /// <summary>schemas/transaction_score.avsc.</summary>
     public static RecordSchema TransactionScore => LazyTransactionScore.Value;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using FraudStream.Core.Transactions;
 
 namespace FraudStream.Avro;
@@ -36,14 +35,8 @@ public sealed class TransactionAvroCodec
         "cardholder_latitude", "cardholder_longitude",
     ];
 
-    private readonly ConcurrentDictionary<AvroSchema, Plan> _plans = new(ReferenceEqualityComparer.Instance);
+    private readonly PlanCache<Plan> _plans = new(Schema, BuildPlan);
     private readonly Utf8StringCache _shortStrings = new();
-    private readonly Plan _own;
-
-    public TransactionAvroCodec()
-    {
-        _own = BuildPlan(Schema);
-    }
 
     /// <summary>The reader schema: schemas/transaction.avsc.</summary>
     public static RecordSchema Schema => EmbeddedSchemas.Transaction;
@@ -88,16 +81,11 @@ public sealed class TransactionAvroCodec
     }
 
     /// <summary>Decodes a body written with schemas/transaction.avsc itself.</summary>
-    public Transaction Decode(ReadOnlySpan<byte> body) => Decode(body, _own);
+    public Transaction Decode(ReadOnlySpan<byte> body) => Decode(body, _plans.Own);
 
     /// <summary>Decodes a body written with <paramref name="writerSchema"/> (e.g. the registry's schema for the message's id).</summary>
     /// <exception cref="AvroDecodingException">The bytes, the schema pair or a value is bad; <see cref="AvroDecodingException.Reason"/> says which.</exception>
-    public Transaction Decode(ReadOnlySpan<byte> body, AvroSchema writerSchema)
-    {
-        ArgumentNullException.ThrowIfNull(writerSchema);
-        var plan = ReferenceEquals(writerSchema, Schema) ? _own : _plans.GetOrAdd(writerSchema, BuildPlan);
-        return Decode(body, plan);
-    }
+    public Transaction Decode(ReadOnlySpan<byte> body, AvroSchema writerSchema) => Decode(body, _plans.For(writerSchema));
 
     private Transaction Decode(ReadOnlySpan<byte> body, Plan plan)
     {
@@ -292,29 +280,10 @@ public sealed class TransactionAvroCodec
 
     private static Plan BuildPlan(AvroSchema writerSchema)
     {
-        for (var i = 0; i < FieldOrder.Length; i++)
+        RecordPlans.CheckFieldOrder(Schema, FieldOrder, "transaction.avsc", nameof(TransactionAvroCodec));
+        if (RecordPlans.Compile(writerSchema, Schema, nameof(Transaction), out var failure) is not { } root)
         {
-            if (Schema.Fields[i].Name != FieldOrder[i])
-            {
-                throw new InvalidOperationException($"schemas/transaction.avsc field #{i} is '{Schema.Fields[i].Name}', expected '{FieldOrder[i]}': update {nameof(TransactionAvroCodec)}.");
-            }
-        }
-
-        ResolvedReader resolved;
-        try
-        {
-            resolved = ResolvedReader.For(writerSchema, Schema);
-        }
-        catch (AvroResolutionException e)
-        {
-            // Remembered per writer schema: every message of that schema fails the same way without recompiling.
-            var reason = e.MissingField is null ? DecodeFailure.IncompatibleSchema : DecodeFailure.MissingRequiredField;
-            return new Plan([], default, (reason, $"The writer schema cannot be read as a Transaction: {e.Message}"));
-        }
-
-        if (resolved.Root is not RecordResolver root)
-        {
-            return new Plan([], default, (DecodeFailure.IncompatibleSchema, $"The writer schema must be a record to be read as a Transaction, not {writerSchema.Type}."));
+            return new Plan([], default, failure);
         }
 
         var defaults = default(Fields);

@@ -45,7 +45,7 @@ public sealed class LocalSchemaCatalog : ISchemaRegistry
         return new LocalSchemaCatalog(files);
     }
 
-    /// <summary>The catalog of the schemas compiled into this assembly (fraud_alert.avsc = 1, transaction.avsc = 2, transaction_score.avsc = 3).</summary>
+    /// <summary>The catalog of the schemas compiled into this assembly (fraud_alert.avsc = 1, fraud_label.avsc = 2, transaction.avsc = 3, transaction_score.avsc = 4).</summary>
     public static LocalSchemaCatalog FromEmbeddedSchemas() => new(
         EmbeddedSchemas.FileNames.Select(f => KeyValuePair.Create(f, EmbeddedSchemas.ReadText(f))));
 

@@ -11,7 +11,7 @@ internal static class SchemaRegistries
 {
     /// <summary>
     /// Registers an <see cref="ISchemaRegistry"/>. Without a URL every process of the embedded demo uses the same local
-    /// catalog built from schemas/ (ids by file name: fraud_alert.avsc = 1, transaction.avsc = 2, transaction_score.avsc = 3), so their ids agree.
+    /// catalog built from schemas/ (ids by file name: fraud_alert.avsc = 1, fraud_label.avsc = 2, transaction.avsc = 3, transaction_score.avsc = 4), so their ids agree.
     /// </summary>
     /// <exception cref="ArgumentException">SchemaRegistry:Url is not an absolute http(s) URL.</exception>
     public static IServiceCollection AddSchemaRegistry(this IServiceCollection services, IConfiguration configuration)

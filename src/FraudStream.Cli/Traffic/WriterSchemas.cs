@@ -11,7 +11,7 @@ internal static class WriterSchemas
     public static Option<string?> CreateOption() => new("--schema-registry-url")
     {
         Description = "Confluent Schema Registry URL. Without it, the schemas compiled in (the embedded demo's local catalog: "
-            + "fraud_alert.avsc = 1, transaction.avsc = 2, transaction_score.avsc = 3).",
+            + "fraud_alert.avsc = 1, fraud_label.avsc = 2, transaction.avsc = 3, transaction_score.avsc = 4).",
         HelpName = "url",
     };
 
