@@ -51,6 +51,12 @@ public sealed class ScoringScenario
     /// <summary>A topic for every score; the scorer writes it only when a test sets Scorer:ScoredTopic.</summary>
     public string ScoredTopic { get; }
 
+    /// <summary>This scenario's labels topic (the scorer reads all of it).</summary>
+    public string LabelsTopic { get; private init; } = "";
+
+    /// <summary>This scenario's card-history changelog: compacted, partitioned as the input.</summary>
+    public string ChangelogTopic { get; private init; } = "";
+
     /// <summary>The scorer group for this scenario.</summary>
     public string Group { get; }
 
@@ -69,6 +75,8 @@ public sealed class ScoringScenario
         var alerts = await TestKafka.CreateTopicAsync(purpose + "-alerts", partitions);
         var deadLetters = await TestKafka.CreateTopicAsync(purpose + "-dlq", 1);
         var scored = await TestKafka.CreateTopicAsync(purpose + "-scored", partitions);
+        var labels = await TestKafka.CreateTopicAsync(purpose + "-labels", 1);
+        var changelog = await TestKafka.CreateTopicAsync(purpose + "-changelog", partitions, compacted: true);
 
         var codec = new TransactionMessageCodec(Catalog, new TransactionAvroCodec());
         var schemaId = Catalog.IdOf("transaction.avsc");
@@ -88,7 +96,12 @@ public sealed class ScoringScenario
 
         var produced = Math.Min(records.Count, produceFirst ?? records.Count);
         await ProduceAsync(input, records, 0, produced);
-        return new ScoringScenario(input, alerts, deadLetters, scored, TestKafka.UniqueName(purpose + "-scorer"), partitions, records) { _produced = produced };
+        return new ScoringScenario(input, alerts, deadLetters, scored, TestKafka.UniqueName(purpose + "-scorer"), partitions, records)
+        {
+            _produced = produced,
+            LabelsTopic = labels,
+            ChangelogTopic = changelog,
+        };
     }
 
     private int _produced;
