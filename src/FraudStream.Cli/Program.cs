@@ -8,6 +8,7 @@ root.Subcommands.Add(AlertsVerb.Create());
 root.Subcommands.Add(BrokerVerb.Create());
 root.Subcommands.Add(DemoVerb.Create());
 root.Subcommands.Add(GenerateVerb.Create());
+root.Subcommands.Add(LabelVerb.Create());
 root.Subcommands.Add(LoadgenVerb.Create());
 root.Subcommands.Add(ModelsVerb.Create());
 root.Subcommands.Add(ScoreVerb.Create());

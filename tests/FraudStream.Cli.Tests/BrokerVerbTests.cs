@@ -56,6 +56,22 @@ public sealed partial class BrokerVerbTests
         }
     }
 
+    [Test]
+    public async Task Broker_creates_the_labels_topic_and_a_changelog_partitioned_as_the_input()
+    {
+        var bootstrap = await StartBrokerAsync("--brokers", "1", "--topic", "transactions:3");
+
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        var topics = admin.GetMetadata(s_kafka).Topics.ToDictionary(t => t.Topic, t => t.Partitions.Count);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(topics, Does.ContainKey("fraud_labels"));
+            Assert.That(topics.GetValueOrDefault("transactions"), Is.EqualTo(3));
+            Assert.That(topics.GetValueOrDefault("fraudstream-card-history-changelog"), Is.EqualTo(3), "as many partitions as transactions");
+        }
+    }
+
     [TestCase("--brokers", "0", "--brokers", "'0'")]
     [TestCase("--brokers", "65", "--brokers", "'65'")]
     [TestCase("--topic", "foo:0", "--topic", "'foo:0'")]

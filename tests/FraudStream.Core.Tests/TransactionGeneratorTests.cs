@@ -73,4 +73,44 @@ public sealed class TransactionGeneratorTests
     {
         Assert.Throws<ArgumentException>(() => _ = new TransactionGenerator(new GeneratorOptions { Cards = cards, FraudRatio = ratio }));
     }
+
+    [Test]
+    public void Only_the_chosen_scenarios_are_generated_and_the_ratio_still_holds()
+    {
+        var rows = new TransactionGenerator(new GeneratorOptions
+        {
+            FraudRatio = 0.02, Seed = 4, Scenarios = [FraudScenarios.CardTesting, FraudScenarios.OutOfProfileAmount],
+        }).Generate(60_000).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows.Where(r => r.IsFraud).Select(r => r.Scenario).Distinct().Order(), Is.EqualTo(new[] { FraudScenarios.CardTesting, FraudScenarios.OutOfProfileAmount }));
+            Assert.That(rows.Count(r => r.IsFraud) / (double)rows.Count, Is.InRange(0.016, 0.024));
+        });
+    }
+
+    [Test]
+    public void Unknown_or_no_scenarios_are_refused_naming_the_choices()
+    {
+        var unknown = Assert.Throws<ArgumentException>(() => _ = new TransactionGenerator(new GeneratorOptions { Scenarios = ["skimming"] }));
+        var none = Assert.Throws<ArgumentException>(() => _ = new TransactionGenerator(new GeneratorOptions { Scenarios = [] }));
+
+        Assert.That(unknown!.Message, Does.Contain("not 'skimming'").And.Contain(FraudScenarios.AccountTakeover));
+        Assert.That(none!.Message, Does.EndWith("not none."));
+    }
+
+    [TestCase(3, 2, 7, "chargeback delay", TestName = "Chargeback delay minimum above its maximum")]
+    [TestCase(-1, 2, 7, "chargeback delay", TestName = "Negative chargeback delay")]
+    [TestCase(1, 2, 400, "settlement delay", TestName = "Settlement delay over a year")]
+    public void Label_delays_that_cannot_work_are_refused_in_one_sentence(double minDays, double maxDays, double settlementDays, string named)
+    {
+        var options = new GeneratorOptions
+        {
+            ChargebackDelayMin = TimeSpan.FromDays(minDays), ChargebackDelayMax = TimeSpan.FromDays(maxDays), SettlementDelay = TimeSpan.FromDays(settlementDays),
+        };
+
+        var error = Assert.Throws<ArgumentException>(() => _ = new TransactionGenerator(options));
+
+        Assert.That(error!.Message, Does.StartWith($"The {named} must"));
+    }
 }

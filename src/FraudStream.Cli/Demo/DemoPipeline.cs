@@ -138,7 +138,7 @@ internal sealed class DemoPipeline : IDisposable
         DemoReport.PrintSummary(report, metrics, progress.ScoringTime, _alertRows, request, answer);
     }
 
-    /// <summary>Starts the broker (topics transactions:8, fraud_alerts:8, transactions_dlq:1) and returns its bootstrap servers.</summary>
+    /// <summary>Starts the broker (its default topics: transactions, alerts, dead letters, labels, card-history changelog) and returns its bootstrap servers.</summary>
     private async Task<string> StartBrokerAsync()
     {
         var file = Path.Combine(_scratch.FullName, "bootstrap.txt");

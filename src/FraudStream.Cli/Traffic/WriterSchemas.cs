@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
+using FraudStream.Avro;
 using FraudStream.Avro.Registry;
 
 namespace FraudStream.Cli.Traffic;
@@ -27,6 +28,25 @@ internal static class WriterSchemas
         return TryParseUrl(url, "--schema-registry-url", out var uri, out error)
             ? new SchemaRegistryClient(new HttpClient(), new SchemaRegistryOptions { Url = uri }, timeProvider: time)
             : null;
+    }
+
+    /// <summary>
+    /// Registers the embedded <paramref name="file"/> under <paramref name="topic"/>'s value subject and returns its id (the local
+    /// catalog answers with the id it already holds, as a registry does); null after one sentence on stderr when the registry
+    /// refused or is down.
+    /// </summary>
+    public static async Task<int?> RegisterAsync(ISchemaRegistry schemas, string topic, string file, CancellationToken cancellationToken)
+    {
+        var subject = SchemaSubjects.ForTopicValue(topic);
+        try
+        {
+            return await schemas.RegisterAsync(subject, EmbeddedSchemas.ReadText(file), cancellationToken);
+        }
+        catch (Exception e) when (e is SchemaRegistryException or SchemaRegistryUnavailableException)
+        {
+            await Console.Error.WriteLineAsync($"Cannot register schemas/{file} under '{subject}': {e.Message}");
+            return null;
+        }
     }
 
     /// <summary>A registry URL must be absolute http(s); else one sentence naming <paramref name="setting"/>.</summary>

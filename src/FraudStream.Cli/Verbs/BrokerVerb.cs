@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.CommandLine.Parsing;
 using FraudStream.Cli.Hosting;
+using FraudStream.Core;
 using FraudStream.Streaming.DevBroker;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +26,8 @@ internal static class BrokerVerb
         var topics = new Option<TopicSpec[]>("--topic")
         {
             Description = "A topic to create, as name:partitions; repeatable. Adds to or overrides the defaults "
-                + "transactions:8, fraud_alerts:8, transactions_dlq:1.",
+                + $"transactions:8, fraud_alerts:8, transactions_dlq:1, fraud_labels:8 and {KafkaTopics.DefaultCardHistoryChangelog} "
+                + "(partitioned as transactions; the development broker does not compact it).",
             HelpName = "name:partitions",
             CustomParser = ParseTopics,
             DefaultValueFactory = _ => [],
@@ -69,9 +71,18 @@ internal static class BrokerVerb
                 BrokerCount = parseResult.GetValue(brokers),
                 RetentionBytesPerPartition = parseResult.GetValue(retentionBytes),
             };
-            foreach (var topic in parseResult.GetValue(topics) ?? [])
+            var given = parseResult.GetValue(topics) ?? [];
+            options.Topics[KafkaTopics.DefaultFraudLabels] = 8;
+            foreach (var topic in given)
             {
                 options.Topics[topic.Name] = topic.Partitions;
+            }
+
+            // A card's history lives with its input partition, so the changelog follows the input's partition count.
+            if (given.All(t => t.Name != KafkaTopics.DefaultCardHistoryChangelog)
+                && options.Topics.TryGetValue(KafkaTopics.DefaultTransactions, out var inputPartitions))
+            {
+                options.Topics[KafkaTopics.DefaultCardHistoryChangelog] = inputPartitions;
             }
 
             return RunAsync(options, parseResult.GetValue(bootstrapFile));

@@ -19,7 +19,6 @@ namespace FraudStream.Cli.Verbs;
 internal static class LoadgenVerb
 {
     private static readonly TimeSpan s_progressInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_queueFullWait = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan s_flushLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_flushLimitWhenStopping = TimeSpan.FromSeconds(10);
 
@@ -141,31 +140,22 @@ internal static class LoadgenVerb
         }
 
         using var termination = new TerminationSignal();
-        int schemaId;
+        int? schemaId;
         try
         {
-            // The local catalog answers with the id it already holds for the schema, as a registry does.
-            schemaId = await schemas.RegisterAsync(SchemaSubjects.ForTopicValue(settings.Topic), EmbeddedSchemas.ReadText("transaction.avsc"), termination.Token);
-        }
-        catch (Exception e) when (e is SchemaRegistryException or SchemaRegistryUnavailableException)
-        {
-            await Console.Error.WriteLineAsync($"Cannot register schemas/transaction.avsc under '{SchemaSubjects.ForTopicValue(settings.Topic)}': {e.Message}");
-            return 1;
+            schemaId = await WriterSchemas.RegisterAsync(schemas, settings.Topic, "transaction.avsc", termination.Token);
         }
         catch (OperationCanceledException)
         {
             return 0;
         }
 
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        if (schemaId is null)
         {
-            BootstrapServers = bootstrap,
-            ClientId = "fraudstream-loadgen",
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            LingerMs = 5,
-            MessageTimeoutMs = (int)s_flushLimit.TotalMilliseconds,
-        }).Build();
+            return 1;
+        }
+
+        using var producer = IdempotentProducing.Build(bootstrap, "fraudstream-loadgen", s_flushLimit);
         if (!KafkaCluster.TryGetPartitions(producer.Handle, settings.Topic, bootstrap, out _, out var topicError))
         {
             await Console.Error.WriteLineAsync(topicError);
@@ -190,9 +180,9 @@ internal static class LoadgenVerb
             using var progressStop = new CancellationTokenSource();
             var progress = ReportProgressAsync(tally, follower, time, progressStop.Token);
 
-            var produced = await ProduceAsync(settings, generator, schemas, schemaId, producer, pacer, tally, follower, termination.Token);
+            var produced = await ProduceAsync(settings, generator, schemas, schemaId.Value, producer, pacer, tally, follower, termination.Token);
             var elapsed = pacer.Elapsed > pacer.DueTime(produced) ? pacer.Elapsed : pacer.DueTime(produced);
-            await FlushAsync(producer, termination.Token.IsCancellationRequested ? s_flushLimitWhenStopping : s_flushLimit);
+            await IdempotentProducing.FlushAsync(producer, termination.Token.IsCancellationRequested ? s_flushLimitWhenStopping : s_flushLimit);
 
             if (follower is not null)
             {
@@ -238,7 +228,8 @@ internal static class LoadgenVerb
                     Key = Encoding.UTF8.GetBytes(transaction.CardId),
                     Value = codec.Encode(transaction, schemaId),
                 };
-                if (!await ProduceOneAsync(producer, settings.Topic, message, transaction.TransactionId, tally, follower, stopping))
+                if (!await IdempotentProducing.ProduceAsync(
+                        producer, settings.Topic, message, tally, stopping, producedAt => follower?.Expect(transaction.TransactionId, producedAt)))
                 {
                     break;
                 }
@@ -253,38 +244,6 @@ internal static class LoadgenVerb
 
         return index;
     }
-
-    /// <returns>False when the producer failed for good (a fatal error): stop producing.</returns>
-    private static async Task<bool> ProduceOneAsync(
-        IProducer<byte[], byte[]> producer, string topic, Message<byte[], byte[]> message, string transactionId,
-        ProduceTally tally, AlertFollower? follower, CancellationToken stopping)
-    {
-        while (true)
-        {
-            var producedAt = tally.Time.GetTimestamp();
-            follower?.Expect(transactionId, producedAt);
-            try
-            {
-                producer.Produce(topic, message, report => tally.Delivered(report, producedAt));
-                tally.CountSent();
-                return true;
-            }
-            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                // The producer's queue is full: the cluster is slower than the target rate. Wait, do not spin.
-                await Task.Delay(s_queueFullWait, tally.Time, stopping);
-            }
-            catch (ProduceException<byte[], byte[]> e)
-            {
-                tally.CountSent();
-                tally.Failed(e.Error.Reason);
-                return !e.Error.IsFatal;
-            }
-        }
-    }
-
-    private static async Task FlushAsync(IProducer<byte[], byte[]> producer, TimeSpan limit) =>
-        await Task.Run(() => producer.Flush(limit));
 
     private static async Task ReportProgressAsync(ProduceTally tally, AlertFollower? follower, TimeProvider time, CancellationToken stop)
     {

@@ -94,7 +94,7 @@ public static class LabelledTransactionCsv
     /// The next line, without its '\n'; null at the end. A line over <see cref="MaxLineLength"/> is refused as soon as
     /// it is that long: a 50 MB line took over a gigabyte as a string and its fields before the column count was checked.
     /// </summary>
-    private static string? ReadLine(TextReader reader, StringBuilder buffer, int number, string source)
+    internal static string? ReadLine(TextReader reader, StringBuilder buffer, int number, string source)
     {
         buffer.Clear();
         int c;
@@ -151,7 +151,7 @@ public static class LabelledTransactionCsv
         return new LabelledTransaction(transaction, Flag(15), Required(16), labelTime);
     }
 
-    private static string FormatTime(DateTimeOffset time) =>
+    internal static string FormatTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The Avro symbol of a channel (POS, ECOMMERCE, ...).</summary>
@@ -175,7 +175,7 @@ public static class LabelledTransactionCsv
         _ => null,
     };
 
-    private static string? Checked(string? value) =>
+    internal static string? Checked(string? value) =>
         value is not null && value.AsSpan().IndexOfAny(",\n\r\"") >= 0
             ? throw new ArgumentException($"'{value}' cannot be written to the CSV: it contains a comma, quote or line break.")
             : value;

@@ -66,8 +66,11 @@ public static class TestKafka
         s_devBroker = null;
     }
 
-    /// <summary>Creates a topic whose name is unique to this run and returns the name.</summary>
-    public static async Task<string> CreateTopicAsync(string purpose, int partitions)
+    /// <summary>
+    /// Creates a topic whose name is unique to this run and returns the name; <paramref name="compacted"/> sets
+    /// cleanup.policy=compact (a changelog's), which the development broker accepts but does not apply.
+    /// </summary>
+    public static async Task<string> CreateTopicAsync(string purpose, int partitions, bool compacted = false)
     {
         var name = $"fstest-{s_runId}-{purpose}-{Interlocked.Increment(ref s_topicCounter)}";
         if (s_devBroker is not null)
@@ -78,7 +81,13 @@ public static class TestKafka
 
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
         // Replication factor -1: the cluster's default, whatever its size.
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = -1 }]);
+        await admin.CreateTopicsAsync([new TopicSpecification
+        {
+            Name = name,
+            NumPartitions = partitions,
+            ReplicationFactor = -1,
+            Configs = compacted ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" } : null,
+        }]);
         return name;
     }
 
