@@ -37,13 +37,8 @@ public sealed class LabelledTransactionCsvTests
     [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR", "line 2: expected 17 columns, found 5")]
     public void A_bad_row_is_refused_naming_its_line_and_column(string line, string expected)
     {
-<<<<<<< HEAD
         // The header without the optional label_time column: files written before it existed still read.
-        var csv = string.Join(',', LabelledTransactionCsv.Columns.Take(LabelledTransactionCsv.Columns.Count - 1)) + "\n" + line + "\n";
-=======
-        // The header without the optional label_time column, as the rows are written.
         var csv = string.Join(',', LabelledTransactionCsv.Columns.SkipLast(1)) + "\n" + line + "\n";
->>>>>>> labels
 
         var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader(csv), "data.csv").ToList());
 
