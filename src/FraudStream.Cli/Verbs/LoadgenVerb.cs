@@ -78,18 +78,27 @@ internal static class LoadgenVerb
             CustomParser = result => OptionValues.Number(result, "--follow-seconds", 0, inclusive: true, 3_600, "a number of seconds from 0 to 3600"),
         };
 
+        var (labelsTopic, noLabels, labelDelay) = LabelRelease.CreateOptions();
+
         var command = new Command(
             "loadgen",
             "Produce generated card transactions (with fraud scenarios) to Kafka at a target rate: Avro in the Confluent wire format, "
-            + "keyed by card, idempotent producer (acks=all). Progress on stderr, a summary on stdout.")
+            + "keyed by card, idempotent producer (acks=all); each transaction's label (fraud or genuine) follows on the labels topic "
+            + "once due. Progress on stderr, a summary on stdout.")
         {
             rate, duration, count, fraudRatio, cards, seed, bootstrap, topic, schemaRegistry, followAlerts, alertsTopic, followSeconds,
+            labelsTopic, noLabels, labelDelay,
         };
         command.Validators.Add(result =>
         {
             if (result.GetResult(count) is not null && result.GetResult(duration) is not null)
             {
                 result.AddError("Give --count or --duration, not both.");
+            }
+
+            if (result.GetValue(noLabels) && result.GetResult(labelDelay) is not null)
+            {
+                result.AddError("Give --no-labels or --label-delay, not both.");
             }
         });
         command.SetAction((parseResult, _) => RunAsync(new LoadgenSettings(
@@ -107,7 +116,9 @@ internal static class LoadgenVerb
             parseResult.GetValue(schemaRegistry),
             parseResult.GetValue(followAlerts),
             parseResult.GetValue(alertsTopic)!,
-            TimeSpan.FromSeconds(parseResult.GetValue(followSeconds)))));
+            TimeSpan.FromSeconds(parseResult.GetValue(followSeconds)),
+            parseResult.GetValue(noLabels) ? null : parseResult.GetValue(labelsTopic)!,
+            parseResult.GetValue(labelDelay))));
         return command;
     }
 
@@ -162,6 +173,33 @@ internal static class LoadgenVerb
             return 1;
         }
 
+        LabelRelease? labels = null;
+        if (settings.LabelsTopic is { } labelsTopic)
+        {
+            int? labelSchemaId;
+            try
+            {
+                labelSchemaId = await WriterSchemas.RegisterAsync(schemas, labelsTopic, "fraud_label.avsc", termination.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+
+            if (labelSchemaId is null)
+            {
+                return 1;
+            }
+
+            if (!KafkaCluster.TryGetPartitions(producer.Handle, labelsTopic, bootstrap, out _, out var labelsTopicError))
+            {
+                await Console.Error.WriteLineAsync(labelsTopicError + " (Or pass --no-labels.)");
+                return 1;
+            }
+
+            labels = new LabelRelease(producer, labelsTopic, new FraudLabelMessageCodec(schemas), labelSchemaId.Value, settings.LabelDelay, time);
+        }
+
         AlertFollower? follower = null;
         if (settings.FollowAlerts)
         {
@@ -180,8 +218,9 @@ internal static class LoadgenVerb
             using var progressStop = new CancellationTokenSource();
             var progress = ReportProgressAsync(tally, follower, time, progressStop.Token);
 
-            var produced = await ProduceAsync(settings, generator, schemas, schemaId.Value, producer, pacer, tally, follower, termination.Token);
+            var (produced, streamTime) = await ProduceAsync(settings, generator, schemas, schemaId.Value, producer, pacer, tally, follower, labels, termination.Token);
             var elapsed = pacer.Elapsed > pacer.DueTime(produced) ? pacer.Elapsed : pacer.DueTime(produced);
+            await DrainLabelsAsync(labels, streamTime, termination.Token);
             await IdempotentProducing.FlushAsync(producer, termination.Token.IsCancellationRequested ? s_flushLimitWhenStopping : s_flushLimit);
 
             if (follower is not null)
@@ -200,18 +239,20 @@ internal static class LoadgenVerb
 
             await progressStop.CancelAsync();
             await progress;
-            PrintSummary(settings, tally, follower, elapsed);
-            return tally.Errors > 0 || tally.Acknowledged < tally.Sent ? 1 : 0;
+            PrintSummary(settings, tally, labels, follower, elapsed);
+            var labelsFailed = labels is not null && (labels.Tally.Errors > 0 || labels.Tally.Acknowledged < labels.Tally.Sent);
+            return tally.Errors > 0 || tally.Acknowledged < tally.Sent || labelsFailed ? 1 : 0;
         }
     }
 
-    /// <returns>The number of records handed to the producer.</returns>
-    private static async Task<long> ProduceAsync(
+    /// <returns>The number of records handed to the producer, and the event time of the last one.</returns>
+    private static async Task<(long Produced, DateTimeOffset StreamTime)> ProduceAsync(
         LoadgenSettings settings, TransactionGenerator generator, ISchemaRegistry schemas, int schemaId, IProducer<byte[], byte[]> producer,
-        RatePacer pacer, ProduceTally tally, AlertFollower? follower, CancellationToken stopping)
+        RatePacer pacer, ProduceTally tally, AlertFollower? follower, LabelRelease? labels, CancellationToken stopping)
     {
         var codec = new TransactionMessageCodec(schemas, new TransactionAvroCodec());
         long index = 0;
+        var streamTime = settings.Generator.Start;
         try
         {
             foreach (var labelled in generator.Generate(settings.Count ?? int.MaxValue))
@@ -228,13 +269,23 @@ internal static class LoadgenVerb
                     Key = Encoding.UTF8.GetBytes(transaction.CardId),
                     Value = codec.Encode(transaction, schemaId),
                 };
-                if (!await IdempotentProducing.ProduceAsync(
-                        producer, settings.Topic, message, tally, stopping, producedAt => follower?.Expect(transaction.TransactionId, producedAt)))
+                var producedAt = 0L;
+                if (!await IdempotentProducing.ProduceAsync(producer, settings.Topic, message, tally, stopping, at =>
+                    {
+                        producedAt = at;
+                        follower?.Expect(transaction.TransactionId, at);
+                    }))
                 {
                     break;
                 }
 
                 index++;
+                streamTime = transaction.EventTime;
+                labels?.Add(labelled, producedAt);
+                if (labels is not null && !await labels.ReleaseDueAsync(streamTime, stopping))
+                {
+                    break;
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -242,7 +293,22 @@ internal static class LoadgenVerb
             // Ctrl+C or SIGTERM: stop producing, then flush and report what was sent.
         }
 
-        return index;
+        return (index, streamTime);
+    }
+
+    private static async Task DrainLabelsAsync(LabelRelease? labels, DateTimeOffset streamTime, CancellationToken stopping)
+    {
+        try
+        {
+            if (labels is not null)
+            {
+                await labels.DrainAsync(streamTime, stopping);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Ctrl+C ends the wait for labels still to come due; the summary says how many.
+        }
     }
 
     private static async Task ReportProgressAsync(ProduceTally tally, AlertFollower? follower, TimeProvider time, CancellationToken stop)
@@ -286,7 +352,7 @@ internal static class LoadgenVerb
         }
     }
 
-    private static void PrintSummary(LoadgenSettings settings, ProduceTally tally, AlertFollower? follower, TimeSpan elapsed)
+    private static void PrintSummary(LoadgenSettings settings, ProduceTally tally, LabelRelease? labels, AlertFollower? follower, TimeSpan elapsed)
     {
         var invariant = CultureInfo.InvariantCulture;
         var achieved = tally.Acknowledged / Math.Max(1e-3, elapsed.TotalSeconds);
@@ -302,6 +368,9 @@ internal static class LoadgenVerb
         Console.WriteLine(tally.Acknowledgement.Summarize() is { } acks
             ? $"Produce-ack latency: {acks}"
             : "Produce-ack latency: no acknowledgements");
+        Console.WriteLine(labels is null
+            ? "Labels:              none (--no-labels)"
+            : string.Create(invariant, $"Labels:              {labels.Tally.Acknowledged:N0} acknowledged on '{settings.LabelsTopic}' ({labels.Fraud:N0} fraud, {labels.Tally.Sent - labels.Fraud:N0} genuine sent, {labels.Tally.Errors:N0} errors); {labels.Pending:N0} not yet due when the run ended"));
         if (follower is null)
         {
             return;
@@ -326,5 +395,7 @@ internal static class LoadgenVerb
         string? SchemaRegistryUrl,
         bool FollowAlerts,
         string AlertsTopic,
-        TimeSpan FollowWindow);
+        TimeSpan FollowWindow,
+        string? LabelsTopic,
+        TimeSpan? LabelDelay);
 }

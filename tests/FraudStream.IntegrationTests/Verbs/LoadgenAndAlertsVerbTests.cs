@@ -93,7 +93,7 @@ public sealed partial class LoadgenAndAlertsVerbTests
     {
         // Arrange
         var topic = await TestKafka.CreateTopicAsync("loadgen-sigterm", 2);
-        using var loadgen = FraudstreamProcess.Start("loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topic, "--rate", "500");
+        using var loadgen = FraudstreamProcess.Start("loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topic, "--rate", "500", "--no-labels");
         await loadgen.WaitForStderrLineAsync(l => l.StartsWith("loadgen: sent", StringComparison.Ordinal), "a progress line", s_limit);
 
         // Act
@@ -119,6 +119,8 @@ public sealed partial class LoadgenAndAlertsVerbTests
     [TestCase(new[] { "--duration", "soon" }, "--duration must be a positive duration")]
     [TestCase(new[] { "--fraud-ratio", "0.7" }, "The fraud ratio must be between 0 and 0.5, not 0.7.")]
     [TestCase(new[] { "--schema-registry-url", "registry:8081" }, "is not an http(s) URL")]
+    [TestCase(new[] { "--no-labels", "--label-delay", "30s" }, "Give --no-labels or --label-delay, not both.")]
+    [TestCase(new[] { "--label-delay", "later" }, "--label-delay must be a positive duration")]
     public async Task Loadgen_refuses_bad_options_with_one_sentence_and_exit_code_2(string[] options, string message)
     {
         // Act
@@ -268,11 +270,15 @@ public sealed partial class LoadgenAndAlertsVerbTests
     [GeneratedRegex(@"^End-to-end latency: +p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms \((?<alerts>[\d,]+) alerts on '[^']+' for this run's transactions\)$")]
     private static partial Regex EndToEndLine();
 
-    private static Task<FraudstreamRun> Loadgen(params string[] options) =>
-        FraudstreamProcess.RunAsync(s_limit, ["loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, .. options]);
+    /// <summary>Runs loadgen; without labels unless the test asks for them, so no test depends on a shared labels topic.</summary>
+    internal static Task<FraudstreamRun> Loadgen(params string[] options) =>
+        FraudstreamProcess.RunAsync(s_limit, [
+            "loadgen", "--bootstrap-servers", TestKafka.BootstrapServers,
+            .. options.Contains("--labels-topic") ? [] : new[] { "--no-labels" },
+            .. options]);
 
     /// <summary>A number from the summary on stdout, e.g. "Sent:                400 records ...".</summary>
-    private static long SummaryCount(FraudstreamRun run, string label)
+    internal static long SummaryCount(FraudstreamRun run, string label)
     {
         var line = run.StandardOutput.FirstOrDefault(l => l.StartsWith(label + ":", StringComparison.Ordinal));
         Assert.That(line, Is.Not.Null, $"no '{label}:' line in the summary.\n{run.Transcript}");

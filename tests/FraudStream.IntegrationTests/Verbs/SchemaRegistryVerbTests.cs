@@ -60,7 +60,7 @@ public sealed class SchemaRegistryVerbTests
 
         // Act
         var loadgen = await FraudstreamProcess.RunAsync(s_limit,
-            "loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", input, "--schema-registry-url", url,
+            "loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", input, "--schema-registry-url", url, "--no-labels",
             "--count", Count.ToString(CultureInfo.InvariantCulture), "--rate", "4000", "--fraud-ratio", "0.05", "--seed", Seed.ToString(CultureInfo.InvariantCulture));
         Assert.That(loadgen.ExitCode, Is.Zero, loadgen.Transcript);
         await TestKafka.WaitUntilCommittedAsync(group, input, partitions: 2, Count, s_limit, () => scorer.Transcript);
