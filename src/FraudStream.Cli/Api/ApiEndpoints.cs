@@ -18,7 +18,11 @@ namespace FraudStream.Cli.Api;
 internal static partial class ApiEndpoints
 {
     /// <summary>The JSON of answers: snake_case, as the transaction schema and the registry's files.</summary>
-    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new FeatureContributionJson() },
+    };
 
     private const string AnyMediaType = "*/*";
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
+using FraudStream.Cli.Api;
 using FraudStream.Cli.Hosting;
 using FraudStream.Cli.Traffic;
 using FraudStream.Core;
@@ -195,11 +196,7 @@ internal static class AlertsVerb
             writer.WriteStartArray("top_features");
             foreach (var feature in alert.TopFeatures)
             {
-                writer.WriteStartObject();
-                writer.WriteString("name", feature.Name);
-                writer.WriteNumber("value", feature.Value);
-                writer.WriteNumber("contribution", feature.Contribution);
-                writer.WriteEndObject();
+                FeatureContributionJson.Write(writer, feature);
             }
 
             writer.WriteEndArray();
