@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using FraudStream.Cli.Tests;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.Streaming.DevBroker;
 

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Confluent.Kafka;
-using FraudStream.Cli.Tests;
 using FraudStream.IntegrationTests.Kafka;
-using FraudStream.Telemetry.Tests.Support;
 
 namespace FraudStream.IntegrationTests.Scoring;
 

@@ -4,8 +4,6 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
-using FraudStream.Avro.Tests.Support;
-using FraudStream.Cli.Tests;
 using FraudStream.Core.Generation;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;

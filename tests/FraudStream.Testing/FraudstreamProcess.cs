@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace FraudStream.Cli.Tests;
+namespace FraudStream.Testing;
 
 /// <summary>
 /// The real `fraudstream` executable running as a child process (`dotnet fraudstream.dll ...`), its stdout and
