@@ -49,7 +49,7 @@ public sealed class SchemaRegistryVerbTests
             ["Scorer:Linger"] = "00:00:00.020",
             ["SchemaRegistry:Url"] = url,
         };
-        var environment = settings.ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        var environment = FraudstreamProcess.EnvironmentOf(settings);
         using var scorer = FraudstreamProcess.Start(environment, "score", "--registry", registry, "--management-url", "http://127.0.0.1:0");
         await WaitUntilReadyAsync(scorer);
 
