@@ -1,6 +1,5 @@
 using System.Net;
 using FraudStream.Avro.Registry;
-using FraudStream.Avro.Tests.Support;
 
 namespace FraudStream.Avro.Tests;
 

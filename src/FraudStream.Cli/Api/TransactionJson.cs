@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Unicode;
 using FraudStream.Core.Transactions;
 using Microsoft.AspNetCore.Http;
@@ -148,6 +149,42 @@ internal static class TransactionJson
         return new Transaction(
             transactionId!, cardId!, eventTime!.Value, amount!.Value, currency!, merchantId!, category!, channel!.Value, cardPresent!.Value,
             terminalId, country, merchantLatitude, merchantLongitude, cardholderLatitude, cardholderLongitude);
+    }
+
+    /// <summary>
+    /// A transaction as /predict's JSON: the reverse of <see cref="Read"/> (the demo's example request; tests' requests).
+    /// The event time keeps every digit it has, so reading it back gives the same transaction.
+    /// </summary>
+    public static JsonObject Write(Transaction t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        var json = new JsonObject
+        {
+            ["transaction_id"] = t.TransactionId,
+            ["card_id"] = t.CardId,
+            ["event_time"] = t.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
+            ["amount"] = t.Amount,
+            ["currency"] = t.Currency,
+            ["merchant_id"] = t.MerchantId,
+            ["merchant_category"] = t.MerchantCategory,
+            ["channel"] = LabelledTransactionCsv.ChannelName(t.Channel),
+            ["card_present"] = t.CardPresent,
+        };
+        if (t.TerminalId is not null)
+        {
+            json["terminal_id"] = t.TerminalId;
+        }
+
+        if (t.MerchantCountry is not null)
+        {
+            json["merchant_country"] = t.MerchantCountry;
+        }
+
+        json["merchant_latitude"] = t.MerchantLatitude;
+        json["merchant_longitude"] = t.MerchantLongitude;
+        json["cardholder_latitude"] = t.CardholderLatitude;
+        json["cardholder_longitude"] = t.CardholderLongitude;
+        return json;
     }
 
     /// <summary>"an array", "a number", ... for messages.</summary>

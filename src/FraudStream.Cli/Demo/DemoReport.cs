@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
+using FraudStream.Cli.Api;
 using FraudStream.Core.Generation;
-using FraudStream.Core.Transactions;
 
 namespace FraudStream.Cli.Demo;
 
@@ -18,7 +18,7 @@ internal static class DemoReport
 
     /// <summary>A generated fraudulent transaction, the same every run, as /predict's JSON.</summary>
     public static JsonObject ExampleTransaction() =>
-        ToJson(new TransactionGenerator(new GeneratorOptions { Seed = 7, FraudRatio = 0.2, Cards = 500 })
+        TransactionJson.Write(new TransactionGenerator(new GeneratorOptions { Seed = 7, FraudRatio = 0.2, Cards = 500 })
             .Generate(10_000)
             .First(t => t.IsFraud)
             .Transaction);
@@ -44,37 +44,5 @@ internal static class DemoReport
             $"  Throughput:            {metrics.Scored / Math.Max(1e-3, scoringTime.TotalSeconds):N0} records/s scored ({metrics.Scored:N0} in {scoringTime.TotalSeconds:N1} s); produced at {load.AchievedRate}"));
         Console.WriteLine($"  End-to-end latency:    {load.EndToEnd}");
         Console.WriteLine(string.Create(invariant, $"  /predict:              model_version {JsonNode.Parse(answer)?["model_version"]?.GetValue<string>() ?? "?"}"));
-    }
-
-    /// <summary>A transaction as /predict's JSON (the snake_case fields of schemas/transaction.avsc).</summary>
-    private static JsonObject ToJson(Transaction t)
-    {
-        var json = new JsonObject
-        {
-            ["transaction_id"] = t.TransactionId,
-            ["card_id"] = t.CardId,
-            ["event_time"] = t.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            ["amount"] = t.Amount,
-            ["currency"] = t.Currency,
-            ["merchant_id"] = t.MerchantId,
-            ["merchant_category"] = t.MerchantCategory,
-            ["channel"] = t.Channel.ToString().ToUpperInvariant(),
-            ["card_present"] = t.CardPresent,
-        };
-        if (t.TerminalId is not null)
-        {
-            json["terminal_id"] = t.TerminalId;
-        }
-
-        if (t.MerchantCountry is not null)
-        {
-            json["merchant_country"] = t.MerchantCountry;
-        }
-
-        json["merchant_latitude"] = t.MerchantLatitude;
-        json["merchant_longitude"] = t.MerchantLongitude;
-        json["cardholder_latitude"] = t.CardholderLatitude;
-        json["cardholder_longitude"] = t.CardholderLongitude;
-        return json;
     }
 }

@@ -169,14 +169,9 @@ internal sealed partial class TransactionalCommitter(
     private CommitResult Rebuild(CancellationToken stop)
     {
         DisposeProducer();
-        if (stop.IsCancellationRequested)
-        {
-            return CommitResult.Stopped; // the next instance's InitTransactions resolves the open transaction
-        }
-
         if (!StartProducer(stop))
         {
-            return CommitResult.Stopped;
+            return CommitResult.Stopped; // stopping: the next instance's InitTransactions resolves the open transaction
         }
 
         metrics.ProducerRebuilt();

@@ -85,37 +85,8 @@ public sealed class ApiFixture
     public static IReadOnlyList<Transaction> Transactions(int count, int seed = 11) =>
         [.. new TransactionGenerator(new GeneratorOptions { Seed = seed, Cards = 500, FraudRatio = 0.2 }).Generate(count).Select(t => t.Transaction)];
 
-    /// <summary>A transaction as /predict's JSON (snake_case fields of schemas/transaction.avsc).</summary>
-    public static JsonObject ToJson(Transaction t)
-    {
-        var json = new JsonObject
-        {
-            ["transaction_id"] = t.TransactionId,
-            ["card_id"] = t.CardId,
-            ["event_time"] = t.EventTime.ToString("O", CultureInfo.InvariantCulture),
-            ["amount"] = t.Amount,
-            ["currency"] = t.Currency,
-            ["merchant_id"] = t.MerchantId,
-            ["merchant_category"] = t.MerchantCategory,
-            ["channel"] = t.Channel.ToString().ToUpperInvariant(),
-            ["card_present"] = t.CardPresent,
-        };
-        if (t.TerminalId is not null)
-        {
-            json["terminal_id"] = t.TerminalId;
-        }
-
-        if (t.MerchantCountry is not null)
-        {
-            json["merchant_country"] = t.MerchantCountry;
-        }
-
-        json["merchant_latitude"] = t.MerchantLatitude;
-        json["merchant_longitude"] = t.MerchantLongitude;
-        json["cardholder_latitude"] = t.CardholderLatitude;
-        json["cardholder_longitude"] = t.CardholderLongitude;
-        return json;
-    }
+    /// <summary>A transaction as /predict's JSON, written by the product's own writer.</summary>
+    public static JsonObject ToJson(Transaction t) => Cli.Api.TransactionJson.Write(t);
 
     private static async Task<string> TrainAsync(ModelRegistry registry, int seed, string depth, DateTimeOffset at)
     {

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 using FraudStream.Streaming.Scoring;
-using FraudStream.Telemetry.Tests.Support;
 
 namespace FraudStream.Cli.Tests.Api;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using FraudStream.Testing;
 
 namespace FraudStream.Cli.Tests.Api;
 

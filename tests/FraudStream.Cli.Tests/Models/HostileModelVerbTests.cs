@@ -1,4 +1,3 @@
-using FraudStream.Testing;
 using static FraudStream.Cli.Tests.Models.TrainedModelFixture;
 
 namespace FraudStream.Cli.Tests.Models;

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using FraudStream.Cli.Tests;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.Streaming.DevBroker;
 
@@ -25,7 +24,7 @@ public sealed class CrashRestartTests
         settings["Scorer:Consumer:session.timeout.ms"] = "6000";
         // Every record leaves a score in its transaction, so a transaction left open by a kill shows on this topic.
         settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
-        var environment = settings.ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        var environment = FraudstreamProcess.EnvironmentOf(settings);
         string[] arguments = ["score", "--registry", registry, "--management-url", "http://127.0.0.1:0"];
         var total = scenario.Records.Count;
 

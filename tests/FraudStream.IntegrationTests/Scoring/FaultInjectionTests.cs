@@ -21,19 +21,14 @@ public sealed class FaultInjectionTests
     {
         // Arrange
         var broker = TestKafka.RequireDevelopmentBroker("an EndTxn whose answer is lost");
-        var (scenario, settings) = await ArrangeAsync(broker, "endtxn", seed: 21);
-        using var model = await TestModels.LoadAsync(await TestModels.DirectoryAsync(), await TestModels.FirstAsync());
-        settings["Scorer:TransactionTimeout"] = "00:00:10";
+        await using var run = await FaultRun.StartAsync(broker, "endtxn", seed: 21, s => s["Scorer:TransactionTimeout"] = "00:00:10");
+        var scorer = run.Scorer;
 
         // Act: one EndTxn is applied at once, but its answer is held back past the transaction timeout.
-        await using var scorer = await InProcessScorer.StartAsync(settings, await TestModels.DirectoryAsync());
-        await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
         broker.PushBrokerRequestError(TransactionCoordinator, KafkaApi.EndTxn, ErrorCode.NoError, TimeSpan.FromSeconds(15));
-        await scenario.WaitUntilAllCommittedAsync();
 
         // Assert
-        scenario.AssertExactlyExpectedAlerts(model);
-        scenario.AssertEachRecordScoredOnce();
+        await run.AssertSameResultAsync();
         Assert.That(broker.PendingBrokerRequestErrors(TransactionCoordinator, KafkaApi.EndTxn), Is.Zero, "the delayed EndTxn was sent");
         Assert.That(scorer.Metrics.CommitRetries, Is.GreaterThan(0), "the timed-out commit was called again");
         Assert.That(scorer.Metrics.ProducerRebuilds, Is.EqualTo(1), "the unknown outcome was settled by a new producer");
@@ -44,16 +39,10 @@ public sealed class FaultInjectionTests
     public async Task An_abortable_AddOffsetsToTxn_error_aborts_the_batch_and_it_is_redone_once()
     {
         var broker = TestKafka.RequireDevelopmentBroker("an abortable AddOffsetsToTxn error");
-        var (scenario, settings) = await ArrangeAsync(broker, "addoffsets", seed: 22);
-        using var model = await TestModels.LoadAsync(await TestModels.DirectoryAsync(), await TestModels.FirstAsync());
-
-        await using var scorer = await InProcessScorer.StartAsync(settings, await TestModels.DirectoryAsync());
-        await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
+        await using var run = await FaultRun.StartAsync(broker, "addoffsets", seed: 22);
+        var scorer = run.Scorer;
         broker.PushBrokerRequestError(TransactionCoordinator, KafkaApi.AddOffsetsToTxn, ErrorCode.GroupAuthorizationFailed, TimeSpan.Zero);
-        await scenario.WaitUntilAllCommittedAsync();
-
-        scenario.AssertExactlyExpectedAlerts(model);
-        scenario.AssertEachRecordScoredOnce();
+        await run.AssertSameResultAsync();
         Assert.That(broker.PendingBrokerRequestErrors(TransactionCoordinator, KafkaApi.AddOffsetsToTxn), Is.Zero, "the error was served");
         Assert.That(scorer.Metrics.TransactionsAborted, Is.EqualTo(1));
         Assert.That(scorer.Metrics.Rewinds, Is.EqualTo(1));
@@ -64,16 +53,10 @@ public sealed class FaultInjectionTests
     public async Task An_abortable_TxnOffsetCommit_error_aborts_the_batch_and_it_is_redone_once()
     {
         var broker = TestKafka.RequireDevelopmentBroker("an abortable TxnOffsetCommit error");
-        var (scenario, settings) = await ArrangeAsync(broker, "txnoffsets", seed: 23);
-        using var model = await TestModels.LoadAsync(await TestModels.DirectoryAsync(), await TestModels.FirstAsync());
-
-        await using var scorer = await InProcessScorer.StartAsync(settings, await TestModels.DirectoryAsync());
-        await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
+        await using var run = await FaultRun.StartAsync(broker, "txnoffsets", seed: 23);
+        var scorer = run.Scorer;
         broker.PushBrokerRequestError(GroupCoordinator, KafkaApi.TxnOffsetCommit, ErrorCode.GroupAuthorizationFailed, TimeSpan.Zero);
-        await scenario.WaitUntilAllCommittedAsync();
-
-        scenario.AssertExactlyExpectedAlerts(model);
-        scenario.AssertEachRecordScoredOnce();
+        await run.AssertSameResultAsync();
         Assert.That(broker.PendingBrokerRequestErrors(GroupCoordinator, KafkaApi.TxnOffsetCommit), Is.Zero, "the error was served");
         Assert.That(scorer.Metrics.TransactionsAborted, Is.EqualTo(1));
         Assert.That(scorer.Metrics.Rewinds, Is.EqualTo(1));
@@ -83,19 +66,12 @@ public sealed class FaultInjectionTests
     public async Task NOT_COORDINATOR_and_a_coordinator_move_mid_stream_change_nothing()
     {
         var broker = TestKafka.RequireDevelopmentBroker("NOT_COORDINATOR and a coordinator move");
-        var (scenario, settings) = await ArrangeAsync(broker, "notcoord", seed: 24);
-        using var model = await TestModels.LoadAsync(await TestModels.DirectoryAsync(), await TestModels.FirstAsync());
-        var transactionalId = settings["Scorer:TransactionalId"]!;
-
-        await using var scorer = await InProcessScorer.StartAsync(settings, await TestModels.DirectoryAsync());
-        await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
+        await using var run = await FaultRun.StartAsync(broker, "notcoord", seed: 24);
+        var scenario = run.Scenario;
         broker.PushBrokerRequestError(TransactionCoordinator, KafkaApi.EndTxn, ErrorCode.NotCoordinatorForGroup, TimeSpan.Zero);
         await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 2, TimeSpan.FromMinutes(2));
-        broker.SetTransactionCoordinator(transactionalId, 3);
-        await scenario.WaitUntilAllCommittedAsync();
-
-        scenario.AssertExactlyExpectedAlerts(model);
-        scenario.AssertEachRecordScoredOnce();
+        broker.SetTransactionCoordinator(run.TransactionalId, 3);
+        await run.AssertSameResultAsync();
         Assert.That(broker.PendingBrokerRequestErrors(TransactionCoordinator, KafkaApi.EndTxn), Is.Zero, "NOT_COORDINATOR was served");
     }
 
@@ -103,11 +79,8 @@ public sealed class FaultInjectionTests
     public async Task The_transaction_coordinator_down_for_10_s_stalls_commits_and_then_the_stream_goes_on()
     {
         var broker = TestKafka.RequireDevelopmentBroker("a broker outage");
-        var (scenario, settings) = await ArrangeAsync(broker, "down", seed: 25);
-        using var model = await TestModels.LoadAsync(await TestModels.DirectoryAsync(), await TestModels.FirstAsync());
-
-        await using var scorer = await InProcessScorer.StartAsync(settings, await TestModels.DirectoryAsync());
-        await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
+        await using var run = await FaultRun.StartAsync(broker, "down", seed: 25);
+        var scenario = run.Scenario;
         long atDown;
         long beforeUp;
         broker.SetBrokerDown(TransactionCoordinator);
@@ -124,10 +97,7 @@ public sealed class FaultInjectionTests
             broker.SetBrokerUp(TransactionCoordinator);
         }
 
-        await scenario.WaitUntilAllCommittedAsync();
-
-        scenario.AssertExactlyExpectedAlerts(model);
-        scenario.AssertEachRecordScoredOnce();
+        await run.AssertSameResultAsync();
         Assert.That(beforeUp, Is.EqualTo(atDown), "no transaction committed while its coordinator was down: the fault bit");
         Assert.That(atDown, Is.LessThan(scenario.Records.Count));
     }
@@ -136,30 +106,62 @@ public sealed class FaultInjectionTests
     public async Task A_partition_level_fetch_error_skips_no_record_and_dead_letters_nothing()
     {
         var broker = TestKafka.RequireDevelopmentBroker("a partition-level fetch error");
-        var (scenario, settings) = await ArrangeAsync(broker, "fetcherr", seed: 26);
-        using var model = await TestModels.LoadAsync(await TestModels.DirectoryAsync(), await TestModels.FirstAsync());
-
-        await using var scorer = await InProcessScorer.StartAsync(settings, await TestModels.DirectoryAsync());
-        await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
+        await using var run = await FaultRun.StartAsync(broker, "fetcherr", seed: 26);
+        var (scenario, scorer) = (run.Scenario, run.Scorer);
         broker.PushPartitionRequestError(scenario.InputTopic, 1, KafkaApi.Fetch, ErrorCode.TopicAuthorizationFailed);
-        await scenario.WaitUntilAllCommittedAsync();
-
-        scenario.AssertExactlyExpectedAlerts(model);
-        scenario.AssertEachRecordScoredOnce();
+        await run.AssertSameResultAsync();
         Assert.That(scenario.ReadDeadLetters(), Is.Empty, "a partition error is not a bad record");
         Assert.That(scorer.Metrics.PartitionErrors, Is.GreaterThan(0), "the consumer reported the fetch error");
     }
 
-    /// <summary>A 20,000-transaction stream on 4 partitions and its scorer settings, with the coordinators pinned to known brokers.</summary>
-    private static async Task<(ScoringScenario Scenario, Dictionary<string, string?> Settings)> ArrangeAsync(
-        DevelopmentBroker broker, string purpose, int seed)
+    /// <summary>
+    /// A scorer working through a 20,000-transaction stream on 4 partitions (coordinators pinned to known brokers, every
+    /// score written so a redone batch shows even without alerts), started and a quarter committed: the moment to inject.
+    /// </summary>
+    private sealed class FaultRun : IAsyncDisposable
     {
-        var scenario = await ScoringScenario.CreateAsync(purpose, count: 20_000, partitions: 4, seed: seed);
-        var settings = scenario.Settings(TestKafka.UniqueName("txn-" + purpose));
-        settings["Scorer:BatchSize"] = "200";
-        settings["Scorer:ScoredTopic"] = scenario.ScoredTopic; // every record leaves a trace: a redone batch shows even without alerts
-        broker.SetTransactionCoordinator(settings["Scorer:TransactionalId"]!, TransactionCoordinator);
-        broker.SetGroupCoordinator(scenario.Group, GroupCoordinator);
-        return (scenario, settings);
+        public ScoringScenario Scenario { get; private init; } = null!;
+
+        public InProcessScorer Scorer { get; private init; } = null!;
+
+        public string TransactionalId { get; private init; } = "";
+
+        private Streaming.Scoring.ScoringModel Model { get; init; } = null!;
+
+        public static async Task<FaultRun> StartAsync(
+            DevelopmentBroker broker, string purpose, int seed, Action<Dictionary<string, string?>>? adjust = null)
+        {
+            var scenario = await ScoringScenario.CreateAsync(purpose, count: 20_000, partitions: 4, seed: seed);
+            var settings = scenario.Settings(TestKafka.UniqueName("txn-" + purpose));
+            settings["Scorer:BatchSize"] = "200";
+            settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
+            adjust?.Invoke(settings);
+            broker.SetTransactionCoordinator(settings["Scorer:TransactionalId"]!, TransactionCoordinator);
+            broker.SetGroupCoordinator(scenario.Group, GroupCoordinator);
+            var registry = await TestModels.DirectoryAsync();
+            var run = new FaultRun
+            {
+                Scenario = scenario,
+                Scorer = await InProcessScorer.StartAsync(settings, registry),
+                TransactionalId = settings["Scorer:TransactionalId"]!,
+                Model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync()),
+            };
+            await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
+            return run;
+        }
+
+        /// <summary>Waits for the whole stream, then asserts the fault-free result: the expected alerts once, every record scored once.</summary>
+        public async Task AssertSameResultAsync()
+        {
+            await Scenario.WaitUntilAllCommittedAsync();
+            Scenario.AssertExactlyExpectedAlerts(Model);
+            Scenario.AssertEachRecordScoredOnce();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Scorer.DisposeAsync();
+            Model?.Dispose();
+        }
     }
 }

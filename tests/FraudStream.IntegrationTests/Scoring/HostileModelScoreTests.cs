@@ -1,7 +1,5 @@
 using System.Text.Json;
-using FraudStream.Cli.Tests;
 using FraudStream.IntegrationTests.Kafka;
-using FraudStream.Testing;
 
 namespace FraudStream.IntegrationTests.Scoring;
 

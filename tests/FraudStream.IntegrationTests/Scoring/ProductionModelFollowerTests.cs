@@ -4,7 +4,6 @@ using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
-using FraudStream.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Confluent.Kafka;
-using FraudStream.Cli.Tests;
 using FraudStream.IntegrationTests.Kafka;
-using FraudStream.Telemetry.Tests.Support;
 
 namespace FraudStream.IntegrationTests.Scoring;
 
@@ -20,8 +18,7 @@ public sealed class ScoreVerbTests
         var registry = await TestModels.DirectoryAsync();
         var scenario = await ScoringScenario.CreateAsync("ops", count: 3_000, partitions: 2, seed: 13,
             bad: [.. PoisonRecords.OneOfEachKind(0)]);
-        var environment = scenario.Settings(TestKafka.UniqueName("txn"))
-            .ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        var environment = FraudstreamProcess.EnvironmentOf(scenario.Settings(TestKafka.UniqueName("txn")));
         var (scorer, http) = await StartAsync(environment, registry);
         using var scorerProcess = scorer;
         using var httpClient = http;
@@ -141,8 +138,7 @@ public sealed class ScoreVerbTests
         // the second has started, so the first still has work when the second's InitTransactions fences it.
         var registry = await TestModels.DirectoryAsync();
         var scenario = await ScoringScenario.CreateAsync("fenced-exit", count: 20_000, partitions: 2, seed: 15, produceFirst: 2_000);
-        var environment = scenario.Settings(TestKafka.UniqueName("txn-shared"))
-            .ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        var environment = FraudstreamProcess.EnvironmentOf(scenario.Settings(TestKafka.UniqueName("txn-shared")));
         string[] arguments = ["score", "--registry", registry, "--management-url", "http://127.0.0.1:0"];
         using var first = FraudstreamProcess.Start(environment, arguments);
         await scenario.WaitUntilCommittedAsync(2_000, s_limit, () => first.Transcript);

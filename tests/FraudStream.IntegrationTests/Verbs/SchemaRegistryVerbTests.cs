@@ -4,8 +4,6 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
-using FraudStream.Avro.Tests.Support;
-using FraudStream.Cli.Tests;
 using FraudStream.Core.Generation;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
@@ -54,7 +52,7 @@ public sealed class SchemaRegistryVerbTests
             ["Scorer:Linger"] = "00:00:00.020",
             ["SchemaRegistry:Url"] = url,
         };
-        var environment = settings.ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        var environment = FraudstreamProcess.EnvironmentOf(settings);
         using var scorer = FraudstreamProcess.Start(environment, "score", "--registry", registry, "--management-url", "http://127.0.0.1:0");
         await WaitUntilReadyAsync(scorer);
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace FraudStream.Cli.Tests;
+namespace FraudStream.Testing;
 
 /// <summary>
 /// The real `fraudstream` executable running as a child process (`dotnet fraudstream.dll ...`), its stdout and
@@ -65,6 +65,10 @@ public sealed partial class FraudstreamProcess : IDisposable
             }
         }
     }
+
+    /// <summary>Configuration keys ("Scorer:InputTopic") as the environment variables the process reads ("FRAUDSTREAM_Scorer__InputTopic").</summary>
+    public static Dictionary<string, string?> EnvironmentOf(IReadOnlyDictionary<string, string?> settings) =>
+        settings.ToDictionary(s => "FRAUDSTREAM_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
 
     /// <summary>Starts fraudstream.dll from the test output directory (the Cli project reference puts it there).</summary>
     public static FraudstreamProcess Start(params string[] arguments) => Start(new Dictionary<string, string?>(), arguments);

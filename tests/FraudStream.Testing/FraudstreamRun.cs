@@ -1,4 +1,4 @@
-namespace FraudStream.Cli.Tests;
+namespace FraudStream.Testing;
 
 /// <summary>A finished fraudstream run: its exit code and everything it printed.</summary>
 public sealed record FraudstreamRun(int ExitCode, IReadOnlyList<string> StandardOutput, IReadOnlyList<string> StandardError, string Transcript)

@@ -4,14 +4,14 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-namespace FraudStream.Avro.Tests.Support;
+namespace FraudStream.Testing;
 
 /// <summary>
 /// Test double of Confluent Schema Registry: the REST contract the client uses (register a subject version, get a
 /// schema by id, error bodies with error_code), on a random loopback port, with scripted failures. Ids are given in
 /// registration order from <c>firstId</c>; start them past the local catalog's (1-3) to tell which one a process used.
 /// </summary>
-internal sealed class FakeSchemaRegistryServer : IAsyncDisposable
+public sealed class FakeSchemaRegistryServer : IAsyncDisposable
 {
     private const string MediaType = "application/vnd.schemaregistry.v1+json";
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace FraudStream.Telemetry.Tests.Support;
+namespace FraudStream.Testing;
 
 /// <summary>Runs Prometheus's own `promtool check metrics` (Debian's prometheus package) on a scrape.</summary>
-internal static class Promtool
+public static class Promtool
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
