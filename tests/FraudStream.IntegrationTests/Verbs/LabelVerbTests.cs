@@ -1,7 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
 using FraudStream.Avro;
-using FraudStream.Cli.Tests;
 using FraudStream.Core.Transactions;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
