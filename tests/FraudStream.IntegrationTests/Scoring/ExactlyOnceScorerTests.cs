@@ -84,7 +84,7 @@ public sealed class ExactlyOnceScorerTests
         var garbage = new byte[999_900];
         new Random(14).NextBytes(garbage);
         garbage[0] = 0x07; // not the Confluent magic byte
-        var scenario = await ScoringScenario.CreateAsync("oversized", count: 2_000, partitions: 2, seed: 14, bad: [("bad_magic_byte", garbage)]);
+        var scenario = await ScoringScenario.CreateAsync("oversized", count: 6_000, partitions: 2, seed: 14, bad: [("bad_magic_byte", garbage)]);
 
         // Act
         await using (var scorer = await InProcessScorer.StartAsync(scenario.Settings(TestKafka.UniqueName("txn")), registry))

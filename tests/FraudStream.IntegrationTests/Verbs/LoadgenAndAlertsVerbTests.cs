@@ -227,8 +227,11 @@ public sealed partial class LoadgenAndAlertsVerbTests
         var registry = await TestModels.DirectoryAsync();
         var input = await TestKafka.CreateTopicAsync("loadgen-follow-in", 2);
         var alertsTopic = await TestKafka.CreateTopicAsync("loadgen-follow-alerts", 2);
+        var (changelog, labels) = await TestKafka.CreateHistoryTopicsAsync("loadgen-follow", 2);
         var settings = new Dictionary<string, string?>
         {
+            ["Scorer:ChangelogTopic"] = changelog,
+            ["Scorer:LabelsTopic"] = labels,
             ["Scorer:BootstrapServers"] = TestKafka.BootstrapServers,
             ["Scorer:InputTopic"] = input,
             ["Scorer:AlertsTopic"] = alertsTopic,
