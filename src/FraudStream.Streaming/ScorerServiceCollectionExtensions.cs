@@ -39,6 +39,9 @@ public static class ScorerServiceCollectionExtensions
     {
         services.AddModelServing();
         services.AddOptions<ScorerOptions>().BindConfiguration(ScorerOptions.Section).ValidateOnStart();
+        // The scorer keeps history: the models it follows must have been trained with the same settings.
+        services.AddOptions<ModelFollowerOptions>().PostConfigure<IOptions<ScorerOptions>>(
+            (model, scorer) => model.History = scorer.Value.KeepHistory ? scorer.Value.History() : null);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScorerOptions>, ScorerOptionsValidator>());
         services.TryAddSingleton<ScorerMetrics>();
         services.TryAddSingleton<ScorerHealth>();

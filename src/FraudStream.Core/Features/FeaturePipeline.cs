@@ -28,12 +28,12 @@ public sealed class FeaturePipeline
 
     private readonly int[] _columns;
 
-    private FeaturePipeline(string version, int[] columns, HistorySettings settings)
+    private FeaturePipeline(string version, int[] columns, HistorySignature? history)
     {
         _columns = columns;
         FeatureNames = Array.ConvertAll(columns, c => s_allNames[c]);
         UsesHistory = columns.Any(c => c >= TransactionFeatures.Count);
-        Signature = new PipelineSignature(version, FeatureNames, version == StatelessVersion ? null : SignatureOf(settings));
+        Signature = new PipelineSignature(version, FeatureNames, version == StatelessVersion ? null : history);
         IsIdentity = columns.Length == s_allCount && columns.Select((c, i) => c == i).All(x => x);
     }
 
@@ -58,7 +58,7 @@ public sealed class FeaturePipeline
     public static FeaturePipeline WithHistory(HistorySettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return new FeaturePipeline(CurrentVersion, Enumerable.Range(0, s_allCount).ToArray(), settings);
+        return new FeaturePipeline(CurrentVersion, Enumerable.Range(0, s_allCount).ToArray(), SignatureOf(settings));
     }
 
     /// <summary>The history settings as a model's metadata records them.</summary>
@@ -70,15 +70,15 @@ public sealed class FeaturePipeline
     }
 
     /// <summary>
-    /// The pipeline that feeds a model with <paramref name="model"/>'s signature, in its column order, when history is
-    /// kept with <paramref name="history"/> (the defaults when null).
+    /// The pipeline that feeds a model with <paramref name="model"/>'s signature, in its column order. A process that
+    /// keeps history (the scorer, the trainer) passes the settings it keeps it with, and a model trained with others is
+    /// refused; null means no history is kept here (/predict): history features are missing anyway, so any settings do.
     /// </summary>
     /// <exception cref="IncompatibleModelException">The model was trained with another pipeline version, with history
     /// kept otherwise, or needs features this pipeline cannot produce.</exception>
     public static FeaturePipeline For(PipelineSignature model, HistorySettings? history = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        history ??= HistorySettings.Default;
         if (model.Version is not (CurrentVersion or StatelessVersion))
         {
             throw new IncompatibleModelException(
@@ -94,15 +94,16 @@ public sealed class FeaturePipeline
         }
 
         var usesHistory = model.FeatureNames.Any(n => Array.IndexOf(s_allNames, n) >= TransactionFeatures.Count);
-        if (usesHistory && HistoryMismatch(model.History, SignatureOf(history)) is { } mismatch)
+        if (usesHistory && history is not null && HistoryMismatch(model.History, SignatureOf(history)) is { } mismatch)
         {
             throw new IncompatibleModelException(mismatch);
         }
 
         var columns = model.FeatureNames.Select(n => Array.IndexOf(s_allNames, n)).ToArray();
-        return model.Version == CurrentVersion && columns.SequenceEqual(Full._columns) && history == HistorySettings.Default
+        return model.Version == CurrentVersion && columns.SequenceEqual(Full._columns) && model.History is { } kept
+               && HistoryMismatch(kept, Full.Signature.History!) is null
             ? Full
-            : new FeaturePipeline(model.Version, columns, history);
+            : new FeaturePipeline(model.Version, columns, model.History);
     }
 
     /// <summary>Writes the features of <paramref name="transaction"/> with no history (history features missing).</summary>

@@ -29,6 +29,12 @@ public sealed class ModelFollowerOptions
     /// 6 µs per scored record on the dev-broker benchmark (half the scoring time), approximate ones a fraction of that.
     /// </summary>
     public bool ExactContributions { get; set; }
+
+    /// <summary>
+    /// How this process keeps history, when it does: set from the scorer's own settings (Scorer:HistoryLateness), not
+    /// bound; a model trained with other history settings is then refused. Null (/predict keeps no history): not checked.
+    /// </summary>
+    public Core.Features.History.HistorySettings? History { get; set; }
 }
 
 /// <summary>Checks <see cref="ModelFollowerOptions"/> at start, one sentence per problem.</summary>

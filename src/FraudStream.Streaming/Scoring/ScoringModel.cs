@@ -55,14 +55,16 @@ public sealed class ScoringModel : IDisposable
     /// <param name="predictionThreads">XGBoost's OpenMP threads for prediction (its default, all cores, starves Kafka's threads).</param>
     /// <param name="thresholdOverride">A threshold that replaces the model's, or null.</param>
     /// <param name="exactContributions">Explain alerts with exact SHAP values (about 0.7 ms per alert on the default model) instead of approximate contributions.</param>
+    /// <param name="history">How this process keeps history (the scorer), or null when it keeps none (/predict): see <see cref="FeaturePipeline.For"/>.</param>
     /// <exception cref="IncompatibleModelException">The pipeline cannot produce the model's features, or the booster's feature count disagrees with its metadata.</exception>
     /// <exception cref="XGBoostException">The model bytes do not load.</exception>
     public static ScoringModel Create(
-        ModelMetadata metadata, ReadOnlySpan<byte> modelBytes, int predictionThreads, float? thresholdOverride, bool exactContributions = false)
+        ModelMetadata metadata, ReadOnlySpan<byte> modelBytes, int predictionThreads, float? thresholdOverride, bool exactContributions = false,
+        Core.Features.History.HistorySettings? history = null)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentOutOfRangeException.ThrowIfLessThan(predictionThreads, 1);
-        var pipeline = FeaturePipeline.For(metadata.Pipeline);
+        var pipeline = FeaturePipeline.For(metadata.Pipeline, history);
         var booster = Booster.LoadModelFromBuffer(modelBytes, predictionThreads);
         try
         {

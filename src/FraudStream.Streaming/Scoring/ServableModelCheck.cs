@@ -18,7 +18,7 @@ public sealed class ServableModelCheck : IModelVerifier
         ArgumentNullException.ThrowIfNull(options);
         try
         {
-            return ScoringModel.Create(metadata, model, options.PredictionThreads, options.Threshold, options.ExactContributions);
+            return ScoringModel.Create(metadata, model, options.PredictionThreads, options.Threshold, options.ExactContributions, options.History);
         }
         catch (IncompatibleModelException e)
         {
