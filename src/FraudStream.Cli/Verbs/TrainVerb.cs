@@ -43,7 +43,7 @@ internal static class TrainVerb
         };
         var lateness = new Option<TimeSpan?>("--lateness")
         {
-            Description = "How late a transaction may come and still enter its card's history; scorers serving the model must keep History:Lateness the same.",
+            Description = "How late a transaction may come and still enter its card's history; scorers serving the model must keep Scorer:HistoryLateness the same.",
             DefaultValueFactory = _ => HistorySettings.Default.Lateness,
             CustomParser = result => OptionValues.Duration(result, "--lateness"),
             HelpName = "time",
