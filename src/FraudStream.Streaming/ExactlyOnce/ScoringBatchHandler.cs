@@ -88,7 +88,15 @@ public sealed partial class ScoringBatchHandler(
         if (_options.KeepHistory)
         {
             work.GrowHistory();
-            history.Observe(batch, work.Transactions, work.TransactionRows, work.History, work.Changelog, stop);
+            try
+            {
+                history.Observe(batch, work.Transactions, work.TransactionRows, work.History, work.Changelog, stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return false; // stopped while restoring or reading labels: the next owner redoes the batch
+            }
+
             features = work.History;
         }
 

@@ -3,6 +3,7 @@ using FraudStream.Avro;
 using FraudStream.Avro.Registry;
 using FraudStream.Core.Features.History;
 using FraudStream.Core.Generation;
+using FraudStream.Core.Transactions;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.Scoring;
@@ -16,6 +17,9 @@ namespace FraudStream.IntegrationTests.Scoring;
 /// <param name="Value">The exact bytes produced.</param>
 public sealed record InputRecord(Transaction? Transaction, string? ExpectedReason, byte[] Value)
 {
+    /// <summary>The generated row behind a good record: its ground truth and label time.</summary>
+    public LabelledTransaction? Labelled { get; init; }
+
     /// <summary>Partition it landed in.</summary>
     public int Partition { get; set; } = -1;
 
@@ -84,7 +88,7 @@ public sealed class ScoringScenario
         var schemaId = Catalog.IdOf("transaction.avsc");
         var records = new TransactionGenerator(new GeneratorOptions { Seed = seed, Cards = 3_000, FraudRatio = 0.02 })
             .Generate(count)
-            .Select(t => new InputRecord(t.Transaction, null, codec.Encode(t.Transaction, schemaId)))
+            .Select(t => new InputRecord(t.Transaction, null, codec.Encode(t.Transaction, schemaId)) { Labelled = t })
             .ToList();
         if (bad is { Count: > 0 })
         {
@@ -102,6 +106,22 @@ public sealed class ScoringScenario
     }
 
     private int _produced;
+
+    /// <summary>Produces the label of every good record (at its generated label time) to <see cref="LabelsTopic"/>; returns them.</summary>
+    public List<FraudLabel> ProduceLabels()
+    {
+        var codec = new FraudLabelMessageCodec(Catalog);
+        var schemaId = Catalog.IdOf("fraud_label.avsc");
+        var labels = Records.Select(r => r.Labelled).OfType<LabelledTransaction>().Select(r => FraudLabel.Of(r, r.LabelTime!.Value)).ToList();
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = TestKafka.BootstrapServers, EnableIdempotence = true, LingerMs = 5 }).Build();
+        foreach (var label in labels)
+        {
+            producer.Produce(LabelsTopic, new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(label.CardId), Value = codec.Encode(label, schemaId) });
+        }
+
+        Assert.That(producer.Flush(TimeSpan.FromMinutes(1)), Is.Zero, "every label delivered");
+        return labels;
+    }
 
     /// <summary>Produces the records <see cref="CreateAsync"/> held back.</summary>
     public async Task ProduceRestAsync()
@@ -139,15 +159,24 @@ public sealed class ScoringScenario
             .ToHashSet();
     }
 
-    /// <summary>Each good record's history features, as a fault-free scorer computes them (no labels).</summary>
-    public Dictionary<string, float[]> ExpectedHistory() => HistoryOf(Records.Select(r => r.Transaction).OfType<Transaction>());
+    /// <summary>Each good record's history features, as a fault-free scorer computes them, knowing <paramref name="labels"/> (none by default).</summary>
+    public Dictionary<string, float[]> ExpectedHistory(IEnumerable<FraudLabel>? labels = null) =>
+        HistoryOf(Records.Select(r => r.Transaction).OfType<Transaction>(), labels);
 
-    /// <summary>History features of transactions replayed in the given order (each card's order on its partition), with no labels.</summary>
-    public static Dictionary<string, float[]> HistoryOf(IEnumerable<Transaction> transactions)
+    /// <summary>
+    /// History features of transactions replayed in the given order (each card's order on its partition), knowing
+    /// <paramref name="known"/>: every label is held from the start, and a query counts it only from its label time on.
+    /// </summary>
+    public static Dictionary<string, float[]> HistoryOf(IEnumerable<Transaction> transactions, IEnumerable<FraudLabel>? known = null)
     {
         var settings = HistorySettings.Default;
         var cards = new CardHistoryStore(settings);
         var labels = new LabelHistory(settings);
+        foreach (var label in known ?? [])
+        {
+            labels.Add(label);
+        }
+
         var features = new Dictionary<string, float[]>();
         foreach (var transaction in transactions)
         {

@@ -1,0 +1,49 @@
+using FraudStream.Core.Features.History;
+using FraudStream.IntegrationTests.Kafka;
+
+namespace FraudStream.IntegrationTests.Scoring;
+
+/// <summary>The scorer's history with labels: what it computes in the stream is what the trainer's replay computes.</summary>
+[TestFixture]
+public sealed class HistoryScorerTests
+{
+    [Test]
+    public async Task Labels_on_the_topic_before_the_stream_give_every_record_the_score_the_trainers_replay_gives()
+    {
+        // Arrange: every generated transaction's label (fraud after a chargeback delay, genuine after settlement) is on
+        // the labels topic before the scorer starts; labels known after a transaction must not inform it.
+        var registry = await TestModels.DirectoryAsync();
+        using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
+        var scenario = await ScoringScenario.CreateAsync("labels", count: 20_000, partitions: 3, seed: 31);
+        var labels = scenario.ProduceLabels();
+        var settings = scenario.Settings(TestKafka.UniqueName("txn"));
+        settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
+        var withLabels = scenario.ExpectedHistory(labels);
+        var withoutLabels = scenario.ExpectedHistory();
+        var byId = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId, r => r.Transaction!);
+
+        // Act
+        await using (var scorer = await InProcessScorer.StartAsync(settings, registry))
+        {
+            await scenario.WaitUntilAllCommittedAsync();
+            Assert.That(scorer.Metrics.LabelsRead, Is.EqualTo(labels.Count), "the scorer read every label");
+        }
+
+        // Assert: each score is the replay's with the labels, bit for bit; and the labels mattered, so this is not the
+        // no-label result in disguise.
+        scenario.AssertEachRecordScoredOnce();
+        var scores = scenario.ReadScores();
+        var reported = HistoryFeatures.Names.ToList().IndexOf("terminal_reported_7d");
+        Assert.Multiple(() =>
+        {
+            foreach (var score in scores)
+            {
+                Assert.That(score.Score, Is.EqualTo(ScoringScenario.ScoreOf(model, byId[score.TransactionId], withLabels[score.TransactionId])), score.TransactionId);
+            }
+
+            Assert.That(withLabels.Values.Count(h => h[reported] > 0), Is.GreaterThan(100), "labels known in time reached many transactions (192 with this seed)");
+            Assert.That(scores.Count(s => s.Score != ScoringScenario.ScoreOf(model, byId[s.TransactionId], withoutLabels[s.TransactionId])), Is.GreaterThan(0),
+                "the labels changed some scores");
+        });
+    }
+}
