@@ -11,11 +11,16 @@ public sealed class HistoryScorerTests
     public async Task Labels_on_the_topic_before_the_stream_give_every_record_the_score_the_trainers_replay_gives()
     {
         // Arrange: every generated transaction's label (fraud after a chargeback delay, genuine after settlement) is on
-        // the labels topic before the scorer starts; labels known after a transaction must not inform it.
+        // the labels topic before the scorer starts; labels known after a transaction must not inform it. Chargebacks
+        // of the day before the stream, at the terminals of its first transactions, must inform its very first batch.
         var registry = await TestModels.DirectoryAsync();
         using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
         var scenario = await ScoringScenario.CreateAsync("labels", count: 20_000, partitions: 3, seed: 31);
-        var labels = scenario.ProduceLabels();
+        var first = scenario.Records.Take(500).Select(r => r.Transaction).OfType<Core.Transactions.Transaction>().ToList();
+        var start = first[0].EventTime;
+        var earlier = first.Select((t, i) => new Core.Transactions.FraudLabel(
+            $"before-{i}", "C-before", t.MerchantId, t.TerminalId, IsFraud: true, start - TimeSpan.FromDays(2), start - TimeSpan.FromDays(1)));
+        var labels = scenario.ProduceLabels(earlier);
         var settings = scenario.Settings(TestKafka.UniqueName("txn"));
         settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
         var withLabels = scenario.ExpectedHistory(labels);
@@ -44,6 +49,8 @@ public sealed class HistoryScorerTests
             Assert.That(withLabels.Values.Count(h => h[reported] > 0), Is.GreaterThan(100), "labels known in time reached many transactions (192 with this seed)");
             Assert.That(scores.Count(s => s.Score != ScoringScenario.ScoreOf(model, byId[s.TransactionId], withoutLabels[s.TransactionId])), Is.GreaterThan(0),
                 "the labels changed some scores");
+            Assert.That(first.Count(t => withLabels[t.TransactionId][reported] > 0), Is.EqualTo(first.Count(t => t.TerminalId is not null)),
+                "the chargebacks before the stream reach its first transactions");
         });
     }
 }

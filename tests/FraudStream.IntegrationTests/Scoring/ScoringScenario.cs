@@ -107,12 +107,19 @@ public sealed class ScoringScenario
 
     private int _produced;
 
-    /// <summary>Produces the label of every good record (at its generated label time) to <see cref="LabelsTopic"/>; returns them.</summary>
-    public List<FraudLabel> ProduceLabels()
+    /// <summary>
+    /// Produces <paramref name="earlier"/> (labels of transactions before the stream), then the label of every good record
+    /// (at its generated label time), to <see cref="LabelsTopic"/>; returns them all.
+    /// </summary>
+    public List<FraudLabel> ProduceLabels(IEnumerable<FraudLabel>? earlier = null)
     {
         var codec = new FraudLabelMessageCodec(Catalog);
         var schemaId = Catalog.IdOf("fraud_label.avsc");
-        var labels = Records.Select(r => r.Labelled).OfType<LabelledTransaction>().Select(r => FraudLabel.Of(r, r.LabelTime!.Value)).ToList();
+        List<FraudLabel> labels =
+        [
+            .. earlier ?? [],
+            .. Records.Select(r => r.Labelled).OfType<LabelledTransaction>().Select(r => FraudLabel.Of(r, r.LabelTime!.Value)),
+        ];
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = TestKafka.BootstrapServers, EnableIdempotence = true, LingerMs = 5 }).Build();
         foreach (var label in labels)
         {
