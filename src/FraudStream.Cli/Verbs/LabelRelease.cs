@@ -13,6 +13,9 @@ namespace FraudStream.Cli.Verbs;
 /// never before the transaction it labels. By default a label is due when loadgen has produced a transaction whose event
 /// time reaches the label's time (the generator's chargeback and settlement delays, in event time); with a wall-clock
 /// delay it is due that long after its transaction was produced, and carries the stream's event time at that moment.
+/// On the wall clock, the transaction's and the label's Kafka timestamps are both set from the clock the delay is counted
+/// on, so no label is stamped less than the delay after its transaction (with librdkafka's own timestamps, taken from
+/// another clock than the delay's, a label came up to 3 ms early).
 /// </summary>
 internal sealed class LabelRelease
 {
@@ -20,7 +23,7 @@ internal sealed class LabelRelease
     private readonly string _topic;
     private readonly FraudLabelMessageCodec _codec;
     private readonly int _schemaId;
-    private readonly long? _delayTimestampUnits;
+    private readonly long? _delayTicks;
     private readonly TimeProvider _time;
     private readonly PriorityQueue<LabelledTransaction, (long Due, long Sequence)> _pending = new();
     private long _sequence;
@@ -29,7 +32,7 @@ internal sealed class LabelRelease
     public LabelRelease(IProducer<byte[], byte[]> producer, string topic, FraudLabelMessageCodec codec, int schemaId, TimeSpan? wallClockDelay, TimeProvider time)
     {
         (_producer, _topic, _codec, _schemaId, _time) = (producer, topic, codec, schemaId, time);
-        _delayTimestampUnits = wallClockDelay is { } delay ? (long)(delay.TotalSeconds * time.TimestampFrequency) : null;
+        _delayTicks = wallClockDelay?.Ticks;
         Tally = new ProduceTally(time);
     }
 
@@ -57,10 +60,13 @@ internal sealed class LabelRelease
         }
     );
 
-    /// <summary>Takes the label of a transaction just handed to the producer at <paramref name="producedAt"/> (a timestamp).</summary>
-    public void Add(LabelledTransaction row, long producedAt)
+    /// <summary>The Kafka timestamp for a transaction about to be produced: on the wall clock, the delay's own clock; else the client's.</summary>
+    public Timestamp Stamp() => _delayTicks is null ? Timestamp.Default : new Timestamp(_time.GetUtcNow());
+
+    /// <summary>Takes the label of a transaction just produced with <paramref name="stamp"/> (from <see cref="Stamp"/>).</summary>
+    public void Add(LabelledTransaction row, Timestamp stamp)
     {
-        var due = _delayTimestampUnits is { } delay ? producedAt + delay : LabelTimeOf(row).UtcTicks;
+        var due = _delayTicks is { } delay ? stamp.UtcDateTime.Ticks + delay : LabelTimeOf(row).UtcTicks;
         _pending.Enqueue(row, (due, ++_sequence));
     }
 
@@ -68,15 +74,20 @@ internal sealed class LabelRelease
     /// <returns>False when the producer failed for good.</returns>
     public async Task<bool> ReleaseDueAsync(DateTimeOffset streamTime, CancellationToken stopping)
     {
-        var now = _delayTimestampUnits is null ? streamTime.UtcTicks : _time.GetTimestamp();
+        var now = _delayTicks is null ? streamTime.UtcTicks : _time.GetUtcNow().UtcTicks;
         while (_pending.TryPeek(out var row, out var due) && due.Due <= now)
         {
             _pending.Dequeue();
             // On the wall clock a label is known at the stream's time of its release, which is never before its transaction.
-            var labelTime = _delayTimestampUnits is null ? LabelTimeOf(row)
+            var labelTime = _delayTicks is null ? LabelTimeOf(row)
                 : streamTime > row.Transaction.EventTime ? streamTime : row.Transaction.EventTime;
             var label = FraudLabel.Of(row, labelTime);
-            var message = new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(label.CardId), Value = _codec.Encode(label, _schemaId) };
+            var message = new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes(label.CardId),
+                Value = _codec.Encode(label, _schemaId),
+                Timestamp = _delayTicks is null ? Timestamp.Default : new Timestamp(new DateTime(Math.Max(now, due.Due), DateTimeKind.Utc)),
+            };
             if (!await IdempotentProducing.ProduceAsync(_producer, _topic, message, Tally, stopping))
             {
                 return false;
@@ -94,9 +105,9 @@ internal sealed class LabelRelease
     /// </summary>
     public async Task DrainAsync(DateTimeOffset streamTime, CancellationToken stopping)
     {
-        while (_delayTimestampUnits is not null && _pending.TryPeek(out _, out var next))
+        while (_delayTicks is not null && _pending.TryPeek(out _, out var next))
         {
-            var wait = _time.GetElapsedTime(_time.GetTimestamp(), next.Due);
+            var wait = TimeSpan.FromTicks(next.Due - _time.GetUtcNow().UtcTicks);
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, _time, stopping);

@@ -268,20 +268,16 @@ internal static class LoadgenVerb
                 {
                     Key = Encoding.UTF8.GetBytes(transaction.CardId),
                     Value = codec.Encode(transaction, schemaId),
+                    Timestamp = labels?.Stamp() ?? Timestamp.Default,
                 };
-                var producedAt = 0L;
-                if (!await IdempotentProducing.ProduceAsync(producer, settings.Topic, message, tally, stopping, at =>
-                    {
-                        producedAt = at;
-                        follower?.Expect(transaction.TransactionId, at);
-                    }))
+                if (!await IdempotentProducing.ProduceAsync(producer, settings.Topic, message, tally, stopping, at => follower?.Expect(transaction.TransactionId, at)))
                 {
                     break;
                 }
 
                 index++;
                 streamTime = transaction.EventTime;
-                labels?.Add(labelled, producedAt);
+                labels?.Add(labelled, message.Timestamp);
                 if (labels is not null && !await labels.ReleaseDueAsync(streamTime, stopping))
                 {
                     break;

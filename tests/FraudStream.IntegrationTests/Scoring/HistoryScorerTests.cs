@@ -51,6 +51,8 @@ public sealed class HistoryScorerTests
                 "the labels changed some scores");
             Assert.That(first.Count(t => withLabels[t.TransactionId][reported] > 0), Is.EqualTo(first.Count(t => t.TerminalId is not null)),
                 "the chargebacks before the stream reach its first transactions");
+            Assert.That(first.Count(t => ScoringScenario.ScoreOf(model, t, withLabels[t.TransactionId]) != ScoringScenario.ScoreOf(model, t, withoutLabels[t.TransactionId])),
+                Is.GreaterThan(50), "the chargebacks before the stream change first scores (144 of 500 with this seed)");
         });
     }
 }
