@@ -23,6 +23,10 @@ public sealed class HistoryScorerTests
         var labels = scenario.ProduceLabels(earlier);
         var settings = scenario.Settings(TestKafka.UniqueName("txn"));
         settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
+        // A first batch of thousands, not the few records natural batching takes first: it must already know the labels.
+        settings["Scorer:NaturalBatching"] = "false";
+        settings["Scorer:BatchSize"] = "5000";
+        settings["Scorer:Linger"] = "00:00:01";
         var withLabels = scenario.ExpectedHistory(labels);
         var withoutLabels = scenario.ExpectedHistory();
         var byId = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId, r => r.Transaction!);
