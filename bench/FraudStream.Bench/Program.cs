@@ -1,5 +1,6 @@
 using System.Globalization;
 using FraudStream.Bench;
+using FraudStream.Bench.History;
 using FraudStream.Bench.HotPath;
 using FraudStream.Bench.Independent;
 using FraudStream.Bench.Predict;
@@ -30,7 +31,9 @@ switch (harness)
         return await PredictBenchmark.RunAsync(args[1..]);
     case "independent":
         return IndependentBenchmark.Run(args[1..]);
+    case "restore":
+        return await RestoreBenchmark.RunAsync(args[1..]);
     default:
-        await Console.Error.WriteLineAsync($"Unknown benchmark '{harness}': use 'broker', 'hotpath', 'scorer', 'predict' or 'independent'.");
+        await Console.Error.WriteLineAsync($"Unknown benchmark '{harness}': use 'broker', 'hotpath', 'scorer', 'predict', 'independent' or 'restore'.");
         return 2;
 }

@@ -45,8 +45,9 @@ internal static class ScorerBenchmark
             var results = new List<RunResult>();
             for (var round = 0; round < rounds; round++)
             {
-                // Alternate which mode goes first, so a machine getting busier or quieter does not favour one of them.
-                ScorerMode[] order = round % 2 == 0 ? [ScorerMode.Scorer, ScorerMode.PassThrough] : [ScorerMode.PassThrough, ScorerMode.Scorer];
+                // Rotate which mode goes first, so a machine getting busier or quieter does not favour one of them.
+                ScorerMode[] modes = [ScorerMode.Scorer, ScorerMode.Stateless, ScorerMode.PassThrough];
+                var order = modes.Skip(round % modes.Length).Concat(modes.Take(round % modes.Length));
                 foreach (var mode in order)
                 {
                     var result = await ScorerRun.ExecuteAsync(cluster, plan, mode, round);
@@ -172,22 +173,28 @@ internal static class ScorerBenchmark
     private static void PrintSummary(List<RunResult> results, bool devBroker, BenchSettings bench)
     {
         var scorer = results.Where(r => r.Mode == ScorerMode.Scorer).ToList();
+        var stateless = results.Where(r => r.Mode == ScorerMode.Stateless).ToList();
         var pass = results.Where(r => r.Mode == ScorerMode.PassThrough).ToList();
-        var ratios = scorer.Select(s => s.Rate / pass.Single(p => p.Round == s.Round).Rate).ToList();
+        List<double> RatiosTo(List<RunResult> baseline, List<RunResult> of) => [.. of.Select(s => s.Rate / baseline.Single(p => p.Round == s.Round).Rate)];
+        var ratios = RatiosTo(pass, scorer);
         var ratio = Median(ratios);
+        var historyRatios = RatiosTo(stateless, scorer);
+        var historyRatio = Median(historyRatios);
 
         Console.WriteLine();
-        Console.WriteLine($"Median of {scorer.Count} rounds; ratio = median of the per-round scorer/pass-through rates "
-                          + $"(each round: {string.Join(", ", ratios.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)))}).");
+        Console.WriteLine($"Median of {scorer.Count} rounds; ratios = medians of the per-round rates (scorer/pass-through each round: "
+                          + $"{string.Join(", ", ratios.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)))}; scorer/stateless: "
+                          + $"{string.Join(", ", historyRatios.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)))}).");
         Console.WriteLine();
         Console.WriteLine("| mode | records/s | vs pass-through | latency p50 ms | latency p99 ms | alerts visible p50 / p99 ms | peak RSS MiB |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (mode, runs) in new[] { (ScorerMode.Scorer, scorer), (ScorerMode.PassThrough, pass) })
+        foreach (var (mode, runs) in new[] { (ScorerMode.Scorer, scorer), (ScorerMode.Stateless, stateless), (ScorerMode.PassThrough, pass) })
         {
             var alerts = runs.All(r => r.AlertP50Ms is not null)
                 ? $"{Median(runs.Select(r => r.AlertP50Ms!.Value)):0.0} / {Median(runs.Select(r => r.AlertP99Ms!.Value)):0.0}"
                 : "–";
-            Console.WriteLine($"| {Name(mode)} | {Median(runs.Select(r => r.Rate)):N0} | {(mode == ScorerMode.Scorer ? ratio.ToString("0.00", CultureInfo.InvariantCulture) : "1.00")} | "
+            var vsPass = Median(RatiosTo(pass, runs)).ToString("0.00", CultureInfo.InvariantCulture);
+            Console.WriteLine($"| {Name(mode)} | {Median(runs.Select(r => r.Rate)):N0} | {vsPass} | "
                               + $"{Median(runs.Select(r => r.LatencyP50Ms)):0.0} | {Median(runs.Select(r => r.LatencyP99Ms)):0.0} | {alerts} | "
                               + $"{Median(runs.Select(r => r.PeakRssBytes / 1048576.0)):0} |");
         }
@@ -199,7 +206,7 @@ internal static class ScorerBenchmark
         Console.WriteLine();
         Console.WriteLine($"| mode | records/batch | µs/record | scoring thread: decode+features+predict | loop thread: produce+offsets+commit | loop thread: consume, waiting for scores | scorer process CPU µs/record | {(devBroker ? "orchestrator CPU µs/record (dev broker + poller)" : "orchestrator CPU µs/record (poller)")} |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (mode, runs) in new[] { (ScorerMode.Scorer, scorer), (ScorerMode.PassThrough, pass) })
+        foreach (var (mode, runs) in new[] { (ScorerMode.Scorer, scorer), (ScorerMode.Stateless, stateless), (ScorerMode.PassThrough, pass) })
         {
             Console.WriteLine($"| {Name(mode)} | {Median(runs.Select(r => r.RecordsPerBatch)):N0} | {Median(runs.Select(r => 1e6 / r.LoopRate)):0.00} | "
                               + $"{Median(runs.Select(r => r.LoopScoringUs)):0.00} | {Median(runs.Select(r => r.LoopCommitUs)):0.00} | {Median(runs.Select(r => r.LoopThreadOtherUs)):0.00} | "
@@ -208,6 +215,7 @@ internal static class ScorerBenchmark
 
         Console.WriteLine();
         Console.WriteLine($"Goal scorer ≥ 0.8 × pass-through: {(ratio >= 0.8 ? "met" : "NOT met")} ({ratio:0.00}).");
+        Console.WriteLine($"Goal stateful scorer ≥ 0.8 × stateless: {(historyRatio >= 0.8 ? "met" : "NOT met")} ({historyRatio:0.00}).");
         var rate = Median(scorer.Select(r => r.Rate));
         Console.WriteLine(devBroker
             ? $"Goal ≥ 100,000 records/s for one instance applies to a real broker on 2 cores; here the broker shares the cores: {rate:N0} records/s."
@@ -218,7 +226,12 @@ internal static class ScorerBenchmark
         }
     }
 
-    private static string Name(ScorerMode mode) => mode == ScorerMode.Scorer ? "scorer" : "pass-through";
+    private static string Name(ScorerMode mode) => mode switch
+    {
+        ScorerMode.Scorer => "scorer (history)",
+        ScorerMode.Stateless => "scorer, no history",
+        _ => "pass-through",
+    };
 
     private static double Median(IEnumerable<double> values)
     {

@@ -3,11 +3,14 @@ using Confluent.Kafka;
 
 namespace FraudStream.Bench.Scorer;
 
-/// <summary>The two ways the child runs the exactly-once loop.</summary>
+/// <summary>The ways the child runs the exactly-once loop.</summary>
 internal enum ScorerMode
 {
-    /// <summary>The product: decode, features, predict, alerts.</summary>
+    /// <summary>The product: decode, history (state restored and written to the changelog), features, predict, alerts.</summary>
     Scorer,
+
+    /// <summary>The product without history (Scorer:KeepHistory=false): the baseline the stateful scorer's cost is judged against.</summary>
+    Stateless,
 
     /// <summary>Bench:PassThrough (<see cref="PassThroughBatchHandler"/>): the same consume → transaction → offsets loop, no decode/features/predict, nothing produced.</summary>
     PassThrough,
@@ -66,13 +69,15 @@ internal static class ScorerRun
 
     public static async Task<RunResult> ExecuteAsync(BenchCluster cluster, RunPlan plan, ScorerMode mode, int round)
     {
-        var name = $"fsbench-{plan.RunId}-{(mode == ScorerMode.Scorer ? "score" : "pass")}-r{round}";
+        var name = $"fsbench-{plan.RunId}-{mode.ToString().ToLowerInvariant()}-r{round}";
         var input = name + "-in";
         var alerts = name + "-alerts";
         var deadLetters = name + "-dlq";
         await cluster.CreateTopicAsync(input, plan.Partitions);
         await cluster.CreateTopicAsync(alerts, plan.Partitions);
         await cluster.CreateTopicAsync(deadLetters, 1);
+        await cluster.CreateTopicAsync(name + "-changelog", plan.Partitions);
+        await cluster.CreateTopicAsync(name + "-labels", 1);
 
         using var producer = BuildProducer(cluster.BootstrapServers);
         var preloadRate = Preload(producer, input, plan.Records);
@@ -92,6 +97,9 @@ internal static class ScorerRun
             ["Scorer:DeadLetterTopic"] = deadLetters,
             ["Scorer:GroupId"] = name + "-scorer",
             ["Scorer:TransactionalId"] = name + "-txn",
+            ["Scorer:ChangelogTopic"] = name + "-changelog",
+            ["Scorer:LabelsTopic"] = name + "-labels",
+            ["Scorer:KeepHistory"] = mode == ScorerMode.Scorer ? "true" : "false",
             ["Bench:PassThrough"] = mode == ScorerMode.PassThrough ? "true" : "false",
         };
         var started = Stopwatch.GetTimestamp();
