@@ -35,6 +35,9 @@ public sealed partial class ScorerHistory : IDisposable
     private readonly ScorerMetrics _metrics;
     private HistorySize _lastSize;
 
+    /// <summary>One card's history as it is serialized (under the lock), copied out per record.</summary>
+    private readonly System.Buffers.ArrayBufferWriter<byte> _value = new(4096);
+
     /// <summary>Creates the state; Kafka readers open on first use.</summary>
     public ScorerHistory(IOptions<ScorerOptions> options, ISchemaRegistry registry, ScorerMetrics metrics, TimeProvider time, ILogger<ScorerHistory> logger)
     {
@@ -95,11 +98,11 @@ public sealed partial class ScorerHistory : IDisposable
             foreach (var partition in touched)
             {
                 var cards = _partitions[partition];
-                foreach (var card in cards.TakeChanged())
+                foreach (var (card, history) in cards.TakeChanged())
                 {
-                    var value = new System.Buffers.ArrayBufferWriter<byte>(64);
-                    cards.Find(card)!.WriteTo(value);
-                    changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), value.WrittenSpan.ToArray()));
+                    _value.ResetWrittenCount();
+                    history.WriteTo(_value);
+                    changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), _value.WrittenSpan.ToArray()));
                 }
             }
         }

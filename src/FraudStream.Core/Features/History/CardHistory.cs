@@ -27,6 +27,9 @@ public sealed class CardHistory
     /// <summary>Transactions remembered.</summary>
     public int Count => _count;
 
+    /// <summary>Changed since its store last handed its changes out (<see cref="CardHistoryStore.TakeChanged"/>).</summary>
+    internal bool Changed { get; set; }
+
     /// <summary>Event time (Unix ms) of the newest remembered transaction; long.MinValue when none.</summary>
     public long NewestMs => _count == 0 ? long.MinValue : _events[_count - 1].TimeMs;
 
@@ -150,9 +153,9 @@ public sealed class CardHistory
     private void ComputeFrom(Transaction t, Span<float> row)
     {
         var time = t.EventTime.ToUnixTimeMilliseconds();
-        var windows = HistorySettings.CardWindows;
-        Span<int> counts = stackalloc int[windows.Count];
-        Span<double> sums = stackalloc double[windows.Count];
+        var windows = HistorySettings.CardWindowMs;
+        Span<int> counts = stackalloc int[windows.Length];
+        Span<double> sums = stackalloc double[windows.Length];
         var end = _count; // events at or before t are [0, end)
         while (end > 0 && _events[end - 1].TimeMs > time)
         {
@@ -166,9 +169,9 @@ public sealed class CardHistory
         {
             ref readonly var e = ref _events[i];
             var age = time - e.TimeMs;
-            for (var w = 0; w < windows.Count; w++)
+            for (var w = 0; w < windows.Length; w++)
             {
-                if (age < (long)windows[w].TotalMilliseconds)
+                if (age < windows[w])
                 {
                     counts[w]++;
                     sums[w] += e.Amount;
@@ -182,7 +185,7 @@ public sealed class CardHistory
             }
         }
 
-        for (var w = 0; w < windows.Count; w++)
+        for (var w = 0; w < windows.Length; w++)
         {
             row[3 * w] = counts[w];
             row[(3 * w) + 1] = (float)sums[w];

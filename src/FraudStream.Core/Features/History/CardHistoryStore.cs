@@ -9,7 +9,7 @@ namespace FraudStream.Core.Features.History;
 public sealed class CardHistoryStore(HistorySettings settings)
 {
     private readonly Dictionary<string, CardHistory> _cards = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+    private readonly List<(string CardId, CardHistory History)> _changed = [];
 
     /// <summary>The settings the histories are kept with.</summary>
     public HistorySettings Settings { get; } = settings ?? throw new ArgumentNullException(nameof(settings));
@@ -22,9 +22,6 @@ public sealed class CardHistoryStore(HistorySettings settings)
 
     /// <summary>Whether changed cards are recorded (the scorer); the trainer does not need them.</summary>
     public bool TracksChanges { get; init; }
-
-    /// <summary>Cards changed since <see cref="TakeChanged"/> was last called.</summary>
-    public int ChangedCount => _changed.Count;
 
     /// <summary>The card's history, or null when the card has none.</summary>
     public CardHistory? Find(string cardId) => _cards.GetValueOrDefault(cardId);
@@ -42,10 +39,15 @@ public sealed class CardHistoryStore(HistorySettings settings)
         }
     }
 
-    /// <summary>The ids of the cards changed since the last call, and forgets them.</summary>
-    public string[] TakeChanged()
+    /// <summary>The cards changed since the last call, each once, and forgets them.</summary>
+    public (string CardId, CardHistory History)[] TakeChanged()
     {
         var changed = _changed.ToArray();
+        foreach (var (_, history) in changed)
+        {
+            history.Changed = false;
+        }
+
         _changed.Clear();
         return changed;
     }
@@ -67,9 +69,10 @@ public sealed class CardHistoryStore(HistorySettings settings)
             return false;
         }
 
-        if (TracksChanges)
+        if (TracksChanges && !card.Changed)
         {
-            _changed.Add(t.CardId);
+            card.Changed = true; // a flag on the card, not a set of ids: no second hash of the id per record
+            _changed.Add((t.CardId, card));
         }
 
         return true;

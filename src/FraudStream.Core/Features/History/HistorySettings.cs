@@ -14,6 +14,12 @@ public sealed record HistorySettings
     /// <summary>Per-merchant and per-terminal windows: labelled transactions, confirmed frauds and their share.</summary>
     public static IReadOnlyList<TimeSpan> EntityWindows { get; } = [TimeSpan.FromDays(1), TimeSpan.FromDays(7), TimeSpan.FromDays(30)];
 
+    /// <summary><see cref="CardWindows"/> in milliseconds, for the per-event loops (no interface call or conversion there).</summary>
+    internal static readonly long[] CardWindowMs = [.. CardWindows.Select(w => (long)w.TotalMilliseconds)];
+
+    /// <summary><see cref="EntityWindows"/> in milliseconds.</summary>
+    internal static readonly long[] EntityWindowMs = [.. EntityWindows.Select(w => (long)w.TotalMilliseconds)];
+
     /// <summary>The longest window: history older than it (plus the lateness bound) is forgotten.</summary>
     public static TimeSpan Retention { get; } = TimeSpan.FromDays(30);
 

@@ -78,11 +78,11 @@ public sealed class LabelHistory(HistorySettings settings)
             return;
         }
 
-        var windows = HistorySettings.EntityWindows;
-        Span<int> labelled = stackalloc int[windows.Count];
-        Span<int> frauds = stackalloc int[windows.Count];
-        Span<int> reported = stackalloc int[windows.Count];
-        Span<int> fraudsReported = stackalloc int[windows.Count];
+        var windows = HistorySettings.EntityWindowMs;
+        Span<int> labelled = stackalloc int[windows.Length];
+        Span<int> frauds = stackalloc int[windows.Length];
+        Span<int> reported = stackalloc int[windows.Length];
+        Span<int> fraudsReported = stackalloc int[windows.Length];
         foreach (ref readonly var e in entity.Entries)
         {
             if (e.LabelTimeMs > time || e.EventTimeMs > time)
@@ -94,9 +94,9 @@ public sealed class LabelHistory(HistorySettings settings)
             // the window; with labels coming days late, the only way to see a compromise that is recent but not over.
             var age = time - e.EventTimeMs;
             var reportAge = time - e.LabelTimeMs;
-            for (var w = 0; w < windows.Count; w++)
+            for (var w = 0; w < windows.Length; w++)
             {
-                var window = (long)windows[w].TotalMilliseconds;
+                var window = windows[w];
                 if (age < window)
                 {
                     labelled[w]++;
@@ -111,7 +111,7 @@ public sealed class LabelHistory(HistorySettings settings)
             }
         }
 
-        var n = windows.Count;
+        var n = windows.Length;
         for (var w = 0; w < n; w++)
         {
             row[w] = labelled[w];
