@@ -165,6 +165,32 @@ public sealed class TransactionSemanticsTests
     }
 
     [Test]
+    public async Task A_fenced_producer_producing_records_gets_a_fence_not_a_sequence_error()
+    {
+        // A zombie in the middle of a transaction, its records already flowing, when a successor's InitTransactions
+        // bumps the epoch: Kafka answers its next records INVALID_PRODUCER_EPOCH, a fence. The dev broker used to answer
+        // OUT_OF_ORDER_SEQUENCE_NUMBER (it checked the new epoch's sequences), a fatal error the scorer rebuilds for,
+        // and the rebuilt producer fenced the successor in turn: both instances stopped.
+        var topic = await TestKafka.CreateTopicAsync("fenced-produce", partitions: 1);
+        var transactionalId = TestKafka.UniqueName("shared-txn");
+        using var zombie = TestKafka.TransactionalProducer(transactionalId);
+        zombie.InitTransactions(s_timeout);
+        zombie.BeginTransaction();
+        await zombie.ProduceAsync(topic, new Message<string, string> { Key = "card", Value = "before" });
+
+        using var successor = TestKafka.TransactionalProducer(transactionalId);
+        successor.InitTransactions(s_timeout);
+
+        var fenced = Assert.Throws(Is.InstanceOf<KafkaException>(), () =>
+        {
+            zombie.ProduceAsync(topic, new Message<string, string> { Key = "card", Value = "after" }).GetAwaiter().GetResult();
+            zombie.CommitTransaction(s_timeout);
+        }) as KafkaException;
+
+        Assert.That(TransactionErrors.IsFenced(fenced!.Error), Is.True, $"{fenced.Error.Code} ({fenced.Error.Reason}, fatal: {fenced.Error.IsFatal}) is not a fence: the scorer would rebuild and fence its successor");
+    }
+
+    [Test]
     public async Task Three_hundred_thousand_records_through_one_partition_are_all_readable_in_order()
     {
         const int count = 300_000;
