@@ -136,10 +136,9 @@ public sealed class HistoryFeaturesTests
                 lat: random.Next(3) == 0 ? null : 40 + random.NextDouble(), lon: 2 + random.NextDouble()));
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        cards.Find("C-1")!.WriteTo(buffer);
+        var (card, value) = cards.TakeChanged().Single();
         var restored = new CardHistoryStore(settings);
-        restored.Restore("C-1", CardHistory.ReadFrom(buffer.WrittenSpan));
+        restored.Restore(card, value);
         var next = Tx("next", TimeSpan.FromMinutes(200 * 97), 77.7, "M-3", lat: 40.5, lon: 2.5);
 
         var original = Observe(cards, labels, next).Values.Select(BitConverter.SingleToInt32Bits);

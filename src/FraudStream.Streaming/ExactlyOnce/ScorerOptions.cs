@@ -57,6 +57,24 @@ public sealed class ScorerOptions
     /// <summary>How late a transaction may be and still enter its card's history; models trained with another bound are refused.</summary>
     public TimeSpan HistoryLateness { get; set; } = Core.Features.History.HistorySettings.Default.Lateness;
 
+    /// <summary>
+    /// Where card histories are kept: "memory" (every card in memory; the default) or "rocksdb" (on local disk under
+    /// <see cref="HistoryPath"/>, with <see cref="HistoryCachedCards"/> per partition in memory): for millions of cards.
+    /// </summary>
+    public string HistoryStore { get; set; } = "memory";
+
+    /// <summary>Directory for the rocksdb store (each instance takes its own subdirectory); empty = the temp directory's fraudstream-history.</summary>
+    public string HistoryPath { get; set; } = "";
+
+    /// <summary>Cards per partition the rocksdb store keeps decoded in memory between batches.</summary>
+    public int HistoryCachedCards { get; set; } = 100_000;
+
+    /// <summary>The rocksdb store's block cache, shared by all partitions, in MiB.</summary>
+    public int HistoryCacheMegabytes { get; set; } = 64;
+
+    /// <summary>Whether card histories go to the rocksdb store.</summary>
+    internal bool KeepsHistoryOnDisk => KeepHistory && HistoryStore == "rocksdb";
+
     /// <summary>The history settings these options keep.</summary>
     public Core.Features.History.HistorySettings History() => new() { Lateness = HistoryLateness };
 
@@ -175,6 +193,21 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
         if (options.KeepHistory && (options.ChangelogTopic == options.InputTopic || options.LabelsTopic == options.InputTopic))
         {
             failures.Add($"Scorer:ChangelogTopic and Scorer:LabelsTopic must differ from Scorer:InputTopic '{options.InputTopic}'.");
+        }
+
+        if (options.HistoryStore is not ("memory" or "rocksdb"))
+        {
+            failures.Add($"Scorer:HistoryStore must be 'memory' or 'rocksdb', not '{options.HistoryStore}'.");
+        }
+
+        if (options.HistoryCachedCards is < 1 or > 100_000_000)
+        {
+            failures.Add($"Scorer:HistoryCachedCards must be a whole number from 1 to 100000000, not {options.HistoryCachedCards}.");
+        }
+
+        if (options.HistoryCacheMegabytes is < 1 or > 1_048_576)
+        {
+            failures.Add($"Scorer:HistoryCacheMegabytes must be a whole number from 1 to 1048576, not {options.HistoryCacheMegabytes}.");
         }
 
         if (options.ShutdownTimeout < TimeSpan.FromSeconds(1) || options.ShutdownTimeout > TimeSpan.FromMinutes(10))

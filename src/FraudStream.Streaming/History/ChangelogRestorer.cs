@@ -16,7 +16,7 @@ namespace FraudStream.Streaming.History;
 /// coordinator writes markers partition by partition). Restore therefore waits until the partition has no open
 /// transaction (last stable offset = high watermark), then reads to that end.
 /// </remarks>
-internal sealed partial class ChangelogRestorer(ScorerOptions options, HistorySettings settings, ScorerMetrics metrics, TimeProvider time, ILogger logger) : IDisposable
+internal sealed partial class ChangelogRestorer(ScorerOptions options, ScorerMetrics metrics, TimeProvider time, ILogger logger) : IDisposable
 {
     private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_openTransactionPoll = TimeSpan.FromMilliseconds(50);
@@ -24,14 +24,14 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, HistorySe
     private readonly Lazy<IConsumer<byte[], byte[]>> _committed = new(() => KafkaReaders.Create(options, "restore", IsolationLevel.ReadCommitted));
     private readonly Lazy<IConsumer<byte[], byte[]>> _uncommitted = new(() => KafkaReaders.Create(options, "restore-end", IsolationLevel.ReadUncommitted));
 
-    /// <summary>The card histories of <paramref name="partition"/> as its committed changelog holds them.</summary>
+    /// <summary>The card histories of <paramref name="partition"/> as its committed changelog holds them, in <paramref name="store"/> (empty, tracking changes).</summary>
     /// <exception cref="OperationCanceledException">Stopped while restoring.</exception>
-    public CardHistoryStore Restore(int partition, CancellationToken stop)
+    public CardHistoryStore Restore(int partition, CardHistoryStore store, CancellationToken stop)
     {
+        ArgumentNullException.ThrowIfNull(store);
         var started = time.GetTimestamp();
         var changelog = new TopicPartition(options.ChangelogTopic, partition);
         var end = StableEnd(changelog, stop);
-        var store = new CardHistoryStore(settings) { TracksChanges = true };
         long records = 0, bytes = 0;
         if (end > 0)
         {
@@ -54,7 +54,7 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, HistorySe
                     }
 
                     var card = Encoding.UTF8.GetString(result.Message.Key);
-                    store.Restore(card, result.Message.Value is null ? null : CardHistory.ReadFrom(result.Message.Value));
+                    store.Restore(card, result.Message.Value);
                     records++;
                     bytes += result.Message.Value?.Length ?? 0;
                     if (result.Offset.Value + 1 >= end)
@@ -67,6 +67,8 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, HistorySe
             {
                 reader.Unassign();
             }
+
+            store.Restored();
         }
 
         var elapsed = time.GetElapsedTime(started);
@@ -117,7 +119,7 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, HistorySe
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored card history of partition {Partition}: {Cards} cards from {Records} changelog records ({Bytes} bytes) in {Milliseconds:0} ms.")]
-    private static partial void LogRestored(ILogger logger, int partition, int cards, long records, long bytes, double milliseconds);
+    private static partial void LogRestored(ILogger logger, int partition, long cards, long records, long bytes, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Changelog partition {Partition} still has {Records} records of an open transaction after the transaction timeout; restoring what is committed.")]
     private static partial void LogStillOpen(ILogger logger, int partition, long records);

@@ -33,10 +33,8 @@ public sealed partial class ScorerHistory : IDisposable
     private readonly ChangelogRestorer _restorer;
     private readonly LabelFollower _follower;
     private readonly ScorerMetrics _metrics;
+    private readonly RocksDbCardStores? _onDisk;
     private HistorySize _lastSize;
-
-    /// <summary>One card's history as it is serialized (under the lock), copied out per record.</summary>
-    private readonly System.Buffers.ArrayBufferWriter<byte> _value = new(4096);
 
     /// <summary>Creates the state; Kafka readers open on first use.</summary>
     public ScorerHistory(IOptions<ScorerOptions> options, ISchemaRegistry registry, ScorerMetrics metrics, TimeProvider time, ILogger<ScorerHistory> logger)
@@ -45,7 +43,13 @@ public sealed partial class ScorerHistory : IDisposable
         Settings = options.Value.History();
         _metrics = metrics;
         _labels = new LabelHistory(Settings);
-        _restorer = new ChangelogRestorer(options.Value, Settings, metrics, time, logger);
+        _restorer = new ChangelogRestorer(options.Value, metrics, time, logger);
+        if (options.Value.KeepsHistoryOnDisk)
+        {
+            _onDisk = new RocksDbCardStores(options.Value.HistoryPath, options.Value.HistoryCachedCards, options.Value.HistoryCacheMegabytes);
+            LogOnDisk(logger, _onDisk.InstanceDirectory, options.Value.HistoryCachedCards);
+        }
+
         _follower = new LabelFollower(options.Value, registry, metrics, logger);
         metrics.ObserveHistory(StateSize);
     }
@@ -100,9 +104,7 @@ public sealed partial class ScorerHistory : IDisposable
                 var cards = _partitions[partition];
                 foreach (var (card, history) in cards.TakeChanged())
                 {
-                    _value.ResetWrittenCount();
-                    history.WriteTo(_value);
-                    changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), _value.WrittenSpan.ToArray()));
+                    changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), history!));
                 }
             }
         }
@@ -115,7 +117,10 @@ public sealed partial class ScorerHistory : IDisposable
         {
             foreach (var partition in partitions)
             {
-                _partitions.Remove(partition);
+                if (_partitions.Remove(partition, out var cards))
+                {
+                    cards.Dispose();
+                }
             }
         }
     }
@@ -125,22 +130,48 @@ public sealed partial class ScorerHistory : IDisposable
     {
         lock (_gate)
         {
-            _partitions.Clear();
+            DisposeStores();
         }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
+        lock (_gate)
+        {
+            DisposeStores();
+        }
+
+        _onDisk?.Dispose();
         _restorer.Dispose();
         _follower.Dispose();
+    }
+
+    private void DisposeStores()
+    {
+        foreach (var cards in _partitions.Values)
+        {
+            cards.Dispose();
+        }
+
+        _partitions.Clear();
     }
 
     private CardHistoryStore StoreOf(int partition, CancellationToken stop)
     {
         if (!_partitions.TryGetValue(partition, out var cards))
         {
-            cards = _restorer.Restore(partition, stop);
+            var empty = _onDisk?.Open(Settings, partition) ?? new CardHistoryStore(Settings) { TracksChanges = true };
+            try
+            {
+                cards = _restorer.Restore(partition, empty, stop);
+            }
+            catch
+            {
+                empty.Dispose();
+                throw;
+            }
+
             _partitions[partition] = cards;
         }
 
@@ -155,7 +186,9 @@ public sealed partial class ScorerHistory : IDisposable
             try
             {
                 _lastSize = new HistorySize(
-                    _partitions.Values.Sum(p => (long)p.Count), _partitions.Values.Sum(p => p.MemoryBytes()) + _labels.MemoryBytes, _labels.Count);
+                    _partitions.Values.Sum(p => p.Count),
+                    _partitions.Values.Sum(p => p.MemoryBytes()) + _labels.MemoryBytes + (_onDisk?.CacheBytes ?? 0),
+                    _labels.Count);
             }
             finally
             {
@@ -165,4 +198,7 @@ public sealed partial class ScorerHistory : IDisposable
 
         return _lastSize;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card histories are kept in RocksDB under {Directory}, {CachedCards} cards per partition in memory.")]
+    private static partial void LogOnDisk(ILogger logger, string directory, int cachedCards);
 }

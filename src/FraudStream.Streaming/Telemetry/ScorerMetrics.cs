@@ -42,7 +42,7 @@ public sealed class ScorerMetrics : IDisposable
     private long _lostCount;
 
     /// <summary>One partition's card history restored.</summary>
-    public void HistoryRestored(long records, long bytes, int cards, TimeSpan elapsed)
+    public void HistoryRestored(long records, long bytes, long cards, TimeSpan elapsed)
     {
         _restoredRecords.AddMany(records);
         _restoredBytes.Add(bytes);

@@ -8,8 +8,9 @@ namespace FraudStream.IntegrationTests.Scoring;
 [TestFixture]
 public sealed class CrashRestartTests
 {
-    [Test]
-    public async Task A_scorer_killed_at_several_points_and_restarted_gives_the_same_result_as_without_crashes()
+    [TestCase("memory")]
+    [TestCase("rocksdb")]
+    public async Task A_scorer_killed_at_several_points_and_restarted_gives_the_same_result_as_without_crashes(string store)
     {
         // Arrange
         var registry = await TestModels.DirectoryAsync();
@@ -24,6 +25,7 @@ public sealed class CrashRestartTests
         settings["Scorer:Consumer:session.timeout.ms"] = "6000";
         // Every record leaves a score in its transaction, so a transaction left open by a kill shows on this topic.
         settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
+        var path = ScoringScenario.UseHistoryStore(settings, store);
         var environment = FraudstreamProcess.EnvironmentOf(settings);
         string[] arguments = ["score", "--registry", registry, "--management-url", "http://127.0.0.1:0"];
         var total = scenario.Records.Count;
@@ -49,6 +51,12 @@ public sealed class CrashRestartTests
             }
 
             scorer.Kill();
+            if (path is not null)
+            {
+                // A killed instance leaves its directory; the next one to start deletes it.
+                Assert.That(ScoringScenario.InstanceDirectories(path), Has.Length.EqualTo(1), $"kill {kill}: the killed instance's directory (and no earlier one) is left");
+            }
+
             // The killed instance's open transaction stays open until its successor's InitTransactions aborts it.
             killsInOpenTransactions += probe.OpenRecords() > 0 ? 1 : 0;
             Assert.That(scenario.CommittedRecords(), Is.LessThan(total), $"kill {kill} came after the end of the stream");
@@ -66,6 +74,7 @@ public sealed class CrashRestartTests
         scenario.AssertExactlyExpectedAlerts(model);
         Assert.That(scenario.ReadDeadLetters(), Is.Empty);
         scenario.AssertEachRecordScoredOnce();
+        Assert.That(ScoringScenario.InstanceDirectories(path), Is.Empty, "the last instance stopped and deleted its directory");
         Assert.That(killsInOpenTransactions, Is.GreaterThanOrEqualTo(broker is null ? 1 : 4), "kills that left a transaction open with records in it (of 4)");
         var written = TestKafka.ReadAllRecords(scenario.ScoredTopic, scenario.Partitions, IsolationLevel.ReadUncommitted).Count;
         Assert.That(written, Is.GreaterThan(scenario.ReadScores().Count), "the open transactions' records were written, then aborted");

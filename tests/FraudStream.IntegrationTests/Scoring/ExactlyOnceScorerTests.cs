@@ -188,8 +188,9 @@ public sealed class ExactlyOnceScorerTests
         scenario.AssertExactlyExpectedAlerts(model);
     }
 
-    [Test]
-    public async Task Instances_joining_mid_stream_take_partitions_from_a_busy_one_and_the_result_is_the_same()
+    [TestCase("memory")]
+    [TestCase("rocksdb")]
+    public async Task Instances_joining_mid_stream_take_partitions_from_a_busy_one_and_the_result_is_the_same(string store)
     {
         // Arrange
         var registry = await TestModels.DirectoryAsync();
@@ -198,6 +199,7 @@ public sealed class ExactlyOnceScorerTests
         var settings = scenario.Settings(TestKafka.UniqueName("txn-a"));
         settings["Scorer:BatchSize"] = "1000"; // scoring a batch outlasts committing the previous one: one is in flight during Consume
         settings["Scorer:Consumer:heartbeat.interval.ms"] = "100"; // members learn of a join within 100 ms, not 3 s
+        var path = ScoringScenario.UseHistoryStore(settings, store); // one path: three live instances must not clear each other's directories
 
         // Act: A scores alone; B, then C, join while A has batches in flight, so A's revoked partitions are taken
         // from under a batch being scored (it must leave them out of its commit; their new owner redoes them).
@@ -209,6 +211,7 @@ public sealed class ExactlyOnceScorerTests
         await using var c = await InProcessScorer.StartAsync(
             new Dictionary<string, string?>(settings) { ["Scorer:TransactionalId"] = TestKafka.UniqueName("txn-c") }, registry);
         await scenario.WaitUntilAllCommittedAsync();
+        Assert.That(ScoringScenario.InstanceDirectories(path), Has.Length.EqualTo(path is null ? 0 : 3), "each live instance keeps its own directory");
         await a.StopAsync();
         await b.StopAsync();
         await c.StopAsync();

@@ -7,8 +7,9 @@ namespace FraudStream.IntegrationTests.Scoring;
 [TestFixture]
 public sealed class HistoryScorerTests
 {
-    [Test]
-    public async Task Labels_on_the_topic_before_the_stream_give_every_record_the_score_the_trainers_replay_gives()
+    [TestCase("memory")]
+    [TestCase("rocksdb")]
+    public async Task Labels_on_the_topic_before_the_stream_give_every_record_the_score_the_trainers_replay_gives(string store)
     {
         // Arrange: every generated transaction's label (fraud after a chargeback delay, genuine after settlement) is on
         // the labels topic before the scorer starts; labels known after a transaction must not inform it. Chargebacks
@@ -27,6 +28,7 @@ public sealed class HistoryScorerTests
         settings["Scorer:NaturalBatching"] = "false";
         settings["Scorer:BatchSize"] = "5000";
         settings["Scorer:Linger"] = "00:00:01";
+        var path = ScoringScenario.UseHistoryStore(settings, store);
         var withLabels = scenario.ExpectedHistory(labels);
         var withoutLabels = scenario.ExpectedHistory();
         var byId = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId, r => r.Transaction!);
@@ -36,7 +38,10 @@ public sealed class HistoryScorerTests
         {
             await scenario.WaitUntilAllCommittedAsync();
             Assert.That(scorer.Metrics.LabelsRead, Is.EqualTo(labels.Count), "the scorer read every label");
+            Assert.That(ScoringScenario.InstanceDirectories(path), Has.Length.EqualTo(path is null ? 0 : 1), "a rocksdb store works in its instance's directory");
         }
+
+        Assert.That(ScoringScenario.InstanceDirectories(path), Is.Empty, "a stopped instance deletes its directory");
 
         // Assert: each score is the replay's with the labels, bit for bit; and the labels mattered, so this is not the
         // no-label result in disguise.

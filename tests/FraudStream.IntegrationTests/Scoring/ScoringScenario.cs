@@ -154,6 +154,29 @@ public sealed class ScoringScenario
     };
 
     /// <summary>
+    /// Keeps card histories in <paramref name="store"/> ("memory" or "rocksdb"); rocksdb under a new directory (returned)
+    /// with 50 cards a partition in memory, so most cards are evicted and read back from disk.
+    /// </summary>
+    public static string? UseHistoryStore(Dictionary<string, string?> settings, string store)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings["Scorer:HistoryStore"] = store;
+        if (store != "rocksdb")
+        {
+            return null;
+        }
+
+        var path = Path.Combine(Path.GetTempPath(), $"fraudstream-test-history-{Guid.NewGuid():N}");
+        settings["Scorer:HistoryPath"] = path;
+        settings["Scorer:HistoryCachedCards"] = "50";
+        return path;
+    }
+
+    /// <summary>The instance directories left under a rocksdb store's path (none once every instance stopped or was cleaned up after).</summary>
+    public static string[] InstanceDirectories(string? path) =>
+        path is null || !Directory.Exists(path) ? [] : Directory.GetDirectories(path, "instance-*");
+
+    /// <summary>
     /// Transaction ids a correct scorer alerts on with <paramref name="model"/>, scoring one row per native call, with
     /// history features replayed in production order by the trainer's code (no labels are produced): a card's records
     /// keep their order on its partition, so an uninterrupted stream, or one killed and restored, gives the same features.

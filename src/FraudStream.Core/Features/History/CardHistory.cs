@@ -30,6 +30,9 @@ public sealed class CardHistory
     /// <summary>Changed since its store last handed its changes out (<see cref="CardHistoryStore.TakeChanged"/>).</summary>
     internal bool Changed { get; set; }
 
+    /// <summary>When its store last handed it out, on the store's own clock: the cache drops the least recently used.</summary>
+    internal long LastUsed { get; set; }
+
     /// <summary>Event time (Unix ms) of the newest remembered transaction; long.MinValue when none.</summary>
     public long NewestMs => _count == 0 ? long.MinValue : _events[_count - 1].TimeMs;
 
