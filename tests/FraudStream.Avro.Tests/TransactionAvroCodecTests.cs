@@ -157,6 +157,15 @@ public sealed class TransactionAvroCodecTests
     }
 
     [Test]
+    public void Encoding_a_transaction_whose_card_present_is_missing_is_refused_saying_the_schema_needs_it()
+    {
+        // A CSV row may leave card_present empty; the topic's schema has no missing value for it.
+        var error = Assert.Throws<ArgumentException>(() => _codec.Encode(TestTransactions.Typical() with { CardPresent = null }));
+
+        Assert.That(error!.Message, Does.Contain("card_present is missing"));
+    }
+
+    [Test]
     public void Decoding_allocates_only_the_record_and_its_strings()
     {
         // Arrange: currency, MCC and country are interned; the record and four unique strings are the floor.

@@ -45,12 +45,13 @@ public sealed class FeaturePipelineTests
     {
         var pipeline = FeaturePipeline.Full;
         var row = new float[pipeline.FeatureCount];
-        var unknown = s_transaction with { CardholderLatitude = null, MerchantCategory = "n/a" };
+        var unknown = s_transaction with { CardholderLatitude = null, MerchantCategory = "n/a", CardPresent = null };
 
         pipeline.Extract(unknown, row);
 
         Assert.Multiple(() =>
         {
+            Assert.That(row[Column("card_present")], Is.NaN, "not known is missing, not 'card absent' (0)");
             Assert.That(row[Column("distance_from_home_km")], Is.NaN);
             Assert.That(row[Column("merchant_category")], Is.NaN);
             Assert.That(row[Column("merchant_category_high_risk")], Is.NaN);
@@ -67,6 +68,16 @@ public sealed class FeaturePipelineTests
         pipeline.Extract(s_transaction, row);
 
         Assert.That(row, Is.EqualTo(new[] { 2f, 120f, 0f }));
+    }
+
+    [Test]
+    public void Card_present_is_1_when_the_card_was_there()
+    {
+        var row = new float[FeaturePipeline.Full.FeatureCount];
+
+        FeaturePipeline.Full.Extract(s_transaction with { CardPresent = true }, row);
+
+        Assert.That(row[Column("card_present")], Is.EqualTo(1f));
     }
 
     [Test]

@@ -54,7 +54,7 @@ public sealed class GeneratedHistoryScenarioTests
             .ToList();
         var insideAWindow = _rows.Where(r => windows.Any(w =>
             r.Transaction.TerminalId == w.Terminal && r.Transaction.EventTime >= w.From && r.Transaction.EventTime <= w.To)).ToList();
-        var genuine = _rows.Where(r => !r.IsFraud && r.Transaction.CardPresent).ToList();
+        var genuine = _rows.Where(r => !r.IsFraud && r.Transaction.CardPresent == true).ToList();
 
         Assert.Multiple(() =>
         {
@@ -94,7 +94,7 @@ public sealed class GeneratedHistoryScenarioTests
             Assert.That(bursts, Has.Count.GreaterThan(20));
             Assert.That(bursts.All(b => b.Count() >= 3), Is.True, "many payments per burst");
             Assert.That(bursts.Max(b => (b.Max(t => t.EventTime) - b.Min(t => t.EventTime)).TotalMinutes), Is.LessThanOrEqualTo(10), "within minutes of event time");
-            Assert.That(tests.All(t => t.Amount <= 3 && !t.CardPresent), Is.True);
+            Assert.That(tests.All(t => t.Amount <= 3 && t.CardPresent == false), Is.True);
         });
     }
 

@@ -18,6 +18,31 @@ public sealed class LabelledTransactionCsvTests
     }
 
     [Test]
+    public void Empty_optional_fields_read_as_missing_card_present_too()
+    {
+        var csv = string.Join(',', LabelledTransactionCsv.Columns.SkipLast(1)) + "\nT1,C1,2026-01-01T00:00:00Z,5,,M1,,,,,,,,,,0,genuine\n";
+
+        var t = LabelledTransactionCsv.Read(new StringReader(csv)).Single().Transaction;
+
+        Assert.That(t, Has.Property(nameof(Transaction.CardPresent)).Null
+            .And.Property(nameof(Transaction.Currency)).Empty
+            .And.Property(nameof(Transaction.MerchantCategory)).Empty
+            .And.Property(nameof(Transaction.Channel)).EqualTo(Channel.Unknown));
+    }
+
+    [Test]
+    public void A_missing_card_present_is_written_empty_and_reads_back_missing()
+    {
+        var row = new TransactionGenerator(new GeneratorOptions()).Generate(1).Single();
+        var unknown = row with { Transaction = row.Transaction with { CardPresent = null } };
+        using var text = new StringWriter();
+
+        LabelledTransactionCsv.Write(text, [unknown]);
+
+        Assert.That(LabelledTransactionCsv.Read(new StringReader(text.ToString())).Single(), Is.EqualTo(unknown));
+    }
+
+    [Test]
     public void A_file_without_the_header_is_refused_with_what_to_fix()
     {
         var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader("a,b,c\n"), "data.csv").ToList());
@@ -34,6 +59,7 @@ public sealed class LabelledTransactionCsvTests
     [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR,M1,5411,BARTER,1,,,,,,,0,genuine", "line 2: channel 'BARTER'")]
     [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR,M1,5411,POS,1,,,95,,,,0,genuine", "line 2: merchant_latitude '95'")]
     [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR,M1,5411,POS,1,,,,,,,yes,genuine", "line 2: is_fraud 'yes'")]
+    [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR,M1,5411,POS,yes,,,,,,,0,genuine", "line 2: card_present 'yes' must be 0 or 1 (or empty)")]
     [TestCase("T1,C1,2026-01-01T00:00:00Z,5,EUR", "line 2: expected 17 columns, found 5")]
     public void A_bad_row_is_refused_naming_its_line_and_column(string line, string expected)
     {

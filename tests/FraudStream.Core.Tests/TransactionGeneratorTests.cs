@@ -62,7 +62,7 @@ public sealed class TransactionGeneratorTests
         var genuine = rows.Where(r => !r.IsFraud).Select(r => r.Transaction.Amount).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(testing.All(t => t.Amount <= 3 && t.Channel == Channel.Ecommerce && !t.CardPresent), Is.True);
+            Assert.That(testing.All(t => t.Amount <= 3 && t.Channel == Channel.Ecommerce && t.CardPresent == false), Is.True);
             Assert.That(Median(outOfProfile), Is.GreaterThan(5 * Median(genuine)));
         });
     }

@@ -288,7 +288,7 @@ internal static class PredictBenchmark
             w.WriteString("merchant_id", t.MerchantId);
             w.WriteString("merchant_category", t.MerchantCategory);
             w.WriteString("channel", t.Channel.ToString().ToUpperInvariant());
-            w.WriteBoolean("card_present", t.CardPresent);
+            w.WriteBoolean("card_present", t.CardPresent!.Value);
             Optional(w, "terminal_id", t.TerminalId);
             Optional(w, "merchant_country", t.MerchantCountry);
             Optional(w, "merchant_latitude", t.MerchantLatitude);

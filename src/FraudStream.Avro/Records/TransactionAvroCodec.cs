@@ -54,6 +54,14 @@ public sealed class TransactionAvroCodec
             throw new ArgumentException($"Transaction '{transaction.TransactionId}' cannot be encoded: {problem.Message}", nameof(transaction));
         }
 
+        if (transaction.CardPresent is not { } cardPresent)
+        {
+            // Only a CSV row can leave it out; the topic's schema has no missing value for it.
+            throw new ArgumentException(
+                $"Transaction '{transaction.TransactionId}' cannot be encoded: card_present is missing, and schemas/transaction.avsc requires true or false.",
+                nameof(transaction));
+        }
+
         var w = new AvroWriter(output);
         w.WriteString(transaction.TransactionId);
         w.WriteString(transaction.CardId);
@@ -63,7 +71,7 @@ public sealed class TransactionAvroCodec
         w.WriteString(transaction.MerchantId);
         w.WriteString(transaction.MerchantCategory);
         w.WriteEnumIndex(SymbolByChannel[(int)transaction.Channel]);
-        w.WriteBoolean(transaction.CardPresent);
+        w.WriteBoolean(cardPresent);
         WriteOptional(ref w, transaction.TerminalId);
         WriteOptional(ref w, transaction.MerchantCountry);
         WriteOptional(ref w, transaction.MerchantLatitude);

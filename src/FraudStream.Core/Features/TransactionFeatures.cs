@@ -55,7 +55,7 @@ internal static class TransactionFeatures
         row[8] = t.Channel == Channel.Ecommerce ? 1 : 0;
         row[9] = t.Channel == Channel.Atm ? 1 : 0;
         row[10] = t.Channel == Channel.Contactless ? 1 : 0;
-        row[11] = t.CardPresent ? 1 : 0;
+        row[11] = t.CardPresent switch { true => 1, false => 0, null => float.NaN };
         row[12] = mcc >= 0 ? mcc : float.NaN;
         row[13] = mcc >= 0 ? (Array.IndexOf(s_highRiskCategories, mcc) >= 0 ? 1 : 0) : float.NaN;
         row[14] = string.IsNullOrEmpty(t.TerminalId) ? 0 : 1;

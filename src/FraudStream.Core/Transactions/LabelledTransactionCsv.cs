@@ -9,7 +9,7 @@ namespace FraudStream.Core.Transactions;
 /// in the README). Values never contain commas or quotes, so no quoting is needed or accepted.
 /// The last column, <c>label_time</c>, is optional in the header: a file without it is read as before, and the trainer
 /// then assumes a fixed label delay. Empty optional fields are missing values: <c>currency</c>,
-/// <c>merchant_category</c> (a missing-value feature), <c>channel</c> (UNKNOWN), terminal, country and coordinates.
+/// <c>merchant_category</c> and <c>card_present</c> (missing-value features), <c>channel</c> (UNKNOWN), terminal, country and coordinates.
 /// </summary>
 public static class LabelledTransactionCsv
 {
@@ -46,7 +46,7 @@ public static class LabelledTransactionCsv
                 .Append(Checked(t.MerchantId)).Append(',')
                 .Append(Checked(t.MerchantCategory)).Append(',')
                 .Append(ChannelName(t.Channel)).Append(',')
-                .Append(t.CardPresent ? '1' : '0').Append(',')
+                .Append(t.CardPresent switch { true => "1", false => "0", null => "" }).Append(',')
                 .Append(Checked(t.TerminalId)).Append(',')
                 .Append(Checked(t.MerchantCountry)).Append(',')
                 .Append(t.MerchantLatitude?.ToString("R", c)).Append(',')
@@ -126,6 +126,7 @@ public static class LabelledTransactionCsv
             : double.TryParse(f[i], NumberStyles.Float, c, out var v) && Math.Abs(v) <= limit ? v
             : throw Bad(i, $"must be a number between -{limit} and {limit}");
         bool Flag(int i) => f[i] switch { "1" => true, "0" => false, _ => throw Bad(i, "must be 0 or 1") };
+        bool? OptionalFlag(int i) => f[i] switch { "1" => true, "0" => false, "" => null, _ => throw Bad(i, "must be 0 or 1 (or empty)") };
         FormatException Bad(int i, string problem) => new($"{source} line {number}: {Columns[i]} '{f[i]}' {problem}.");
 
         var eventTime = EventTime.TryParse(f[2], out var at) ? at : throw Bad(2, "must " + EventTime.Rule);
@@ -144,7 +145,7 @@ public static class LabelledTransactionCsv
             : throw Bad(17, "must " + EventTime.Rule + ", not before the event time (or empty)");
 
         var transaction = new Transaction(
-            Required(0), Required(1), eventTime, amount, currency, Required(5), category, channel, Flag(8),
+            Required(0), Required(1), eventTime, amount, currency, Required(5), category, channel, OptionalFlag(8),
             f[9].Length == 0 ? null : f[9],
             f[10].Length == 0 ? null : f[10],
             Coordinate(11, 90), Coordinate(12, 180), Coordinate(13, 90), Coordinate(14, 180));

@@ -9,7 +9,7 @@ namespace FraudStream.Core.Transactions;
 /// <param name="MerchantId">Merchant identifier.</param>
 /// <param name="MerchantCategory">ISO 18245 merchant category code (MCC), four digits.</param>
 /// <param name="Channel">How the card was used.</param>
-/// <param name="CardPresent">Whether the card was physically present.</param>
+/// <param name="CardPresent">Whether the card was physically present; null when the source does not say (a missing feature, not "absent").</param>
 /// <param name="TerminalId">Terminal, when the switch reports one.</param>
 /// <param name="MerchantCountry">ISO 3166-1 alpha-2 country of the merchant, when known.</param>
 /// <param name="MerchantLatitude">Merchant location, when known.</param>
@@ -25,7 +25,7 @@ public sealed record Transaction(
     string MerchantId,
     string MerchantCategory,
     Channel Channel,
-    bool CardPresent,
+    bool? CardPresent,
     string? TerminalId = null,
     string? MerchantCountry = null,
     double? MerchantLatitude = null,

@@ -36,7 +36,7 @@ internal static class TestTransactions
             w.WriteString("merchant_id", t.MerchantId);
             w.WriteString("merchant_category", t.MerchantCategory);
             w.WriteString("channel", t.Channel.ToString().ToUpperInvariant());
-            w.WriteBoolean("card_present", t.CardPresent);
+            w.WriteBoolean("card_present", t.CardPresent!.Value);
             WriteOptional(w, "terminal_id", t.TerminalId);
             WriteOptional(w, "merchant_country", t.MerchantCountry);
             WriteOptional(w, "merchant_latitude", t.MerchantLatitude);
