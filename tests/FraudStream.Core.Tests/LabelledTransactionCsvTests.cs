@@ -43,6 +43,72 @@ public sealed class LabelledTransactionCsvTests
     }
 
     [Test]
+    public void A_file_read_for_scoring_may_leave_out_the_label_columns()
+    {
+        var csv = string.Join(',', LabelledTransactionCsv.Columns.SkipLast(3)) + "\n" + TransactionFields("T1") + "\n";
+
+        var row = LabelledTransactionCsv.ReadForScoring(new StringReader(csv)).Single();
+
+        Assert.That(row, Has.Property(nameof(TransactionRow.IsFraud)).Null.And.Property(nameof(TransactionRow.LabelTime)).Null);
+        Assert.That(row.Transaction.TransactionId, Is.EqualTo("T1"));
+    }
+
+    [Test]
+    public void A_file_read_for_scoring_may_keep_is_fraud_and_label_time_without_scenario_and_leave_a_label_empty()
+    {
+        var csv = string.Join(',', [.. LabelledTransactionCsv.Columns.SkipLast(3), "is_fraud", "label_time"]) + "\n"
+            + TransactionFields("T1") + ",1,2026-01-03T00:00:00Z\n"
+            + TransactionFields("T2") + ",,\n";
+
+        var rows = LabelledTransactionCsv.ReadForScoring(new StringReader(csv)).ToList();
+
+        Assert.That(rows.Select(r => (r.IsFraud, r.LabelTime)), Is.EqualTo(new (bool?, DateTimeOffset?)[]
+        {
+            (true, new DateTimeOffset(2026, 1, 3, 0, 0, 0, TimeSpan.Zero)),
+            (null, null),
+        }));
+    }
+
+    [Test]
+    public void Training_refuses_a_file_without_labels_and_an_empty_label()
+    {
+        var unlabelled = string.Join(',', LabelledTransactionCsv.Columns.SkipLast(3)) + "\n" + TransactionFields("T1") + "\n";
+        var emptyLabel = string.Join(',', LabelledTransactionCsv.Columns.SkipLast(1)) + "\n" + TransactionFields("T1") + ",,genuine\n";
+
+        var noColumns = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader(unlabelled), "data.csv").ToList());
+        var noValue = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader(emptyLabel), "data.csv").ToList());
+
+        Assert.That(noColumns!.Message, Does.StartWith("data.csv is not a labelled-transactions CSV"));
+        Assert.That(noValue!.Message, Does.Contain("line 2: is_fraud '' must be 0 or 1"));
+    }
+
+    [TestCase("scenario,is_fraud")]
+    [TestCase("is_fraud,is_fraud")]
+    [TestCase("is_fraud,score")]
+    public void A_header_with_label_columns_out_of_order_repeated_or_unknown_is_refused(string labels)
+    {
+        var csv = string.Join(',', LabelledTransactionCsv.Columns.SkipLast(3)) + "," + labels + "\n";
+
+        var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.ReadForScoring(new StringReader(csv), "data.csv").ToList());
+
+        Assert.That(error!.Message, Does.StartWith("data.csv is not a transactions CSV").And.Contain("is_fraud, scenario and label_time are optional"));
+    }
+
+    [Test]
+    public void A_bad_row_read_for_scoring_names_its_line_and_the_column_by_the_header()
+    {
+        var csv = string.Join(',', [.. LabelledTransactionCsv.Columns.SkipLast(3), "is_fraud", "label_time"]) + "\n"
+            + TransactionFields("T1") + ",1,2026-01-03T00:00:00Z\n"
+            + TransactionFields("T2") + ",1,soon\n";
+
+        var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.ReadForScoring(new StringReader(csv), "data.csv").ToList());
+
+        Assert.That(error!.Message, Does.Contain("data.csv line 3: label_time 'soon'"));
+    }
+
+    private static string TransactionFields(string id) => $"{id},C1,2026-01-01T00:00:00Z,5,EUR,M1,5411,POS,1,,,,,,";
+
+    [Test]
     public void A_file_without_the_header_is_refused_with_what_to_fix()
     {
         var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader("a,b,c\n"), "data.csv").ToList());

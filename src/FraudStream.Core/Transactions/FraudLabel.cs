@@ -24,7 +24,13 @@ public sealed record FraudLabel(
     public static FraudLabel Of(LabelledTransaction row, DateTimeOffset labelTime)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var t = row.Transaction;
-        return new FraudLabel(t.TransactionId, t.CardId, t.MerchantId, t.TerminalId, row.IsFraud, t.EventTime, labelTime);
+        return Of(row.Transaction, row.IsFraud, labelTime);
+    }
+
+    /// <summary>The label of <paramref name="t"/> (fraud or genuine), known at <paramref name="labelTime"/>.</summary>
+    public static FraudLabel Of(Transaction t, bool isFraud, DateTimeOffset labelTime)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        return new FraudLabel(t.TransactionId, t.CardId, t.MerchantId, t.TerminalId, isFraud, t.EventTime, labelTime);
     }
 }

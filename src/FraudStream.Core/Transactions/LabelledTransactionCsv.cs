@@ -8,7 +8,7 @@ namespace FraudStream.Core.Transactions;
 /// reads: a header row, then one transaction per line (columns in <see cref="Columns"/>, documented
 /// in the README). Values never contain commas or quotes, so no quoting is needed or accepted.
 /// The last column, <c>label_time</c>, is optional in the header: a file without it is read as before, and the trainer
-/// then assumes a fixed label delay. Empty optional fields are missing values: <c>currency</c>,
+/// then assumes a fixed label delay. A file read for scoring (<c>fraudstream predict</c>) may leave out every label column. Empty optional fields are missing values: <c>currency</c>,
 /// <c>merchant_category</c> and <c>card_present</c> (missing-value features), <c>channel</c> (UNKNOWN), terminal, country and coordinates.
 /// </summary>
 public static class LabelledTransactionCsv
@@ -23,8 +23,8 @@ public static class LabelledTransactionCsv
 
     private static readonly string s_header = string.Join(',', Columns);
 
-    /// <summary>The header without the optional label_time column (files written before it existed, and other sources).</summary>
-    private static readonly string s_headerWithoutLabelTime = string.Join(',', Columns.Take(Columns.Count - 1));
+    /// <summary>The columns before the label columns (is_fraud, scenario, label_time): the transaction itself.</summary>
+    private static readonly int s_transactionColumns = Columns.ToList().IndexOf("is_fraud");
 
     /// <summary>Writes the header and the rows.</summary>
     public static void Write(TextWriter writer, IEnumerable<LabelledTransaction> rows)
@@ -63,19 +63,27 @@ public static class LabelledTransactionCsv
     /// <summary>Longest line read: a row is a few hundred characters.</summary>
     public const int MaxLineLength = 4096;
 
-    /// <summary>Reads rows, checking every value.</summary>
+    /// <summary>Reads labelled rows, checking every value: what training needs (the header may leave out label_time only).</summary>
     /// <exception cref="FormatException">A line is not a valid row; the message names the line and the column.</exception>
-    public static IEnumerable<LabelledTransaction> Read(TextReader reader, string source = "input")
+    public static IEnumerable<LabelledTransaction> Read(TextReader reader, string source = "input") =>
+        ReadRows(reader, source, labelled: true).Select(r => new LabelledTransaction(r.Transaction, r.IsFraud!.Value, r.Scenario, r.LabelTime));
+
+    /// <summary>
+    /// Reads rows for scoring, checking every value as <see cref="Read"/> does. The header may leave out any of the label
+    /// columns (is_fraud, scenario, label_time; those it keeps stay in order), and an empty is_fraud is a row without a label.
+    /// </summary>
+    /// <exception cref="FormatException">A line is not a valid row; the message names the line and the column.</exception>
+    public static IEnumerable<TransactionRow> ReadForScoring(TextReader reader, string source = "input") =>
+        ReadRows(reader, source, labelled: false).Select(r => new TransactionRow(r.Transaction, r.IsFraud, r.LabelTime));
+
+    private static IEnumerable<ParsedRow> ReadRows(TextReader reader, string source, bool labelled)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var buffer = new StringBuilder();
-        var header = ReadLine(reader, buffer, 1, source)?.TrimEnd('\r');
-        var columns = header == s_header ? Columns.Count : header == s_headerWithoutLabelTime ? Columns.Count - 1 : -1;
-        if (columns < 0)
-        {
-            throw new FormatException(
-                $"{source} is not a labelled-transactions CSV: its first line must be the header '{s_header}' (label_time is optional).");
-        }
+        var layout = Layout.Of(ReadLine(reader, buffer, 1, source)?.TrimEnd('\r'), labelled)
+            ?? throw new FormatException(labelled
+                ? $"{source} is not a labelled-transactions CSV: its first line must be the header '{s_header}' (label_time is optional)."
+                : $"{source} is not a transactions CSV: its first line must be the header '{s_header}' (is_fraud, scenario and label_time are optional).");
 
         var number = 1;
         while (ReadLine(reader, buffer, number + 1, source) is { } line)
@@ -86,7 +94,7 @@ public static class LabelledTransactionCsv
                 continue;
             }
 
-            yield return Parse(line.TrimEnd('\r'), columns, number, source);
+            yield return Parse(line.TrimEnd('\r'), layout, number, source);
         }
     }
 
@@ -111,9 +119,10 @@ public static class LabelledTransactionCsv
         return c < 0 && buffer.Length == 0 ? null : buffer.ToString();
     }
 
-    private static LabelledTransaction Parse(string line, int columns, int number, string source)
+    private static ParsedRow Parse(string line, Layout layout, int number, string source)
     {
         var f = line.Split(',');
+        var columns = layout.Names.Length;
         if (f.Length != columns)
         {
             throw new FormatException($"{source} line {number}: expected {columns} columns, found {f.Length}.");
@@ -127,7 +136,7 @@ public static class LabelledTransactionCsv
             : throw Bad(i, $"must be a number between -{limit} and {limit}");
         bool Flag(int i) => f[i] switch { "1" => true, "0" => false, _ => throw Bad(i, "must be 0 or 1") };
         bool? OptionalFlag(int i) => f[i] switch { "1" => true, "0" => false, "" => null, _ => throw Bad(i, "must be 0 or 1 (or empty)") };
-        FormatException Bad(int i, string problem) => new($"{source} line {number}: {Columns[i]} '{f[i]}' {problem}.");
+        FormatException Bad(int i, string problem) => new($"{source} line {number}: {layout.Names[i]} '{f[i]}' {problem}.");
 
         var eventTime = EventTime.TryParse(f[2], out var at) ? at : throw Bad(2, "must " + EventTime.Rule);
         var amount = double.TryParse(f[3], NumberStyles.Float, c, out var a) && double.IsFinite(a) && a >= 0
@@ -140,16 +149,47 @@ public static class LabelledTransactionCsv
             ? f[4] : throw Bad(4, "must be an ISO 4217 code: three upper-case letters, e.g. EUR (or empty)");
         var category = f[6].Length == 0 || (f[6].Length == 4 && f[6].All(char.IsAsciiDigit))
             ? f[6] : throw Bad(6, "must be an ISO 18245 merchant category code: four digits, e.g. 5411 (or empty)");
-        DateTimeOffset? labelTime = columns < Columns.Count || f[17].Length == 0 ? null
-            : EventTime.TryParse(f[17], out var known) && known >= eventTime ? known
-            : throw Bad(17, "must " + EventTime.Rule + ", not before the event time (or empty)");
+        var lt = layout.LabelTime;
+        DateTimeOffset? labelTime = lt < 0 || f[lt].Length == 0 ? null
+            : EventTime.TryParse(f[lt], out var known) && known >= eventTime ? known
+            : throw Bad(lt, "must " + EventTime.Rule + ", not before the event time (or empty)");
 
         var transaction = new Transaction(
             Required(0), Required(1), eventTime, amount, currency, Required(5), category, channel, OptionalFlag(8),
             f[9].Length == 0 ? null : f[9],
             f[10].Length == 0 ? null : f[10],
             Coordinate(11, 90), Coordinate(12, 180), Coordinate(13, 90), Coordinate(14, 180));
-        return new LabelledTransaction(transaction, Flag(15), Required(16), labelTime);
+
+        // Training needs every label; a file scored may leave a row's label empty, and its scenario is not read.
+        bool? isFraud = layout.IsFraud < 0 ? null : layout.Labelled ? Flag(layout.IsFraud) : OptionalFlag(layout.IsFraud);
+        return new ParsedRow(transaction, isFraud, layout.Labelled ? Required(layout.Scenario) : "", labelTime);
+    }
+
+    private readonly record struct ParsedRow(Transaction Transaction, bool? IsFraud, string Scenario, DateTimeOffset? LabelTime);
+
+    /// <summary>Where a file's columns are: the transaction's columns, then the label columns it has, in <see cref="Columns"/>' order.</summary>
+    private sealed record Layout(string[] Names, bool Labelled, int IsFraud, int Scenario, int LabelTime)
+    {
+        /// <summary>The layout of <paramref name="header"/>, or null when it is not one this reader takes.</summary>
+        public static Layout? Of(string? header, bool labelled)
+        {
+            var names = header?.Split(',') ?? [];
+            if (names.Length < s_transactionColumns || !names.Take(s_transactionColumns).SequenceEqual(Columns.Take(s_transactionColumns)))
+            {
+                return null;
+            }
+
+            // Each label column at most once, in Columns' order.
+            var labels = names.Skip(s_transactionColumns).ToList();
+            if (!labels.SequenceEqual(Columns.Skip(s_transactionColumns).Where(labels.Contains)))
+            {
+                return null;
+            }
+
+            int Position(string name) => labels.IndexOf(name) is var i and >= 0 ? s_transactionColumns + i : -1;
+            var layout = new Layout(names, labelled, Position("is_fraud"), Position("scenario"), Position("label_time"));
+            return labelled && (layout.IsFraud < 0 || layout.Scenario < 0) ? null : layout;
+        }
     }
 
     internal static string FormatTime(DateTimeOffset time) =>
