@@ -54,8 +54,11 @@ public sealed record TrainingOptions
     /// <summary>How history is kept for the history features (the scorer must keep it the same way to serve the model).</summary>
     public HistorySettings History { get; init; } = HistorySettings.Default;
 
+    /// <summary>The default of <see cref="LabelDelay"/>, for training and for replaying history to score a file alike.</summary>
+    public static readonly TimeSpan DefaultLabelDelay = TimeSpan.FromDays(7);
+
     /// <summary>When a row's label becomes known, for rows without a label time: this long after the transaction (a chargeback delay).</summary>
-    public TimeSpan LabelDelay { get; init; } = TimeSpan.FromDays(7);
+    public TimeSpan LabelDelay { get; init; } = DefaultLabelDelay;
 
     /// <summary>Longest label delay accepted.</summary>
     public static readonly TimeSpan MaxLabelDelay = TimeSpan.FromDays(365);

@@ -55,15 +55,9 @@ internal static class GenerateVerb
             return CommandLineRunner.UsageError;
         }
 
-        if (output.Directory is { Exists: false } directory)
+        if (DataFiles.OutputProblem(output, "transactions.csv") is { } problem)
         {
-            Console.Error.WriteLine($"--out: the directory '{directory.FullName}' does not exist.");
-            return CommandLineRunner.UsageError;
-        }
-
-        if (Directory.Exists(output.FullName))
-        {
-            Console.Error.WriteLine($"--out: '{output.FullName}' is a directory; name a file to write, e.g. {Path.Combine(output.FullName, "transactions.csv")}.");
+            Console.Error.WriteLine(problem);
             return CommandLineRunner.UsageError;
         }
 

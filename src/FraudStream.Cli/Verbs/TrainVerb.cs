@@ -34,13 +34,7 @@ internal static class TrainVerb
         var targetPrecision = new Option<double?>("--target-precision") { Description = "Choose the lowest threshold with at least this precision on validation (default: best F1)." };
         var threads = new Option<int>("--threads") { Description = "XGBoost threads.", DefaultValueFactory = _ => 2 };
         var force = new Option<bool>("--force") { Description = "Promote the new model even if production scores better on the same test rows." };
-        var labelDelay = new Option<TimeSpan?>("--label-delay")
-        {
-            Description = "When a row's label becomes known, for rows without a label_time: this long after the transaction, e.g. 7d, 36h, 90m.",
-            DefaultValueFactory = _ => TimeSpan.FromDays(7),
-            CustomParser = result => OptionValues.Duration(result, "--label-delay"),
-            HelpName = "time",
-        };
+        var labelDelay = LabelDelayOption.Create();
         var lateness = new Option<TimeSpan?>("--lateness")
         {
             Description = "How late a transaction may come and still enter its card's history; scorers serving the model must keep Scorer:HistoryLateness the same.",
@@ -65,7 +59,7 @@ internal static class TrainVerb
                     EarlyStoppingRounds = parseResult.GetValue(patience),
                     TargetPrecision = parseResult.GetValue(targetPrecision),
                     Threads = parseResult.GetValue(threads),
-                    LabelDelay = parseResult.GetValue(labelDelay) ?? TimeSpan.FromDays(7),
+                    LabelDelay = parseResult.GetValue(labelDelay) ?? TrainingOptions.DefaultLabelDelay,
                     History = new HistorySettings { Lateness = parseResult.GetValue(lateness) ?? HistorySettings.Default.Lateness },
                 };
                 options.Validate();
@@ -83,15 +77,9 @@ internal static class TrainVerb
 
     private static async Task<int> RunAsync(FileInfo data, string registryLocation, TrainingOptions options, bool force, CancellationToken cancellation)
     {
-        if (Directory.Exists(data.FullName))
+        if (DataFiles.InputProblem(data, "labelled-transactions") is { } problem)
         {
-            await Console.Error.WriteLineAsync($"--data: '{data.FullName}' is a directory; name the labelled-transactions CSV file in it.");
-            return CommandLineRunner.UsageError;
-        }
-
-        if (!data.Exists)
-        {
-            await Console.Error.WriteLineAsync($"--data: '{data.FullName}' does not exist.");
+            await Console.Error.WriteLineAsync(problem);
             return CommandLineRunner.UsageError;
         }
 
