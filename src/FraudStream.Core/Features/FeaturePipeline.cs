@@ -70,6 +70,32 @@ public sealed class FeaturePipeline
     }
 
     /// <summary>
+    /// The settings a model's history features were kept with (the reverse of <see cref="SignatureOf"/>): what a process
+    /// that replays history for that model (<c>fraudstream predict</c>) keeps it with.
+    /// </summary>
+    /// <exception cref="IncompatibleModelException">The recorded settings are ones this build cannot keep history with.</exception>
+    public static HistorySettings SettingsOf(HistorySignature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        var settings = new HistorySettings
+        {
+            Lateness = signature.Lateness,
+            MaxEventsPerCard = signature.MaxEventsPerCard,
+            MaxLabelsPerEntity = signature.MaxLabelsPerEntity,
+        };
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new IncompatibleModelException($"The model records history settings this build cannot keep ({e.Message}): retrain it with this build.");
+        }
+
+        return settings;
+    }
+
+    /// <summary>
     /// The pipeline that feeds a model with <paramref name="model"/>'s signature, in its column order. A process that
     /// keeps history (the scorer, the trainer) passes the settings it keeps it with, and a model trained with others is
     /// refused; null means no history is kept here (/predict): history features are missing anyway, so any settings do.

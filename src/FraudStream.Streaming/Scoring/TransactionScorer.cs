@@ -103,6 +103,8 @@ public sealed class TransactionScorer(int topFeatures)
 
     internal float ScoreOf(int row) => _scores[row];
 
+    internal ReadOnlySpan<float> FeaturesOf(ScoringModel model, int row) => _features.AsSpan(row * model.FeatureCount, model.FeatureCount);
+
     internal int AlertRow(int alert) => _alertRows[alert];
 
     private static void Grow<T>(ref T[] buffer, int length)
@@ -138,6 +140,9 @@ public readonly struct ScoredBatch
 
     /// <summary>The fraud probability of row <paramref name="row"/>.</summary>
     public float Score(int row) => _scorer.ScoreOf(row);
+
+    /// <summary>The features row <paramref name="row"/> was scored with, in the model's column order (NaN: missing).</summary>
+    public ReadOnlySpan<float> Features(int row) => _scorer.FeaturesOf(Model, row);
 
     /// <summary>The row index of the <paramref name="alert"/>-th alert (rows in batch order).</summary>
     public int AlertRow(int alert) => _scorer.AlertRow(alert);
