@@ -87,7 +87,7 @@ internal sealed class CsvPredictor(ScoringModel model, TimeSpan labelDelay)
         output.WriteHeader();
         if (!model.Pipeline.UsesHistory)
         {
-            return Score(Reread(data, file), null, HistorySource.NotUsed, output, stop);
+            return Score(Reread(data, file, stop), null, HistorySource.NotUsed, output, stop);
         }
 
         // The pipeline was bound with these settings (FeaturePipeline.For refuses a model without them).
@@ -96,12 +96,12 @@ internal sealed class CsvPredictor(ScoringModel model, TimeSpan labelDelay)
         if (file.InEventTimeOrder)
         {
             return Score(
-                Reread(data, file), (_, row, features) => replay.Observe(row.Transaction, row.IsFraud, row.LabelTime, features),
+                Reread(data, file, stop), (_, row, features) => replay.Observe(row.Transaction, row.IsFraud, row.LabelTime, features),
                 HistorySource.ReplayedAsRead, output, stop);
         }
 
         // Ties keep the file's order (a stable sort), as training orders them.
-        var rows = Reread(data, file).ToList();
+        var rows = Reread(data, file, stop).ToList();
         var width = HistoryFeatures.Count;
         var history = new float[checked(rows.Count * width)]; // Refusal keeps it within an array
         foreach (var i in Enumerable.Range(0, rows.Count).OrderBy(i => rows[i].Transaction.EventTime))
@@ -145,7 +145,7 @@ internal sealed class CsvPredictor(ScoringModel model, TimeSpan labelDelay)
     }
 
     /// <summary>The rows again, refusing a file that is no longer what <see cref="Check"/> found.</summary>
-    private static IEnumerable<TransactionRow> Reread(FileInfo data, CheckedFile file)
+    private static IEnumerable<TransactionRow> Reread(FileInfo data, CheckedFile file, CancellationToken stop)
     {
         using var rows = Read(data).GetEnumerator();
         long count = 0;
@@ -164,6 +164,7 @@ internal sealed class CsvPredictor(ScoringModel model, TimeSpan labelDelay)
                 throw Changed(data, e.Message);
             }
 
+            stop.ThrowIfCancellationRequested();
             var time = rows.Current.Transaction.EventTime;
             if (file.InEventTimeOrder && time < latest)
             {
