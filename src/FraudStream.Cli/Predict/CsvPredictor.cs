@@ -122,7 +122,11 @@ internal sealed class CsvPredictor(ScoringModel model, TimeSpan labelDelay)
         long scored = 0, alerts = 0;
         foreach (var row in rows)
         {
-            historyOf?.Invoke(scored + batch.Count, row, history.AsSpan(batch.Count * width, width));
+            if (historyOf is not null)
+            {
+                historyOf(scored + batch.Count, row, history.AsSpan(batch.Count * width, width));
+            }
+
             batch.Add(row.Transaction);
             if (batch.Count == BatchSize)
             {

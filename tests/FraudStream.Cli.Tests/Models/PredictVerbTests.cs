@@ -1,6 +1,6 @@
 using System.Globalization;
 using FraudStream.Core.Features;
-using FraudStream.Core.Models;
+using FraudStream.Core.Features.History;
 using FraudStream.Core.Transactions;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
@@ -25,7 +25,7 @@ public sealed class PredictVerbTests
 
     private DirectoryInfo _scratch = null!;
     private string _registry = null!;
-    private ModelMetadata _metadata = null!;
+    private Core.Models.ModelMetadata _metadata = null!;
     private byte[] _model = null!;
     private FraudstreamRun _fullRun = null!;
     private ScoresFile _full = null!;
@@ -157,6 +157,33 @@ public sealed class PredictVerbTests
     }
 
     [Test]
+    public async Task A_model_without_history_features_scores_each_row_alone()
+    {
+        const string version = "20200102_000000";
+        var (pipeline, model) = await PublishStatelessModelAsync(version);
+        var data = await WriteAsync("stateless.csv", DataLines(DataFile).Skip(20_000).Take(500));
+        var transactions = LabelledTransactionCsv.Read(new StringReader(await File.ReadAllTextAsync(data))).Select(r => r.Transaction).ToList();
+        var features = new float[transactions.Count * pipeline.FeatureCount];
+        pipeline.ExtractBatch(transactions, [], features);
+        var expected = new float[transactions.Count];
+        using (var booster = Booster.LoadModelFromBuffer(model))
+        {
+            booster.PredictDense(features, transactions.Count, pipeline.FeatureCount, expected);
+        }
+
+        var (run, scores) = await PredictAsync(data, "--version", version, "--features");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.Zero, run.Transcript);
+            Assert.That(scores.Header[4..], Is.EqualTo(pipeline.FeatureNames), "the model's own columns, no history features");
+            Assert.That(scores.ScoreBits, Is.EqualTo(expected.Select(Bits)), "each row scored alone, bit for bit");
+            Assert.That(scores.Column("model_version"), Is.All.EqualTo(version));
+            Assert.That(run.Output, Does.Contain($"with model {version}: ").And.Contain("no history features (pipeline tx-v1)"), run.Transcript);
+        }
+    }
+
+    [Test]
     public async Task A_bad_row_exits_2_naming_its_line_and_column_and_writes_nothing()
     {
         var lines = DataLines(DataFile).Take(5).ToList();
@@ -206,6 +233,41 @@ public sealed class PredictVerbTests
         var output = Path.Combine(_scratch.FullName, Path.GetFileNameWithoutExtension(data) + "-scores.csv");
         var run = await FraudstreamProcess.RunAsync(RunLimit, ["predict", "--data", data, "--out", output, "--registry", _registry, .. options]);
         return (run, ScoresFile.Parse(File.Exists(output) ? File.ReadAllLines(output) : []));
+    }
+
+    /// <summary>
+    /// Publishes (not promotes) <paramref name="version"/>: a tx-v1 model, as trained before history features, of a few
+    /// rounds on the fixture file's own transaction features.
+    /// </summary>
+    private async Task<(FeaturePipeline Pipeline, byte[] Model)> PublishStatelessModelAsync(string version)
+    {
+        var names = FeaturePipeline.Full.FeatureNames.Except(HistoryFeatures.Names).ToList();
+        var pipeline = FeaturePipeline.For(new Core.Models.PipelineSignature(FeaturePipeline.StatelessVersion, names));
+        var rows = LabelledTransactionCsv.Read(new StringReader(await File.ReadAllTextAsync(DataFile))).Take(10_000).ToList();
+        var features = new float[rows.Count * pipeline.FeatureCount];
+        pipeline.ExtractBatch([.. rows.Select(r => r.Transaction)], [], features);
+        using var matrix = DMatrix.FromDense(features, rows.Count, pipeline.FeatureCount);
+        matrix.SetLabels([.. rows.Select(r => r.IsFraud ? 1f : 0f)]);
+        using var booster = Booster.Create(matrix);
+        booster.SetParameter("objective", "binary:logistic");
+        booster.SetParameter("nthread", "1");
+        for (var round = 0; round < 5; round++)
+        {
+            booster.UpdateOneIteration(round, matrix);
+        }
+
+        booster.SetFeatureNames(pipeline.FeatureNames);
+        var model = booster.SaveModelToBuffer(ModelFormat.Ubjson);
+        var metadata = _metadata with
+        {
+            Version = version,
+            Pipeline = pipeline.Signature,
+            ModelSha256 = ModelRegistry.Sha256Hex(model),
+            BestIteration = 4,
+            FeatureImportance = new Dictionary<string, double>(),
+        };
+        await new ModelRegistry(new LocalDirectoryModelStore(_registry)).PublishAsync(metadata, model, TrainingReport.Write(metadata));
+        return (pipeline, model);
     }
 
     /// <summary>What the trainer computes for each transaction of <paramref name="data"/>: its score and features.</summary>
