@@ -156,32 +156,52 @@ public sealed partial class ModelRegistry
 
     /// <summary>The production alias, or null when no version has been promoted yet.</summary>
     /// <exception cref="ModelRegistryException">production.json exists but cannot be read.</exception>
-    public async Task<ProductionAlias?> GetProductionAsync(CancellationToken cancellationToken = default)
+    public async Task<ProductionAlias?> GetProductionAsync(CancellationToken cancellationToken = default) =>
+        await ReadAliasAsync(RegistryLayout.ProductionKey, ProductionAlias.FromJson, a => a.Version, "promote a version", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The challenger alias, or null when none was ever set (its <see cref="ChallengerAlias.Version"/> is null once withdrawn).</summary>
+    /// <exception cref="ModelRegistryException">challenger.json exists but cannot be read.</exception>
+    public async Task<ChallengerAlias?> GetChallengerAsync(CancellationToken cancellationToken = default) =>
+        await ReadAliasAsync(RegistryLayout.ChallengerKey, ChallengerAlias.FromJson, a => a.Version, "set or clear the challenger", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Makes <paramref name="version"/> the challenger: scorers score every batch with it in shadow, beside production.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="version"/> is not a version, or <paramref name="reason"/> is empty.</exception>
+    /// <exception cref="ModelRegistryException">The version is in production.</exception>
+    /// <exception cref="ModelNotFoundException">The version is not published.</exception>
+    /// <exception cref="ModelRefusedException">The version cannot be served.</exception>
+    public async Task<ChallengerAlias> ChallengeAsync(string version, string reason, CancellationToken cancellationToken = default)
     {
-        var json = await _store.TryGetAsync(RegistryLayout.ProductionKey, cancellationToken).ConfigureAwait(false);
-        if (json is null)
+        ModelVersion.Validate(version);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        await LoadForProductionAsync(version, "make a challenger of", cancellationToken).ConfigureAwait(false);
+        if ((await GetProductionAsync(cancellationToken).ConfigureAwait(false))?.Version == version)
+        {
+            throw new ModelRegistryException($"Model {version} is in production; a challenger must be another version.");
+        }
+
+        var alias = new ChallengerAlias { Version = version, SetAt = _timeProvider.GetUtcNow(), Reason = reason };
+        await _store.PutAtomicAsync(RegistryLayout.ChallengerKey, Encoding.UTF8.GetBytes(alias.ToJson()), cancellationToken).ConfigureAwait(false);
+        LogChallenger(_logger, version, reason);
+        return alias;
+    }
+
+    /// <summary>Withdraws the challenger (scorers stop scoring with it); nothing changes when there is none.</summary>
+    /// <returns>The withdrawn version, or null when there was none.</returns>
+    public async Task<string?> ClearChallengerAsync(string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var current = (await GetChallengerAsync(cancellationToken).ConfigureAwait(false))?.Version;
+        if (current is null)
         {
             return null;
         }
 
-        ProductionAlias alias;
-        try
-        {
-            alias = ProductionAlias.FromJson(Encoding.UTF8.GetString(json));
-        }
-        catch (JsonException ex)
-        {
-            throw new ModelRegistryException(
-                $"The production alias {RegistryLayout.ProductionKey} in the {_store.Description} is not valid ({ex.Message}); promote a version to rewrite it.", ex);
-        }
-
-        if (!ModelVersion.IsValid(alias.Version))
-        {
-            throw new ModelRegistryException(
-                $"The production alias {RegistryLayout.ProductionKey} in the {_store.Description} names '{alias.Version}', which is not a version; promote a version to rewrite it.");
-        }
-
-        return alias;
+        var alias = new ChallengerAlias { Version = null, SetAt = _timeProvider.GetUtcNow(), Reason = reason };
+        await _store.PutAtomicAsync(RegistryLayout.ChallengerKey, Encoding.UTF8.GetBytes(alias.ToJson()), cancellationToken).ConfigureAwait(false);
+        LogChallengerCleared(_logger, current, reason);
+        return current;
     }
 
     /// <summary>
@@ -214,6 +234,11 @@ public sealed partial class ModelRegistry
         };
         await WriteAliasAsync(alias, cancellationToken).ConfigureAwait(false);
         LogPromoted(_logger, version, current?.Version ?? "none", reason);
+        if ((await GetChallengerAsync(cancellationToken).ConfigureAwait(false))?.Version == version)
+        {
+            await ClearChallengerAsync($"promoted to production ({reason})", cancellationToken).ConfigureAwait(false);
+        }
+
         return alias;
     }
 
@@ -318,6 +343,34 @@ public sealed partial class ModelRegistry
         }
     }
 
+    private async Task<TAlias?> ReadAliasAsync<TAlias>(
+        string key, Func<string, TAlias> parse, Func<TAlias, string?> version, string fix, CancellationToken cancellationToken)
+        where TAlias : class
+    {
+        var json = await _store.TryGetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (json is null)
+        {
+            return null;
+        }
+
+        TAlias alias;
+        try
+        {
+            alias = parse(Encoding.UTF8.GetString(json));
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelRegistryException($"The alias {key} in the {_store.Description} is not valid ({ex.Message}); {fix} to rewrite it.", ex);
+        }
+
+        if (version(alias) is { } named && !ModelVersion.IsValid(named))
+        {
+            throw new ModelRegistryException($"The alias {key} in the {_store.Description} names '{named}', which is not a version; {fix} to rewrite it.");
+        }
+
+        return alias;
+    }
+
     private Task WriteAliasAsync(ProductionAlias alias, CancellationToken cancellationToken) =>
         _store.PutAtomicAsync(RegistryLayout.ProductionKey, Encoding.UTF8.GetBytes(alias.ToJson()), cancellationToken);
 
@@ -326,6 +379,12 @@ public sealed partial class ModelRegistry
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Promoted model {Version} to production (was {Previous}): {Reason}")]
     private static partial void LogPromoted(ILogger logger, string version, string previous, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is the challenger: {Reason}")]
+    private static partial void LogChallenger(ILogger logger, string version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Challenger {Version} withdrawn: {Reason}")]
+    private static partial void LogChallengerCleared(ILogger logger, string version, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rolled production back to model {Version} from {From}")]
     private static partial void LogRolledBack(ILogger logger, string version, string from);

@@ -9,6 +9,9 @@ public static class RegistryLayout
     /// <summary>The production alias: which version scorers serve, and the versions served before it.</summary>
     public const string ProductionKey = "models/production.json";
 
+    /// <summary>The challenger alias: the version scored in shadow beside production.</summary>
+    public const string ChallengerKey = "models/challenger.json";
+
     /// <summary>Name of a version's metadata file; its presence marks the version complete.</summary>
     public const string MetadataFileName = "metadata.json";
 

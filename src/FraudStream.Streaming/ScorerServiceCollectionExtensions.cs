@@ -24,6 +24,7 @@ public static class ScorerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelFollowerOptions>, ModelFollowerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LiveModel>();
+        services.TryAddSingleton<ChallengerModel>();
         services.TryAddSingleton<ModelMetrics>();
         services.TryAddSingleton<ProductionModelFollower>();
         services.AddHostedService(provider => provider.GetRequiredService<ProductionModelFollower>());
@@ -47,6 +48,9 @@ public static class ScorerServiceCollectionExtensions
         services.TryAddSingleton<ScorerHealth>();
         services.TryAddSingleton<IKafkaClientFactory, KafkaClientFactory>();
         services.TryAddSingleton<ScorerHistory>();
+        // A challenger (registry alias) is scored in shadow beside production, its scores to Scorer:ShadowTopic.
+        services.TryAddSingleton<ChallengerModelFollower>();
+        services.AddHostedService(provider => provider.GetRequiredService<ChallengerModelFollower>());
         services.TryAddSingleton<IBatchHandler, ScoringBatchHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, TopicsExistCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, ChangelogPartitionsCheck>());

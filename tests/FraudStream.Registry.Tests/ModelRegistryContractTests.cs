@@ -156,6 +156,84 @@ public sealed class ModelRegistryContractTests(StoreKind kind)
     }
 
     [Test]
+    public async Task Challenge_SetsTheChallengerAlias_AndWithdrawClearsIt()
+    {
+        var (first, _) = await PublishNextAsync();
+        var (second, _) = await PublishNextAsync();
+        await _registry.PromoteAsync(first.Version, "first");
+        Assert.That(await _registry.GetChallengerAsync(), Is.Null);
+
+        await _registry.ChallengeAsync(second.Version, "retrained on November");
+
+        var challenger = await _registry.GetChallengerAsync();
+        Assert.That(challenger!.Version, Is.EqualTo(second.Version));
+        Assert.That(challenger.Reason, Is.EqualTo("retrained on November"));
+        Assert.That(challenger.SetAt, Is.EqualTo(_clock.GetUtcNow()));
+        Assert.That(await _registry.ClearChallengerAsync("enough"), Is.EqualTo(second.Version));
+        Assert.That((await _registry.GetChallengerAsync())!.Version, Is.Null);
+        Assert.That(await _registry.ClearChallengerAsync("again"), Is.Null, "nothing to withdraw");
+        Assert.That((await _registry.GetProductionAsync())!.Version, Is.EqualTo(first.Version), "production untouched");
+    }
+
+    [Test]
+    public async Task Promote_TheChallenger_ClearsTheChallengerAlias()
+    {
+        var (first, _) = await PublishNextAsync();
+        var (second, _) = await PublishNextAsync();
+        var (third, _) = await PublishNextAsync();
+        await _registry.PromoteAsync(first.Version, "first");
+        await _registry.ChallengeAsync(second.Version, "try it");
+
+        await _registry.PromoteAsync(third.Version, "another one");
+        Assert.That((await _registry.GetChallengerAsync())!.Version, Is.EqualTo(second.Version), "promoting another version keeps the challenger");
+        await _registry.PromoteAsync(second.Version, "it won");
+
+        var challenger = await _registry.GetChallengerAsync();
+        Assert.That(challenger!.Version, Is.Null);
+        Assert.That(challenger.Reason, Is.EqualTo("promoted to production (it won)"));
+    }
+
+    [Test]
+    public async Task Challenge_TheProductionVersion_IsRefused()
+    {
+        var (first, _) = await PublishNextAsync();
+        await _registry.PromoteAsync(first.Version, "first");
+
+        var error = Assert.ThrowsAsync<ModelRegistryException>(() => _registry.ChallengeAsync(first.Version, "same"));
+
+        Assert.That(error!.Message, Is.EqualTo($"Model {first.Version} is in production; a challenger must be another version."));
+        Assert.That(await _registry.GetChallengerAsync(), Is.Null);
+    }
+
+    [Test]
+    public void Challenge_AnUnknownVersion_SaysItIsNotPublished()
+    {
+        var error = Assert.ThrowsAsync<ModelNotFoundException>(() => _registry.ChallengeAsync("20300101_000000", "typo"));
+
+        Assert.That(error!.Message, Does.StartWith("Cannot make a challenger of model 20300101_000000: it is not in the "));
+    }
+
+    [Test]
+    public async Task Challenge_AModelThatFailsItsChecksum_IsRefused()
+    {
+        var (metadata, _) = await PublishNextAsync();
+        await _store.PutAsync(RegistryLayout.ModelKey(metadata.Version, metadata.ModelFile), new byte[] { 1, 2, 3 });
+
+        Assert.ThrowsAsync<CorruptModelException>(() => _registry.ChallengeAsync(metadata.Version, "broken"));
+        Assert.That(await _registry.GetChallengerAsync(), Is.Null);
+    }
+
+    [Test]
+    public async Task A_challenger_alias_that_is_not_json_is_a_registry_error_saying_how_to_rewrite_it()
+    {
+        await _store.PutAtomicAsync(RegistryLayout.ChallengerKey, Encoding.UTF8.GetBytes("{not json"));
+
+        var error = Assert.ThrowsAsync<ModelRegistryException>(() => _registry.GetChallengerAsync());
+
+        Assert.That(error!.Message, Does.StartWith($"The alias {RegistryLayout.ChallengerKey} in the ").And.EndWith("set or clear the challenger to rewrite it."));
+    }
+
+    [Test]
     public void Rollback_WithNoProduction_SaysToPromoteFirst()
     {
         var error = Assert.ThrowsAsync<ModelRegistryException>(() => _registry.RollbackAsync());

@@ -22,19 +22,21 @@ internal static class ModelsVerb
     {
         var registry = ModelStores.CreateOption();
         registry.Recursive = true;
-        return new Command("models", "List, show, promote and roll back the model versions in the registry.")
+        return new Command("models", "List, show, promote and roll back the model versions in the registry; set a challenger scored in shadow.")
         {
             registry,
             CreateList(registry),
             CreateShow(registry),
             CreatePromote(registry),
             CreateRollback(registry),
+            CreateChallenge(registry),
+            CreateWithdraw(registry),
         };
     }
 
     private static Command CreateList(Option<string?> registry)
     {
-        var command = new Command("list", "List the published versions, newest first, with test PR-AUC, threshold and creation time; marks production.");
+        var command = new Command("list", "List the published versions, newest first, with test PR-AUC, threshold and creation time; marks production and the challenger.");
         command.SetAction((parseResult, cancellation) => WithRegistryAsync(parseResult.GetValue(registry), ListAsync, cancellation));
         return command;
     }
@@ -54,10 +56,9 @@ internal static class ModelsVerb
         return command;
     }
 
-    private static Command CreatePromote(Option<string?> registry)
+    private static Option<string?> ReasonOption(string alias)
     {
-        var version = VersionArgument("The version to put in production (YYYYMMDD_HHMMSS).", allowProductionWord: false);
-        var reason = new Option<string?>("--reason") { Description = "Why, recorded in the production alias.", HelpName = "text" };
+        var reason = new Option<string?>("--reason") { Description = $"Why, recorded in the {alias} alias.", HelpName = "text" };
         reason.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } text && string.IsNullOrWhiteSpace(text))
@@ -65,6 +66,51 @@ internal static class ModelsVerb
                 result.AddError("--reason must not be empty.");
             }
         });
+        return reason;
+    }
+
+    private static Command CreateChallenge(Option<string?> registry)
+    {
+        var version = VersionArgument("The version to score in shadow beside production (YYYYMMDD_HHMMSS).", allowProductionWord: false);
+        var reason = ReasonOption("challenger");
+        var command = new Command(
+            "challenge",
+            "Make a published version the challenger: scorers with Scorer:ShadowTopic score every batch with it too, writing its scores (never alerts) to that topic.")
+        {
+            version, reason,
+        };
+        command.SetAction((parseResult, cancellation) => WithRegistryAsync(
+            parseResult.GetValue(registry),
+            async (r, ct) =>
+            {
+                var alias = await r.ChallengeAsync(parseResult.GetValue(version)!, parseResult.GetValue(reason) ?? "set with `fraudstream models challenge`", ct);
+                Console.WriteLine($"Challenger: {alias.Version} ({alias.Reason}). Scorers pick it up at their next poll of the registry.");
+                return 0;
+            },
+            cancellation));
+        return command;
+    }
+
+    private static Command CreateWithdraw(Option<string?> registry)
+    {
+        var reason = ReasonOption("challenger");
+        var command = new Command("withdraw", "Withdraw the challenger: scorers stop scoring with it.") { reason };
+        command.SetAction((parseResult, cancellation) => WithRegistryAsync(
+            parseResult.GetValue(registry),
+            async (r, ct) =>
+            {
+                var withdrawn = await r.ClearChallengerAsync(parseResult.GetValue(reason) ?? "withdrawn with `fraudstream models withdraw`", ct);
+                Console.WriteLine(withdrawn is null ? "There is no challenger; nothing changed." : $"Challenger {withdrawn} withdrawn.");
+                return 0;
+            },
+            cancellation));
+        return command;
+    }
+
+    private static Command CreatePromote(Option<string?> registry)
+    {
+        var version = VersionArgument("The version to put in production (YYYYMMDD_HHMMSS).", allowProductionWord: false);
+        var reason = ReasonOption("production");
         var command = new Command("promote", "Put a published version in production (its model file is checked first).")
         {
             version, reason,
@@ -87,6 +133,7 @@ internal static class ModelsVerb
     {
         var versions = await registry.ListVersionsAsync(cancellation);
         var production = await registry.GetProductionAsync(cancellation);
+        var challenger = (await registry.GetChallengerAsync(cancellation))?.Version;
         if (versions.Count == 0)
         {
             Console.WriteLine($"No model versions in the {registry.Store.Description} yet; publish one with `fraudstream train`.");
@@ -96,7 +143,7 @@ internal static class ModelsVerb
         Console.WriteLine($"{"VERSION",-15}  {"TEST PR-AUC",11}  {"THRESHOLD",9}  {"CREATED (UTC)",-19}  STATUS");
         foreach (var version in versions)
         {
-            var status = Status(version, production);
+            var status = version == challenger ? "challenger" : Status(version, production);
             string facts;
             try
             {
@@ -118,6 +165,11 @@ internal static class ModelsVerb
             ? "No version is in production yet; promote one with `fraudstream models promote <version>`."
             : $"Production: {production.Version}, since {Utc(production.PromotedAt)} ({production.Reason ?? "no reason recorded"})."
                 + (production.Previous.Count > 0 ? $" `models rollback` returns to {production.Previous[0]}." : ""));
+        if (challenger is not null)
+        {
+            Console.WriteLine($"Challenger: {challenger}, scored in shadow by scorers with Scorer:ShadowTopic; `fraudstream models withdraw` stops it.");
+        }
+
         return 0;
     }
 

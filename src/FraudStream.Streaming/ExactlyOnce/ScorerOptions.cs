@@ -24,7 +24,13 @@ public sealed class ScorerOptions
     /// <summary>When set, every scored transaction's score also goes to this topic (e.g. transactions_scored), in the same transaction.</summary>
     public string? ScoredTopic { get; set; }
 
-    /// <summary>Every topic the scorer reads or writes, under its setting's name (ScoredTopic only when set).</summary>
+    /// <summary>
+    /// When set (e.g. transactions_shadow), a challenger model (registry alias) scores every batch too, its scores to this
+    /// topic in the same transaction, tagged with its version; it never raises an alert. Unset, a challenger is ignored.
+    /// </summary>
+    public string? ShadowTopic { get; set; }
+
+    /// <summary>Every topic the scorer reads or writes, under its setting's name (ScoredTopic and ShadowTopic only when set).</summary>
     internal IEnumerable<(string Setting, string Topic)> Topics()
     {
         yield return ("Scorer:InputTopic", InputTopic);
@@ -33,6 +39,11 @@ public sealed class ScorerOptions
         if (ScoredTopic is { Length: > 0 } scored)
         {
             yield return ("Scorer:ScoredTopic", scored);
+        }
+
+        if (ShadowTopic is { Length: > 0 } shadow)
+        {
+            yield return ("Scorer:ShadowTopic", shadow);
         }
 
         if (KeepHistory)
@@ -165,7 +176,8 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
             }
         }
 
-        if (options.InputTopic == options.AlertsTopic || options.InputTopic == options.DeadLetterTopic || options.InputTopic == options.ScoredTopic)
+        if (options.InputTopic == options.AlertsTopic || options.InputTopic == options.DeadLetterTopic || options.InputTopic == options.ScoredTopic
+            || options.InputTopic == options.ShadowTopic)
         {
             failures.Add($"Scorer:InputTopic '{options.InputTopic}' is also an output topic: the scorer would read its own output.");
         }
@@ -193,6 +205,11 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
         if (options.KeepHistory && (options.ChangelogTopic == options.InputTopic || options.LabelsTopic == options.InputTopic))
         {
             failures.Add($"Scorer:ChangelogTopic and Scorer:LabelsTopic must differ from Scorer:InputTopic '{options.InputTopic}'.");
+        }
+
+        if (options.ShadowTopic is { Length: > 0 } shadow && (shadow == options.AlertsTopic || shadow == options.ScoredTopic))
+        {
+            failures.Add($"Scorer:ShadowTopic '{shadow}' must differ from the alerts and scored topics: a challenger's scores must not pass for production's.");
         }
 
         if (options.HistoryStore is not ("memory" or "rocksdb"))

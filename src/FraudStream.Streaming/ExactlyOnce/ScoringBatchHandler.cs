@@ -22,6 +22,7 @@ public sealed partial class ScoringBatchHandler(
     IOptions<ScorerOptions> options,
     IOptions<ModelFollowerOptions> modelOptions,
     LiveModel live,
+    ChallengerModel challenger,
     ScorerHistory history,
     ISchemaRegistry schemaRegistry,
     ScorerMetrics metrics,
@@ -38,6 +39,8 @@ public sealed partial class ScoringBatchHandler(
     private readonly ArrayBufferWriter<byte> _valueBuffer = new(512); // used on the loop thread only (Produce)
     private int _alertSchemaId;
     private int _scoreSchemaId;
+    private int _shadowSchemaId;
+    private string? _challengerWithoutTopic;
 
     /// <summary>The DLQ reason for a decode failure: the enum name in snake_case (BadMagicByte → bad_magic_byte).</summary>
     public static string ReasonName(DecodeFailure failure) =>
@@ -54,6 +57,11 @@ public sealed partial class ScoringBatchHandler(
             if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
             {
                 _scoreSchemaId = RegisterSchema(scoredTopic, "transaction_score.avsc", stop);
+            }
+
+            if (_options.ShadowTopic is { Length: > 0 } shadowTopic)
+            {
+                _shadowSchemaId = RegisterSchema(shadowTopic, "transaction_score.avsc", stop);
             }
 
             return true;
@@ -101,8 +109,46 @@ public sealed partial class ScoringBatchHandler(
         }
 
         work.Scored = work.Scorer.Score(lease.Model, work.Transactions, features);
+        ScoreInShadow(work, features);
         work.ScoringTime = time.GetElapsedTime(started);
         return true;
+    }
+
+    /// <summary>
+    /// Scores the batch with the challenger too, when there is one and a shadow topic to write to. Off the alert path:
+    /// whatever goes wrong with the challenger is counted and logged, and production's batch goes on without it.
+    /// </summary>
+    private void ScoreInShadow(ScoringWork work, ReadOnlySpan<float> features)
+    {
+        if (!challenger.Live.TryAcquire(out var lease))
+        {
+            return;
+        }
+
+        if (_options.ShadowTopic is not { Length: > 0 })
+        {
+            if (_challengerWithoutTopic != lease.Model.Version)
+            {
+                _challengerWithoutTopic = lease.Model.Version;
+                LogNoShadowTopic(logger, lease.Model.Version);
+            }
+
+            lease.Dispose();
+            return;
+        }
+
+        try
+        {
+            work.Shadow = work.ShadowScorer.Score(lease.Model, work.Transactions, features);
+            work.ShadowLease = lease;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            lease.Dispose();
+            work.Shadow = default;
+            metrics.ShadowFailed();
+            LogShadowFailed(logger, e, lease.Model.Version);
+        }
     }
 
     /// <inheritdoc />
@@ -143,7 +189,12 @@ public sealed partial class ScoringBatchHandler(
 
         if (_options.ScoredTopic is { Length: > 0 } scoredTopic)
         {
-            ProduceScores(producer, scoredTopic, batch, work, scoredAt);
+            ProduceScores(producer, scoredTopic, _scoreSchemaId, batch, work, work.Scored, scoredAt);
+        }
+
+        if (work.ShadowLease.Model is not null && _options.ShadowTopic is { Length: > 0 } shadowTopic)
+        {
+            ProduceScores(producer, shadowTopic, _shadowSchemaId, batch, work, work.Shadow, scoredAt);
         }
 
         ProduceChangelog(producer, batch, work);
@@ -190,18 +241,30 @@ public sealed partial class ScoringBatchHandler(
     {
         ArgumentNullException.ThrowIfNull(batch);
         var work = (ScoringWork)batch.Work;
+        var (rows, alerts) = CountKept(batch, work, work.Scored);
+        metrics.Scored(rows, alerts, work.ScoringTime);
+        if (work.ShadowLease.Model is { } shadow)
+        {
+            var (shadowRows, shadowAlerts) = CountKept(batch, work, work.Shadow);
+            metrics.ShadowScored(shadow.Version, shadowRows, shadowAlerts);
+        }
+    }
+
+    /// <summary>Rows of the batch still kept (their partition not taken away) and those of them at or above the threshold.</summary>
+    private static (int Rows, int Alerts) CountKept(RecordBatch batch, ScoringWork work, ScoredBatch scored)
+    {
         var rows = 0;
         var alerts = 0;
-        for (var row = 0; row < work.Scored.Rows; row++)
+        for (var row = 0; row < scored.Rows; row++)
         {
             if (batch.Keeps(work.TransactionRows[row]))
             {
                 rows++;
-                alerts += work.Scored.Score(row) >= work.Scored.Model.Threshold ? 1 : 0;
+                alerts += scored.Score(row) >= scored.Model.Threshold ? 1 : 0;
             }
         }
 
-        metrics.Scored(rows, alerts, work.ScoringTime);
+        return (rows, alerts);
     }
 
     /// <summary>
@@ -265,9 +328,9 @@ public sealed partial class ScoringBatchHandler(
         return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
-    private void ProduceScores(IProducer<byte[], byte[]> producer, string topic, RecordBatch batch, ScoringWork work, DateTimeOffset scoredAt)
+    private void ProduceScores(
+        IProducer<byte[], byte[]> producer, string topic, int schemaId, RecordBatch batch, ScoringWork work, ScoredBatch scored, DateTimeOffset scoredAt)
     {
-        var scored = work.Scored;
         for (var row = 0; row < scored.Rows; row++)
         {
             if (!batch.Keeps(work.TransactionRows[row]))
@@ -278,7 +341,7 @@ public sealed partial class ScoringBatchHandler(
             var transaction = work.Transactions[row];
             var source = batch.Records[work.TransactionRows[row]];
             var score = scored.Score(row);
-            ConfluentWireFormat.WriteHeader(StartValue(), _scoreSchemaId);
+            ConfluentWireFormat.WriteHeader(StartValue(), schemaId);
             _scoreCodec.Encode(
                 new TransactionScore(
                     transaction.TransactionId,
@@ -338,6 +401,9 @@ public sealed partial class ScoringBatchHandler(
         /// <summary>Each batch scores with its own buffers, so scoring one never overwrites another's results.</summary>
         public TransactionScorer Scorer { get; } = new(topFeatures);
 
+        /// <summary>The challenger's scorer: no explanations, as it raises no alerts.</summary>
+        public TransactionScorer ShadowScorer { get; } = new(0);
+
         public List<Transaction> Transactions { get; } = [];
 
         /// <summary>For each transaction, its record's index in <see cref="RecordBatch.Records"/>.</summary>
@@ -347,6 +413,12 @@ public sealed partial class ScoringBatchHandler(
 
         /// <summary>The model that scored the batch, held until the batch is committed or discarded.</summary>
         public ModelLease Lease { get; set; }
+
+        /// <summary>The challenger's scores, when it scored the batch (<see cref="ShadowLease"/> holds a model).</summary>
+        public ScoredBatch Shadow { get; set; }
+
+        /// <summary>The challenger that scored the batch, if any.</summary>
+        public ModelLease ShadowLease { get; set; }
 
         public TimeSpan ScoringTime { get; set; }
 
@@ -371,11 +443,20 @@ public sealed partial class ScoringBatchHandler(
             Lease.Dispose();
             Lease = default;
             Scored = default;
+            ShadowLease.Dispose();
+            ShadowLease = default;
+            Shadow = default;
             ScoringTime = TimeSpan.Zero;
             Transactions.Clear();
             TransactionRows.Clear();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Challenger {Version} is set but Scorer:ShadowTopic is not: it is not scored in shadow. Set Scorer:ShadowTopic (e.g. transactions_shadow) to compare it live.")]
+    private static partial void LogNoShadowTopic(ILogger logger, string version);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Challenger {Version} failed to score a batch; production scored it as usual.")]
+    private static partial void LogShadowFailed(ILogger logger, Exception exception, string version);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Waiting for a production model before consuming.")]
     private static partial void LogWaitingForModel(ILogger logger);

@@ -44,8 +44,11 @@ public sealed class LiveModel : IDisposable
         _firstModel.TrySetResult();
     }
 
+    /// <summary>Drops the model in force; it is freed once its last lease ends.</summary>
+    public void Clear() => Interlocked.Exchange(ref _current, null)?.Dispose();
+
     /// <summary>Drops the model in force.</summary>
-    public void Dispose() => Interlocked.Exchange(ref _current, null)?.Dispose();
+    public void Dispose() => Clear();
 }
 
 /// <summary>One user's reference to a <see cref="ScoringModel"/>; dispose it when the batch or request is done.</summary>

@@ -12,11 +12,14 @@ public sealed class ModelMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _swaps;
     private readonly Counter<long> _refusals;
+    private readonly Counter<long> _challengerSwaps;
+    private readonly Counter<long> _challengerRefusals;
 
-    /// <summary>Creates the instruments; the info gauges read <paramref name="live"/> at each collection.</summary>
-    public ModelMetrics(LiveModel live)
+    /// <summary>Creates the instruments; the info gauges read <paramref name="live"/> and <paramref name="challenger"/> at each collection.</summary>
+    public ModelMetrics(LiveModel live, ChallengerModel challenger)
     {
         ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(challenger);
         _meter = new Meter(MeterName);
         _meter.CreateObservableGauge<int>(
             "fraudstream_model_info",
@@ -29,13 +32,21 @@ public sealed class ModelMetrics : IDisposable
         _swaps = _meter.CreateCounter<long>("fraudstream_model_swaps", description: "Model versions put in force (the first load included).");
         _refusals = _meter.CreateCounter<long>(
             "fraudstream_model_refusals", description: "New production versions refused (the current model kept serving), by reason.");
+        _meter.CreateObservableGauge<int>(
+            "fraudstream_challenger_info",
+            () => challenger.Live.Version is { } version ? [new Measurement<int>(1, new KeyValuePair<string, object?>("version", version))] : [],
+            description: "The challenger version scored in shadow (value 1, version in the label); absent without a challenger.");
+        _challengerSwaps = _meter.CreateCounter<long>("fraudstream_challenger_swaps", description: "Challenger versions put in force.");
+        _challengerRefusals = _meter.CreateCounter<long>(
+            "fraudstream_challenger_refusals", description: "Challenger versions refused (production unaffected), by reason.");
     }
 
     /// <summary>Counts a version put in force.</summary>
-    public void Swapped() => _swaps.Add(1);
+    public void Swapped(ModelRole role) => (role == ModelRole.Challenger ? _challengerSwaps : _swaps).Add(1);
 
     /// <summary>Counts a refused version.</summary>
-    public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Refused(ModelRole role, string reason) =>
+        (role == ModelRole.Challenger ? _challengerRefusals : _refusals).Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -17,6 +17,9 @@ public sealed class ScorerMetrics : IDisposable
     private readonly Counter<long> _consumed;
     private readonly Counter<long> _scored;
     private readonly Counter<long> _alerts;
+    private readonly Counter<long> _shadowScored;
+    private readonly Counter<long> _shadowAlerts;
+    private readonly Tally _shadowFailures;
     private readonly Counter<long> _deadLettered;
     private readonly Tally _committed;
     private readonly Tally _aborted;
@@ -125,6 +128,12 @@ public sealed class ScorerMetrics : IDisposable
         _consumed = _meter.CreateCounter<long>("fraudstream_records_consumed", description: "Records read from the input topic (redeliveries after an abort included).");
         _scored = _meter.CreateCounter<long>("fraudstream_records_scored", description: "Records scored in committed transactions.");
         _alerts = _meter.CreateCounter<long>("fraudstream_alerts", description: "Alerts written in committed transactions.");
+        _shadowScored = _meter.CreateCounter<long>(
+            "fraudstream_shadow_records_scored", description: "Records the challenger scored in shadow, in committed transactions, by version.");
+        _shadowAlerts = _meter.CreateCounter<long>(
+            "fraudstream_shadow_alerts", description: "Records the challenger would have alerted on (no alert is written), by version.");
+        _shadowFailures = new Tally(_meter.CreateCounter<long>(
+            "fraudstream_shadow_failures", description: "Batches the challenger failed to score (production scored them as usual)."));
         _deadLettered = _meter.CreateCounter<long>(
             "fraudstream_records_dead_lettered", description: "Bad records written to the dead-letter topic in committed transactions, by reason.");
         _committed = new Tally(_meter.CreateCounter<long>("fraudstream_transactions_committed", description: "Kafka transactions committed."));
@@ -180,6 +189,18 @@ public sealed class ScorerMetrics : IDisposable
         _alerts.Add(alerts);
         _scoringTime.Record(scoring.TotalSeconds);
     }
+
+    internal void ShadowScored(string version, int scored, int alerts)
+    {
+        var tag = new KeyValuePair<string, object?>("version", version);
+        _shadowScored.Add(scored, tag);
+        _shadowAlerts.Add(alerts, tag);
+    }
+
+    internal void ShadowFailed() => _shadowFailures.Add();
+
+    /// <summary>Batches the challenger failed to score.</summary>
+    public long ShadowFailures => _shadowFailures.Total;
 
     internal void EndToEnd(TimeSpan latency) => _endToEnd.Record(Math.Max(0, latency.TotalSeconds));
 

@@ -29,6 +29,12 @@ public sealed class InProcessScorer : IAsyncDisposable
     /// <summary>The model the instance scores with.</summary>
     public LiveModel Model => _host.Services.GetRequiredService<LiveModel>();
 
+    /// <summary>The challenger the instance scores with in shadow, if any.</summary>
+    public LiveModel Challenger => _host.Services.GetRequiredService<ChallengerModel>().Live;
+
+    /// <summary>The instance's follower of the challenger alias.</summary>
+    public ChallengerModelFollower ChallengerFollower => _host.Services.GetRequiredService<ChallengerModelFollower>();
+
     public static async Task<InProcessScorer> StartAsync(
         IReadOnlyDictionary<string, string?> settings, string registryDirectory, ISchemaRegistry? schemas = null)
     {

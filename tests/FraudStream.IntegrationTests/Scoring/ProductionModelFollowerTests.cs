@@ -30,7 +30,7 @@ public sealed class ProductionModelFollowerTests
         _registry = new ModelRegistry(new LocalDirectoryModelStore(_directory));
         _live = new LiveModel();
         _lifetime = new StopRecordingLifetime();
-        _metrics = new ModelMetrics(_live);
+        _metrics = new ModelMetrics(_live, new ChallengerModel());
         _follower = new ProductionModelFollower(
             _registry, _live, _metrics, Options.Create(new ModelFollowerOptions()), TimeProvider.System, _lifetime, NullLogger<ProductionModelFollower>.Instance);
         _refusals.Clear();

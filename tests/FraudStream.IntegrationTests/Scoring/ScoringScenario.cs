@@ -243,7 +243,10 @@ public sealed class ScoringScenario
     public List<FraudAlert> ReadAlerts() => ReadFramed(AlertsTopic, new FraudAlertAvroCodec().Decode);
 
     /// <summary>The committed scores (Scorer:ScoredTopic), decoded.</summary>
-    public List<TransactionScore> ReadScores() => ReadFramed(ScoredTopic, new TransactionScoreAvroCodec().Decode);
+    public List<TransactionScore> ReadScores() => ReadScores(ScoredTopic);
+
+    /// <summary>The committed scores on <paramref name="topic"/> (e.g. a shadow topic), decoded.</summary>
+    public List<TransactionScore> ReadScores(string topic) => ReadFramed(topic, new TransactionScoreAvroCodec().Decode);
 
     private delegate T BodyDecoder<out T>(ReadOnlySpan<byte> body, AvroSchema? writerSchema);
 
