@@ -31,6 +31,7 @@ internal static class ModelsVerb
             CreateRollback(registry),
             CreateChallenge(registry),
             CreateWithdraw(registry),
+            Monitoring.ModelsReportCommand.Create(registry),
         };
     }
 
