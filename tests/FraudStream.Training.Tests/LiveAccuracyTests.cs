@@ -111,3 +111,57 @@ public sealed class LiveAccuracyTests
         });
     }
 }
+
+public sealed class ChallengerVerdictTests
+{
+    private static readonly DateTimeOffset s_now = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Production scored 200 transactions; the challenger the last 100 only, ranking their frauds better.</summary>
+    private static LiveAccuracy Scenario()
+    {
+        var live = new LiveAccuracy(TimeSpan.Zero);
+        for (var i = 0; i < 200; i++)
+        {
+            var at = s_now - TimeSpan.FromHours(200 - i);
+            var fraud = i % 10 == 0;
+            live.Score("prod", $"t{i}", fraud ? 0.4f : (i % 7) / 10f, 0.5f, at);
+            if (i >= 100)
+            {
+                live.Score("chal", $"t{i}", fraud ? 0.9f : (i % 7) / 10f, 0.5f, at);
+            }
+
+            live.Label($"t{i}", fraud, at, at);
+        }
+
+        return live;
+    }
+
+    [Test]
+    public void The_comparison_uses_only_the_transactions_both_versions_scored()
+    {
+        var (production, challenger) = Scenario().Compare("prod", "chal", s_now, TimeSpan.FromDays(30))!.Value;
+
+        Assert.That((production.Scored, challenger.Scored, challenger.Frauds), Is.EqualTo((100, 100, 10)));
+        Assert.That(challenger.PrAuc, Is.EqualTo(1.0), "the challenger ranks every fraud first");
+        Assert.That(production.PrAuc, Is.LessThan(0.5));
+    }
+
+    [Test]
+    public void A_challenger_with_better_PR_AUC_and_enough_frauds_is_promoted_otherwise_not_and_the_reason_says_why()
+    {
+        var (production, challenger) = Scenario().Compare("prod", "chal", s_now, TimeSpan.FromDays(30))!.Value;
+
+        var better = ChallengerVerdict.Decide(production, challenger, minimumFrauds: 10, margin: 0.01);
+        var tooFew = ChallengerVerdict.Decide(production, challenger, minimumFrauds: 11, margin: 0.01);
+        var reversed = ChallengerVerdict.Decide(challenger, production, minimumFrauds: 10, margin: 0);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(better.Promote, Is.True, better.Reason);
+            Assert.That(better.Reason, Does.StartWith("Challenger chal beats production by more than 0.01: live PR-AUC 1.0000 vs production prod's"));
+            Assert.That(tooFew.Promote, Is.False);
+            Assert.That(tooFew.Reason, Does.StartWith("Not enough known frauds to judge: 10 of the 11 required"));
+            Assert.That(reversed.Promote, Is.False, reversed.Reason);
+        });
+    }
+}

@@ -52,7 +52,9 @@ internal static class ModelsReportCommand
                 return null;
             }
 
-            if (ParseWindows(parseResult) is not { } windows)
+            // Commands that compare over one window of their own do not take --windows.
+            var windows = parseResult.CommandResult.Command.Options.Contains(Windows) ? ParseWindows(parseResult) : [];
+            if (windows is null)
             {
                 return null;
             }

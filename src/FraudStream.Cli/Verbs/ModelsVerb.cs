@@ -32,6 +32,7 @@ internal static class ModelsVerb
             CreateChallenge(registry),
             CreateWithdraw(registry),
             Monitoring.ModelsReportCommand.Create(registry),
+            Monitoring.PromoteChallengerCommand.Create(registry),
         };
     }
 

@@ -120,6 +120,22 @@ public sealed class LiveAccuracy(TimeSpan maturity)
         return reports;
     }
 
+    /// <summary>
+    /// Two versions' accuracy over one window, on the transactions both scored only: a fair comparison of a challenger
+    /// that started later than production. Null when either version has no scores.
+    /// </summary>
+    public (AccuracyReport First, AccuracyReport Second)? Compare(string first, string second, DateTimeOffset now, TimeSpan window)
+    {
+        if (!_scores.TryGetValue(first, out var a) || !_scores.TryGetValue(second, out var b))
+        {
+            return null;
+        }
+
+        var sharedA = a.Where(s => b.ContainsKey(s.Key)).ToDictionary(StringComparer.Ordinal);
+        var sharedB = b.Where(s => a.ContainsKey(s.Key)).ToDictionary(StringComparer.Ordinal);
+        return (ReportOne(first, sharedA, now, window), ReportOne(second, sharedB, now, window));
+    }
+
     private AccuracyReport ReportOne(string version, Dictionary<string, Scored> scores, DateTimeOffset now, TimeSpan window)
     {
         int scored = 0, alerts = 0, frauds = 0, tp = 0, fp = 0;
@@ -161,4 +177,30 @@ public sealed class LiveAccuracy(TimeSpan maturity)
     }
 
     private readonly record struct Scored(float Score, float Threshold, DateTimeOffset EventTime);
+}
+
+/// <summary>Whether a challenger's live accuracy earns it production: better PR-AUC on the same transactions, with enough known frauds.</summary>
+public static class ChallengerVerdict
+{
+    /// <summary>The decision and one sentence saying why, with the numbers.</summary>
+    public static (bool Promote, string Reason) Decide(AccuracyReport production, AccuracyReport challenger, int minimumFrauds, double margin)
+    {
+        ArgumentNullException.ThrowIfNull(production);
+        ArgumentNullException.ThrowIfNull(challenger);
+        var facts = FormattableString.Invariant(
+            $"live PR-AUC {challenger.PrAuc:0.0000} vs production {production.Version}'s {production.PrAuc:0.0000} over {challenger.Window.TotalDays:0.##} d on {challenger.Scored:N0} transactions both scored ({challenger.Frauds:N0} known frauds)");
+        if (challenger.Frauds < minimumFrauds)
+        {
+            return (false, FormattableString.Invariant($"Not enough known frauds to judge: {challenger.Frauds:N0} of the {minimumFrauds:N0} required; {facts}."));
+        }
+
+        if (!double.IsFinite(challenger.PrAuc) || !double.IsFinite(production.PrAuc))
+        {
+            return (false, $"No PR-AUC to compare yet; {facts}.");
+        }
+
+        return challenger.PrAuc > production.PrAuc + margin
+            ? (true, FormattableString.Invariant($"Challenger {challenger.Version} beats production by more than {margin:0.####}: {facts}."))
+            : (false, FormattableString.Invariant($"Challenger {challenger.Version} does not beat production by more than {margin:0.####}: {facts}."));
+    }
 }

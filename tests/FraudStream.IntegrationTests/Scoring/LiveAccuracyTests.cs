@@ -88,6 +88,25 @@ public sealed class LiveAccuracyTests
         Assert.That(check.ExitCode, Is.Zero, check.Output);
         monitor.SendSigterm();
         Assert.That(await monitor.WaitForExitAsync(s_limit), Is.Zero, monitor.Transcript);
+
+        // Promotion on live accuracy: refused without enough known frauds; then decided by the PR-AUCs above.
+        string[] promote =
+        [
+            "models", "--registry", directory, "promote-challenger", "--bootstrap-servers", TestKafka.BootstrapServers, "--scored-topic", scenario.ScoredTopic,
+            "--shadow-topic", shadowTopic, "--labels-topic", scenario.LabelsTopic, "--maturity", "364d", "--window", "364d",
+        ];
+        var tooFew = await FraudstreamProcess.RunAsync(s_limit, [.. promote, "--min-frauds", "100000"]);
+        Assert.That(tooFew.Output, Does.Contain("Not enough known frauds to judge").And.Contain("Nothing changed."), tooFew.Transcript);
+        var decided = await FraudstreamProcess.RunAsync(s_limit, [.. promote, "--min-frauds", "10"]);
+        var registry = new ModelRegistry(new LocalDirectoryModelStore(directory));
+        var challengerWins = expected[second].PrAuc > expected[first].PrAuc;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(decided.ExitCode, Is.Zero, decided.Transcript);
+            Assert.That((await registry.GetProductionAsync())!.Version, Is.EqualTo(challengerWins ? second : first), decided.Transcript);
+            Assert.That((await registry.GetChallengerAsync())!.Version, Is.EqualTo(challengerWins ? null : second), "a promoted challenger is no longer the challenger");
+            Assert.That(decided.Output, Does.Contain(challengerWins ? $"Challenger {second} beats production" : $"Challenger {second} does not beat production"));
+        });
     }
 
     private static (double Precision, double Recall, double PrAuc, int Alerts) Expected(IReadOnlyList<Avro.TransactionScore> scores, Dictionary<string, bool> fraud)
