@@ -28,6 +28,9 @@ public static class ScorerServiceCollectionExtensions
         services.TryAddSingleton<ModelMetrics>();
         services.TryAddSingleton<ProductionModelFollower>();
         services.AddHostedService(provider => provider.GetRequiredService<ProductionModelFollower>());
+        // The challenger alias is followed only where a challenger is used (ModelFollowerOptions.FollowChallenger).
+        services.TryAddSingleton<ChallengerModelFollower>();
+        services.AddHostedService(provider => provider.GetRequiredService<ChallengerModelFollower>());
         return services;
     }
 
@@ -42,15 +45,18 @@ public static class ScorerServiceCollectionExtensions
         services.AddOptions<ScorerOptions>().BindConfiguration(ScorerOptions.Section).ValidateOnStart();
         // The scorer keeps history: the models it follows must have been trained with the same settings.
         services.AddOptions<ModelFollowerOptions>().PostConfigure<IOptions<ScorerOptions>>(
-            (model, scorer) => model.History = scorer.Value.KeepHistory ? scorer.Value.History() : null);
+            (model, scorer) =>
+            {
+                model.History = scorer.Value.KeepHistory ? scorer.Value.History() : null;
+                // A challenger (registry alias) is scored in shadow beside production when its scores have a topic.
+                model.FollowChallenger = scorer.Value.ShadowTopic is { Length: > 0 };
+            });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScorerOptions>, ScorerOptionsValidator>());
         services.TryAddSingleton<ScorerMetrics>();
         services.TryAddSingleton<ScorerHealth>();
         services.TryAddSingleton<IKafkaClientFactory, KafkaClientFactory>();
         services.TryAddSingleton<ScorerHistory>();
-        // A challenger (registry alias) is scored in shadow beside production, its scores to Scorer:ShadowTopic.
-        services.TryAddSingleton<ChallengerModelFollower>();
-        services.AddHostedService(provider => provider.GetRequiredService<ChallengerModelFollower>());
+
         services.TryAddSingleton<IBatchHandler, ScoringBatchHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, TopicsExistCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, ChangelogPartitionsCheck>());

@@ -22,6 +22,7 @@ internal static partial class ApiHost
     {
         services.AddModelServing();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
+        services.AddOptions<ModelFollowerOptions>().PostConfigure<IOptions<ApiOptions>>((model, api) => model.FollowChallenger = api.Value.MirrorChallenger);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
         services.AddSingleton<ApiKeyring>();
         services.AddSingleton<ApiMetrics>();

@@ -14,6 +14,10 @@ internal sealed class ApiMetrics : IDisposable
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _scored;
+    private readonly Counter<long> _mirrored;
+    private readonly Counter<long> _mirrorAlerts;
+    private readonly Counter<long> _disagreements;
+    private readonly Counter<long> _mirrorFailures;
 
     public ApiMetrics()
     {
@@ -24,7 +28,27 @@ internal sealed class ApiMetrics : IDisposable
             description: "Time to answer an API request, by route.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
         _scored = _meter.CreateCounter<long>("fraudstream_api_transactions_scored", description: "Transactions scored by /predict and /predict/batch.");
+        _mirrored = _meter.CreateCounter<long>(
+            "fraudstream_api_challenger_scored", description: "Transactions /predict also scored with the challenger (Api:MirrorChallenger), by version.");
+        _mirrorAlerts = _meter.CreateCounter<long>(
+            "fraudstream_api_challenger_alerts", description: "Of them, at or above the challenger's threshold, by version.");
+        _disagreements = _meter.CreateCounter<long>(
+            "fraudstream_api_challenger_disagreements", description: "Of them, where the challenger's alert decision differs from production's, by version.");
+        _mirrorFailures = _meter.CreateCounter<long>(
+            "fraudstream_api_challenger_failures", description: "Requests the challenger failed to score (the answers were production's as always).");
     }
+
+    /// <summary>Counts transactions mirrored to the challenger.</summary>
+    public void Mirrored(string version, int scored, int alerts, int disagreements)
+    {
+        var tag = new KeyValuePair<string, object?>("version", version);
+        _mirrored.Add(scored, tag);
+        _mirrorAlerts.Add(alerts, tag);
+        _disagreements.Add(disagreements, tag);
+    }
+
+    /// <summary>Counts a request the challenger failed to score.</summary>
+    public void MirrorFailed() => _mirrorFailures.Add(1);
 
     /// <summary>Counts one answered request.</summary>
     public void Request(string route, int status, double seconds)

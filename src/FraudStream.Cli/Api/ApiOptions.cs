@@ -34,6 +34,12 @@ internal sealed class ApiOptions
 
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Score /predict's transactions with the registry's challenger too (answers stay production's): the challenger's
+    /// scores, would-be alerts and disagreements with production are counted in the metrics.
+    /// </summary>
+    public bool MirrorChallenger { get; set; }
 }
 
 /// <summary>Checks <see cref="ApiOptions"/> at start, one sentence per problem.</summary>

@@ -25,7 +25,12 @@ internal sealed record Prediction(
 /// <see cref="TransactionScorer"/>. Scorers keep buffers and belong to one thread, so each request borrows one from a
 /// pool and gives it back.
 /// </summary>
-internal sealed class TransactionPredictor(LiveModel live, IOptions<ModelFollowerOptions> modelOptions, ApiMetrics metrics)
+/// <remarks>
+/// With Api:MirrorChallenger, the registry's challenger scores the same transactions after production, off the answer:
+/// its scores are only counted, and whatever goes wrong with it is counted too and changes nothing in the answer.
+/// </remarks>
+internal sealed class TransactionPredictor(
+    LiveModel live, ChallengerModel challenger, IOptions<ModelFollowerOptions> modelOptions, IOptions<ApiOptions> apiOptions, ApiMetrics metrics)
 {
     private const int MaxIdleScorers = 64;
 
@@ -73,6 +78,11 @@ internal sealed class TransactionPredictor(LiveModel live, IOptions<ModelFollowe
                 }
 
                 metrics.Scored(predictions.Length);
+                if (apiOptions.Value.MirrorChallenger)
+                {
+                    Mirror(transactions, predictions);
+                }
+
                 return predictions;
             }
             finally
@@ -85,6 +95,36 @@ internal sealed class TransactionPredictor(LiveModel live, IOptions<ModelFollowe
                 {
                     Interlocked.Decrement(ref _idleCount);
                 }
+            }
+        }
+    }
+
+    /// <summary>Scores the transactions with the challenger, if one is loaded, and counts how it would have answered.</summary>
+    private void Mirror(IReadOnlyList<Transaction> transactions, Prediction[] predictions)
+    {
+        if (!challenger.Live.TryAcquire(out var lease))
+        {
+            return;
+        }
+
+        using (lease)
+        {
+            try
+            {
+                var batch = new TransactionScorer(topFeatures: 0).Score(lease.Model, transactions);
+                int alerts = 0, disagreements = 0;
+                for (var row = 0; row < predictions.Length; row++)
+                {
+                    var alert = batch.Score(row) >= lease.Model.Threshold;
+                    alerts += alert ? 1 : 0;
+                    disagreements += alert != predictions[row].IsFraud ? 1 : 0;
+                }
+
+                metrics.Mirrored(lease.Model.Version, predictions.Length, alerts, disagreements);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                metrics.MirrorFailed();
             }
         }
     }

@@ -40,7 +40,6 @@ public sealed partial class ScoringBatchHandler(
     private int _alertSchemaId;
     private int _scoreSchemaId;
     private int _shadowSchemaId;
-    private string? _challengerWithoutTopic;
 
     /// <summary>The DLQ reason for a decode failure: the enum name in snake_case (BadMagicByte → bad_magic_byte).</summary>
     public static string ReasonName(DecodeFailure failure) =>
@@ -127,13 +126,7 @@ public sealed partial class ScoringBatchHandler(
 
         if (_options.ShadowTopic is not { Length: > 0 })
         {
-            if (_challengerWithoutTopic != lease.Model.Version)
-            {
-                _challengerWithoutTopic = lease.Model.Version;
-                LogNoShadowTopic(logger, lease.Model.Version);
-            }
-
-            lease.Dispose();
+            lease.Dispose(); // not followed without a shadow topic; a host may still have loaded one
             return;
         }
 
@@ -451,9 +444,6 @@ public sealed partial class ScoringBatchHandler(
             TransactionRows.Clear();
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Challenger {Version} is set but Scorer:ShadowTopic is not: it is not scored in shadow. Set Scorer:ShadowTopic (e.g. transactions_shadow) to compare it live.")]
-    private static partial void LogNoShadowTopic(ILogger logger, string version);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Challenger {Version} failed to score a batch; production scored it as usual.")]
     private static partial void LogShadowFailed(ILogger logger, Exception exception, string version);

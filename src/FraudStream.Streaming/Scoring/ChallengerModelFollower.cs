@@ -16,8 +16,9 @@ public sealed class ChallengerModel : IDisposable
 }
 
 /// <summary>
-/// Follows the registry's challenger alias into <see cref="ChallengerModel"/>: a refused challenger is only logged and
-/// counted (production is never affected), a withdrawn one is dropped.
+/// Follows the registry's challenger alias into <see cref="ChallengerModel"/> when the process uses a challenger
+/// (<see cref="ModelFollowerOptions.FollowChallenger"/>): a refused challenger is only logged and counted (production
+/// is never affected), a withdrawn one is dropped.
 /// </summary>
 public sealed partial class ChallengerModelFollower(
     ModelRegistry registry,
@@ -28,6 +29,10 @@ public sealed partial class ChallengerModelFollower(
     ILogger<ChallengerModelFollower> logger)
     : ModelAliasFollower(registry, challenger.Live, metrics, ModelRole.Challenger, options.Value, timeProvider, logger)
 {
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        options.Value.FollowChallenger ? base.ExecuteAsync(stoppingToken) : Task.CompletedTask;
+
     /// <inheritdoc />
     protected override async Task<string?> ReadAliasAsync(CancellationToken cancellationToken) =>
         (await Registry.GetChallengerAsync(cancellationToken).ConfigureAwait(false))?.Version;

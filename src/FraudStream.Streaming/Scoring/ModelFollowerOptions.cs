@@ -35,6 +35,12 @@ public sealed class ModelFollowerOptions
     /// bound; a model trained with other history settings is then refused. Null (/predict keeps no history): not checked.
     /// </summary>
     public Core.Features.History.HistorySettings? History { get; set; }
+
+    /// <summary>
+    /// Whether this process follows the registry's challenger alias too: set by the verb (the scorer when
+    /// Scorer:ShadowTopic is set, the api when Api:MirrorChallenger is), not bound.
+    /// </summary>
+    public bool FollowChallenger { get; set; }
 }
 
 /// <summary>Checks <see cref="ModelFollowerOptions"/> at start, one sentence per problem.</summary>
