@@ -15,8 +15,12 @@ internal static class BenchModel
 {
     private const int TrainingRows = 50_000;
 
-    /// <summary>Trains, publishes and promotes; returns a one-line description of the model.</summary>
-    public static async Task<string> PublishAsync(string registryDirectory)
+    /// <summary>
+    /// Trains, publishes and promotes; with <paramref name="challenger"/> also publishes the same model under the next
+    /// version and makes it the challenger (the same trees: its cost is what a challenger of production's size costs).
+    /// Returns a one-line description of the model.
+    /// </summary>
+    public static async Task<string> PublishAsync(string registryDirectory, bool challenger = false)
     {
         var clock = Stopwatch.StartNew();
         var rows = new TransactionGenerator(new GeneratorOptions { Seed = 42 }).Generate(TrainingRows).ToList();
@@ -25,6 +29,13 @@ internal static class BenchModel
         var registry = new ModelRegistry(new LocalDirectoryModelStore(registryDirectory));
         await registry.PublishAsync(trained.Metadata, trained.Model, trained.Report);
         await registry.PromoteAsync(trained.Metadata.Version, "scorer benchmark");
+        if (challenger)
+        {
+            var createdAt = trained.Metadata.CreatedAt + TimeSpan.FromSeconds(1);
+            var copy = trained.Metadata with { Version = ModelVersion.FromTimestamp(createdAt), CreatedAt = createdAt };
+            await registry.PublishAsync(copy, trained.Model, trained.Report);
+            await registry.ChallengeAsync(copy.Version, "scorer benchmark: challenger cost");
+        }
 
         var metadata = trained.Metadata;
         return $"model {metadata.Version}: {TrainingRows:N0} generated transactions, {metadata.BestIteration + 1} rounds, "

@@ -13,7 +13,8 @@ namespace FraudStream.Bench.Scorer;
 /// so drift on a shared machine hits both, each on fresh topics and in a child process of its own (see
 /// <see cref="ScorerRun"/> for what each number means). Settings other than Bench:* go to the scorer unchanged
 /// (e.g. Scorer:BatchSize=5000, Scorer:Producer:linger.ms=0, Model:PredictionThreads=2); Bench:LatencyRate (records/s,
-/// default 20000), Bench:LatencySeconds (default 10) and Bench:Partitions (default 8) shape the runs.
+/// default 20000), Bench:LatencySeconds (default 10) and Bench:Partitions (default 8) shape the runs; Bench:Challenger=true
+/// adds a mode with a challenger scored in shadow.
 /// </summary>
 internal static class ScorerBenchmark
 {
@@ -37,7 +38,7 @@ internal static class ScorerBenchmark
         try
         {
             PrintHeader(cluster, args, records, rounds, scorerSettings, bench);
-            Console.WriteLine(await BenchModel.PublishAsync(registry));
+            Console.WriteLine(await BenchModel.PublishAsync(registry, bench.Challenger));
             var plan = new RunPlan(
                 runId, bench.Partitions, Encode(records), bench.LatencyRate, TimeSpan.FromSeconds(bench.LatencySeconds), registry, scorerSettings);
             Console.WriteLine();
@@ -46,7 +47,9 @@ internal static class ScorerBenchmark
             for (var round = 0; round < rounds; round++)
             {
                 // Rotate which mode goes first, so a machine getting busier or quieter does not favour one of them.
-                ScorerMode[] modes = [ScorerMode.Scorer, ScorerMode.Stateless, ScorerMode.PassThrough];
+                ScorerMode[] modes = bench.Challenger
+                    ? [ScorerMode.Scorer, ScorerMode.Challenger, ScorerMode.Stateless, ScorerMode.PassThrough]
+                    : [ScorerMode.Scorer, ScorerMode.Stateless, ScorerMode.PassThrough];
                 var order = modes.Skip(round % modes.Length).Concat(modes.Take(round % modes.Length));
                 foreach (var mode in order)
                 {
@@ -80,7 +83,7 @@ internal static class ScorerBenchmark
     }
 
     /// <summary>Benchmark shape (Bench:* settings).</summary>
-    private sealed record BenchSettings(double LatencyRate, double LatencySeconds, int Partitions);
+    private sealed record BenchSettings(double LatencyRate, double LatencySeconds, int Partitions, bool Challenger = false);
 
     private static bool TryParse(
         string[] args, out int records, out int rounds, out BenchSettings bench, out Dictionary<string, string> scorerSettings, out string error)
@@ -120,9 +123,12 @@ internal static class ScorerBenchmark
                 case "PARTITIONS" when number is >= 1 and <= 1000 && number == Math.Floor(number):
                     bench = bench with { Partitions = (int)number };
                     break;
+                case "CHALLENGER" when bool.TryParse(value, out var challenger):
+                    bench = bench with { Challenger = challenger };
+                    break;
                 default:
                     error = $"'{setting}' is not a benchmark setting: Bench:LatencyRate takes 1 to 10000000 (records/s), "
-                            + "Bench:LatencySeconds 1 to 600, Bench:Partitions a whole number from 1 to 1000.";
+                            + "Bench:LatencySeconds 1 to 600, Bench:Partitions a whole number from 1 to 1000, Bench:Challenger true or false.";
                     return false;
             }
         }
@@ -175,6 +181,9 @@ internal static class ScorerBenchmark
         var scorer = results.Where(r => r.Mode == ScorerMode.Scorer).ToList();
         var stateless = results.Where(r => r.Mode == ScorerMode.Stateless).ToList();
         var pass = results.Where(r => r.Mode == ScorerMode.PassThrough).ToList();
+        var challenger = results.Where(r => r.Mode == ScorerMode.Challenger).ToList();
+        var modes = new[] { (ScorerMode.Scorer, scorer), (ScorerMode.Challenger, challenger), (ScorerMode.Stateless, stateless), (ScorerMode.PassThrough, pass) }
+            .Where(m => m.Item2.Count > 0).ToList();
         List<double> RatiosTo(List<RunResult> baseline, List<RunResult> of) => [.. of.Select(s => s.Rate / baseline.Single(p => p.Round == s.Round).Rate)];
         var ratios = RatiosTo(pass, scorer);
         var ratio = Median(ratios);
@@ -188,7 +197,7 @@ internal static class ScorerBenchmark
         Console.WriteLine();
         Console.WriteLine("| mode | records/s | vs pass-through | latency p50 ms | latency p99 ms | alerts visible p50 / p99 ms | peak RSS MiB |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (mode, runs) in new[] { (ScorerMode.Scorer, scorer), (ScorerMode.Stateless, stateless), (ScorerMode.PassThrough, pass) })
+        foreach (var (mode, runs) in modes)
         {
             var alerts = runs.All(r => r.AlertP50Ms is not null)
                 ? $"{Median(runs.Select(r => r.AlertP50Ms!.Value)):0.0} / {Median(runs.Select(r => r.AlertP99Ms!.Value)):0.0}"
@@ -206,7 +215,7 @@ internal static class ScorerBenchmark
         Console.WriteLine();
         Console.WriteLine($"| mode | records/batch | µs/record | scoring thread: decode+features+predict | loop thread: produce+offsets+commit | loop thread: consume, waiting for scores | scorer process CPU µs/record | {(devBroker ? "orchestrator CPU µs/record (dev broker + poller)" : "orchestrator CPU µs/record (poller)")} |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (mode, runs) in new[] { (ScorerMode.Scorer, scorer), (ScorerMode.Stateless, stateless), (ScorerMode.PassThrough, pass) })
+        foreach (var (mode, runs) in modes)
         {
             Console.WriteLine($"| {Name(mode)} | {Median(runs.Select(r => r.RecordsPerBatch)):N0} | {Median(runs.Select(r => 1e6 / r.LoopRate)):0.00} | "
                               + $"{Median(runs.Select(r => r.LoopScoringUs)):0.00} | {Median(runs.Select(r => r.LoopCommitUs)):0.00} | {Median(runs.Select(r => r.LoopThreadOtherUs)):0.00} | "
@@ -216,6 +225,12 @@ internal static class ScorerBenchmark
         Console.WriteLine();
         Console.WriteLine($"Goal scorer ≥ 0.8 × pass-through: {(ratio >= 0.8 ? "met" : "NOT met")} ({ratio:0.00}).");
         Console.WriteLine($"Goal stateful scorer ≥ 0.8 × stateless: {(historyRatio >= 0.8 ? "met" : "NOT met")} ({historyRatio:0.00}).");
+        if (challenger.Count > 0)
+        {
+            var challengerRatios = RatiosTo(scorer, challenger);
+            Console.WriteLine($"Scorer with a challenger in shadow / without: {Median(challengerRatios):0.00} (per round: "
+                              + $"{string.Join(", ", challengerRatios.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)))}).");
+        }
         var rate = Median(scorer.Select(r => r.Rate));
         Console.WriteLine(devBroker
             ? $"Goal ≥ 100,000 records/s for one instance applies to a real broker on 2 cores; here the broker shares the cores: {rate:N0} records/s."
@@ -230,6 +245,7 @@ internal static class ScorerBenchmark
     {
         ScorerMode.Scorer => "scorer (history)",
         ScorerMode.Stateless => "scorer, no history",
+        ScorerMode.Challenger => "scorer + challenger",
         _ => "pass-through",
     };
 

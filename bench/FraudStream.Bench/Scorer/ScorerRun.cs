@@ -9,6 +9,9 @@ internal enum ScorerMode
     /// <summary>The product: decode, history (state restored and written to the changelog), features, predict, alerts.</summary>
     Scorer,
 
+    /// <summary>The product with a challenger (the same model under another version) scored in shadow, its scores to a shadow topic: Bench:Challenger=true.</summary>
+    Challenger,
+
     /// <summary>The product without history (Scorer:KeepHistory=false): the baseline the stateful scorer's cost is judged against.</summary>
     Stateless,
 
@@ -78,6 +81,10 @@ internal static class ScorerRun
         await cluster.CreateTopicAsync(deadLetters, 1);
         await cluster.CreateTopicAsync(name + "-changelog", plan.Partitions);
         await cluster.CreateTopicAsync(name + "-labels", 1);
+        if (mode == ScorerMode.Challenger)
+        {
+            await cluster.CreateTopicAsync(name + "-shadow", plan.Partitions);
+        }
 
         using var producer = BuildProducer(cluster.BootstrapServers);
         var preloadRate = Preload(producer, input, plan.Records);
@@ -99,9 +106,14 @@ internal static class ScorerRun
             ["Scorer:TransactionalId"] = name + "-txn",
             ["Scorer:ChangelogTopic"] = name + "-changelog",
             ["Scorer:LabelsTopic"] = name + "-labels",
-            ["Scorer:KeepHistory"] = mode == ScorerMode.Scorer ? "true" : "false",
+            ["Scorer:KeepHistory"] = mode is ScorerMode.Scorer or ScorerMode.Challenger ? "true" : "false",
             ["Bench:PassThrough"] = mode == ScorerMode.PassThrough ? "true" : "false",
         };
+        if (mode == ScorerMode.Challenger)
+        {
+            settings["Scorer:ShadowTopic"] = name + "-shadow"; // the other modes ignore the registry's challenger without it
+        }
+
         var started = Stopwatch.GetTimestamp();
         using var child = ScorerChild.Start(plan.RegistryDirectory, settings);
         var throughput = MeasureThroughput(offsets, child, preloaded, started);
