@@ -42,8 +42,13 @@ public sealed record BinnedDistribution(IReadOnlyList<float> Edges, IReadOnlyLis
             return edges.Length + 1;
         }
 
-        // Edges are distinct: a value equal to one belongs to the bin that edge opens.
-        var found = edges.BinarySearch(value);
-        return found >= 0 ? found + 1 : ~found;
+        // A handful of edges: counting those at or below the value, without a branch, beats a binary search.
+        var bin = 0;
+        foreach (var edge in edges)
+        {
+            bin += edge <= value ? 1 : 0;
+        }
+
+        return bin;
     }
 }
