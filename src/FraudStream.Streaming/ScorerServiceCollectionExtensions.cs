@@ -1,6 +1,7 @@
 using System.Globalization;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.History;
+using FraudStream.Streaming.Monitoring;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -56,7 +57,7 @@ public static class ScorerServiceCollectionExtensions
         services.TryAddSingleton<ScorerHealth>();
         services.TryAddSingleton<IKafkaClientFactory, KafkaClientFactory>();
         services.TryAddSingleton<ScorerHistory>();
-
+        services.TryAddSingleton<DriftMonitor>();
         services.TryAddSingleton<IBatchHandler, ScoringBatchHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, TopicsExistCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupCheck, ChangelogPartitionsCheck>());

@@ -95,6 +95,7 @@ public sealed class ModelTrainer(TrainingOptions options, TimeProvider time)
             FeatureImportance = booster.FeatureImportance(ImportanceType.TotalGain)
                 .OrderByDescending(kv => kv.Value)
                 .ToDictionary(kv => kv.Key, kv => kv.Value),
+            DriftReference = ReferenceDistributions.Build(train, pipeline.FeatureNames, testScores),
         };
         return new TrainedModel(metadata, model, TrainingReport.Write(metadata), split.Test, history[testStart..]);
     }

@@ -53,6 +53,16 @@ public class GrafanaTests
     }
 
     [Test]
+    public void The_dashboard_shows_feature_and_score_drift_per_model_version()
+    {
+        var expressions = Queries(LoadDashboard()).Select(q => q.Expression).ToList();
+
+        Assert.That(expressions, Has.Some.Match(@"by \(model_version, feature\) \(fraudstream_feature_psi\)"), "feature PSI");
+        Assert.That(expressions, Has.Some.Match(@"by \(model_version\) \(fraudstream_score_psi\)"), "score PSI");
+        Assert.That(expressions, Has.Some.Contains("fraudstream_drift_rows"), "rows in the window");
+    }
+
+    [Test]
     public void Panels_have_unique_ids_and_use_the_dashboard_datasource_variable()
     {
         var dashboard = LoadDashboard();

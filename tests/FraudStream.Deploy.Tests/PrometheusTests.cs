@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace FraudStream.Deploy.Tests;
 
 /// <summary>deploy/prometheus: the scrape config and the alerting rules.</summary>
@@ -49,6 +51,21 @@ public class PrometheusTests
         Assert.That(expressions, Has.Some.Contains("rate(fraudstream_records_dead_lettered_total"), "DLQ rate");
         Assert.That(expressions, Has.Some.Match(@"fraudstream_model_loaded\s*==\s*0"), "no model loaded");
         Assert.That(expressions, Has.Some.Match(@"histogram_quantile\(\s*0\.99\s*,.*fraudstream_end_to_end_latency_seconds_bucket"), "e2e latency p99 over budget");
+    }
+
+    [Test]
+    public void The_rules_warn_on_sustained_feature_and_score_drift_of_the_model_in_production()
+    {
+        var rules = Yaml.Load(Rules)["groups"].Items().SelectMany(group => group["rules"].Items()).ToList();
+
+        foreach (var (metric, alert) in new[] { ("fraudstream_feature_psi", "FraudStreamFeatureDrift"), ("fraudstream_score_psi", "FraudStreamScoreDrift") })
+        {
+            var rule = rules.SingleOrDefault(r => r["alert"].Str() == alert);
+            Assert.That(rule, Is.Not.Null, alert);
+            Assert.That(rule!["expr"].Str(), Does.Contain(metric).And.Contain("fraudstream_model_info"), $"{alert}: the PSI of the version in production");
+            Assert.That(TimeSpan.FromMinutes(int.Parse(rule["for"].Str()!.TrimEnd('m'), CultureInfo.InvariantCulture)), Is.GreaterThanOrEqualTo(TimeSpan.FromMinutes(30)), $"{alert}: sustained, not a spike");
+            Assert.That(rule["labels"]?["severity"].Str(), Is.EqualTo("warning"), $"{alert}: drift is no outage");
+        }
     }
 
     private static List<(string Where, string Expression)> AlertExpressions()

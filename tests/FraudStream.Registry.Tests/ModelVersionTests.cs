@@ -1,5 +1,3 @@
-using FraudStream.Registry.Tests.Infrastructure;
-
 namespace FraudStream.Registry.Tests;
 
 public sealed class ModelVersionTests

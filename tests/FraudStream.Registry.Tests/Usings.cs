@@ -1,1 +1,2 @@
+global using FraudStream.Testing;
 global using NUnit.Framework;

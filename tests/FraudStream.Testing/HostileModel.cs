@@ -59,6 +59,10 @@ public sealed class HostileModel
         new(20, "model_file_missing", "checksum", m => Set(m, "model_file", "other.ubj")),
         new(21, "model_not_xgboost", "load_failed", m => m.ToJsonString(), _ => [.. "{\"learner\": 42}"u8], rehashModel: true),
         new(22, "threshold_given_twice", "bad_metadata", m => "{\"threshold\": 0.000001, " + m.ToJsonString()[1..]),
+        new(23, "drift_reference_shares_over_one", "bad_metadata", m => Set(m, "drift_reference", JsonNode.Parse("""
+            {"feature_rows": 10, "features": [{"name": "amount", "bins": {"edges": [1], "proportions": [0.5, 0.6], "missing": 0}}],
+             "score_rows": 10, "score": {"edges": [], "proportions": [1], "missing": 0}}
+            """))),
     ];
 
     /// <summary>Writes this case as <see cref="Version"/> into the local registry at <paramref name="registryDirectory"/>, from <paramref name="goodVersion"/>'s files there.</summary>

@@ -1,4 +1,5 @@
 using FraudStream.Core.Features;
+using FraudStream.Core.Features.History;
 using FraudStream.Core.Generation;
 using FraudStream.Core.Transactions;
 using FraudStream.Training.Data;
@@ -85,6 +86,78 @@ public sealed class ModelTrainerTests
             Assert.That(m.FeatureImportance.Keys, Is.SubsetOf(FeaturePipeline.Full.FeatureNames));
             Assert.That(_trained.Report, Does.Contain(m.Version).And.Contain("PR-AUC"));
         });
+    }
+
+    [Test]
+    public void The_drift_reference_bins_each_feature_of_the_training_rows_with_shares_that_sum_to_one()
+    {
+        var reference = _trained.Metadata.DriftReference!;
+        var (train, _) = Matrices();
+        var names = _trained.Metadata.Pipeline.FeatureNames;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reference.FeatureRows, Is.EqualTo(train.Rows));
+            Assert.That(reference.Features.Select(f => f.Name), Is.EqualTo(names.Where(n => !FeaturePipeline.IsCalendarFeature(n))), "every feature but the calendar ones, in column order");
+            Assert.That(reference.Features.Single(f => f.Name == "amount").Bins.Edges, Has.Count.EqualTo(ReferenceDistributions.Bins - 1), "deciles of a continuous feature");
+            Assert.That(reference.Features.Single(f => f.Name == "channel_pos").Bins.Edges, Is.EqualTo(new[] { 1f }), "one bin per value of a flag");
+            Assert.That(reference.Features.Single(f => f.Name == "distance_from_home_km").Bins.Missing, Is.GreaterThan(0), "missing coordinates have their own bin");
+            foreach (var feature in reference.Features)
+            {
+                var bins = feature.Bins;
+                Assert.That(bins.Proportions.Sum() + bins.Missing, Is.EqualTo(1).Within(1e-9), feature.Name);
+                var column = names.ToList().IndexOf(feature.Name);
+                var values = Enumerable.Range(0, train.Rows).Select(r => train.Features[(r * train.Columns) + column]).ToList();
+                Assert.That(bins.Missing, Is.EqualTo(values.Count(float.IsNaN) / (double)train.Rows).Within(1e-12), feature.Name);
+                Assert.That(bins.Proportions, Is.EqualTo(Shares(values, bins.Edges, train.Rows)).Within(1e-12), feature.Name);
+            }
+        });
+    }
+
+    [Test]
+    public void The_drift_reference_bins_the_models_scores_on_the_test_rows()
+    {
+        var metadata = _trained.Metadata;
+        var score = metadata.DriftReference!.Score;
+        var (_, test) = Matrices();
+        using var booster = XGBoost.Booster.LoadModelFromBuffer(_trained.Model, 1);
+        var scores = new float[test.Rows];
+        booster.PredictDense(test.Features, test.Rows, test.Columns, scores, iterationEnd: metadata.BestIteration + 1);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(metadata.DriftReference.ScoreRows, Is.EqualTo(metadata.TrainingData.TestRows));
+            Assert.That(score.Edges, Has.Count.EqualTo(ReferenceDistributions.Bins - 1));
+            Assert.That(score.Missing, Is.Zero);
+            Assert.That(score.Proportions.Sum(), Is.EqualTo(1).Within(1e-9));
+            Assert.That(score.Proportions, Is.EqualTo(Shares(scores, score.Edges, scores.Length)).Within(1e-12));
+            Assert.That(score.Proportions, Has.All.InRange(0.05, 0.15), "deciles: about a tenth of the rows each");
+        });
+    }
+
+    /// <summary>The share of <paramref name="rows"/> in each bin, counted by the bins' definition (a value's bin is the number of edges at or below it).</summary>
+    private static double[] Shares(IEnumerable<float> values, IReadOnlyList<float> edges, int rows)
+    {
+        var counts = new int[edges.Count + 1];
+        foreach (var value in values.Where(v => !float.IsNaN(v)))
+        {
+            counts[edges.Count(e => e <= value)]++;
+        }
+
+        return Array.ConvertAll(counts, c => c / (double)rows);
+    }
+
+    /// <summary>The training and test rows' features, as the trainer built them.</summary>
+    private (FeatureMatrix Train, FeatureMatrix Test) Matrices()
+    {
+        var ordered = _rows.OrderBy(r => r.Transaction.EventTime).ToList();
+        var history = HistoryReplay.Compute(ordered, s_options.History, s_options.LabelDelay);
+        var split = TimeSplit.ByEventTime(ordered, s_options.TrainShare, s_options.ValidationShare);
+        var pipeline = FeaturePipeline.WithHistory(s_options.History);
+        var h = HistoryFeatures.Count;
+        return (
+            FeatureMatrix.Build(pipeline, split.Train, history.AsSpan(0, split.Train.Count * h)),
+            FeatureMatrix.Build(pipeline, split.Test, history.AsSpan((split.Train.Count + split.Validation.Count) * h)));
     }
 
     [Test]

@@ -54,6 +54,12 @@ public sealed class FeaturePipeline
 
     private bool IsIdentity { get; }
 
+    /// <summary>
+    /// Whether <paramref name="featureName"/> says only when a transaction happened (hour, weekday, night, weekend): its
+    /// distribution over a stretch of live traffic is that stretch's place in the calendar, so drift is not measured on it.
+    /// </summary>
+    public static bool IsCalendarFeature(string featureName) => Array.IndexOf(TransactionFeatures.Calendar, featureName) >= 0;
+
     /// <summary>The pipeline with every feature, history kept with <paramref name="settings"/>: what the trainer uses.</summary>
     public static FeaturePipeline WithHistory(HistorySettings settings)
     {

@@ -30,6 +30,9 @@ internal static class TransactionFeatures
     /// <summary>Number of features.</summary>
     public static int Count => Names.Length;
 
+    /// <summary>The features that say only when a transaction happened (from its event time alone).</summary>
+    public static readonly string[] Calendar = ["hour_of_day", "day_of_week", "is_night", "is_weekend"];
+
     // MCCs that card fraud concentrates on: electronics, jewellery, gift cards, digital goods,
     // money transfer, gambling. The MCC is a stable code, so it is also a feature by itself.
     private static readonly int[] s_highRiskCategories = [4829, 5732, 5815, 5816, 5817, 5818, 5944, 5947, 6051, 7995];

@@ -46,6 +46,9 @@ public sealed record ModelMetadata
     /// <summary>Total gain per feature, largest first.</summary>
     public IReadOnlyDictionary<string, double> FeatureImportance { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>The binned distributions of the features and the score that drift is measured against; null for models trained before them (no drift is measured).</summary>
+    public DriftReference? DriftReference { get; init; }
+
     /// <summary>The JSON settings of metadata.json: snake_case names, indented.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {

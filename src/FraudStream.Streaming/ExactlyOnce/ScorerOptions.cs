@@ -89,6 +89,18 @@ public sealed class ScorerOptions
     /// <summary>The history settings these options keep.</summary>
     public Core.Features.History.HistorySettings History() => new() { Lateness = HistoryLateness };
 
+    /// <summary>
+    /// Whether the scorer measures drift: each batch's features and scores binned against the model's reference
+    /// distributions (its metadata's drift_reference), for the PSI gauges. Off, nothing is counted.
+    /// </summary>
+    public bool TrackDrift { get; set; } = true;
+
+    /// <summary>The sliding wall-clock window drift is measured over, kept as <see cref="Monitoring.DriftMonitor.SubWindows"/> steps.</summary>
+    public TimeSpan DriftWindow { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Rows a model version must have scored within the window before its PSI is exported (fewer give noise, not drift).</summary>
+    public int DriftMinimumRows { get; set; } = 1000;
+
     /// <summary>Consumer group shared by all scorer instances.</summary>
     public string GroupId { get; set; } = "fraudstream-scorer";
 
@@ -147,6 +159,12 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
 {
     /// <summary>Longest batch: far below max.poll.interval.ms and transaction.timeout.ms.</summary>
     public static readonly TimeSpan MaxLinger = TimeSpan.FromSeconds(10);
+
+    /// <summary>Shortest drift window: shorter ones hold a few seconds of traffic per step, a distribution's noise rather than its drift.</summary>
+    public static readonly TimeSpan MinDriftWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest drift window (the counts are kept in memory, one set per step, whatever the window).</summary>
+    public static readonly TimeSpan MaxDriftWindow = TimeSpan.FromDays(90);
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ScorerOptions options)
@@ -225,6 +243,16 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
         if (options.HistoryCacheMegabytes is < 1 or > 1_048_576)
         {
             failures.Add($"Scorer:HistoryCacheMegabytes must be a whole number from 1 to 1048576, not {options.HistoryCacheMegabytes}.");
+        }
+
+        if (options.DriftWindow < MinDriftWindow || options.DriftWindow > MaxDriftWindow)
+        {
+            failures.Add($"Scorer:DriftWindow must be between {MinDriftWindow.TotalMinutes} min and {MaxDriftWindow.TotalDays} days, not {options.DriftWindow}.");
+        }
+
+        if (options.DriftMinimumRows is < 1 or > 1_000_000_000)
+        {
+            failures.Add($"Scorer:DriftMinimumRows must be a whole number from 1 to 1000000000, not {options.DriftMinimumRows}.");
         }
 
         if (options.ShutdownTimeout < TimeSpan.FromSeconds(1) || options.ShutdownTimeout > TimeSpan.FromMinutes(10))

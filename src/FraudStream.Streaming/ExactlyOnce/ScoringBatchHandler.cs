@@ -6,6 +6,7 @@ using FraudStream.Avro;
 using FraudStream.Avro.Registry;
 using FraudStream.Core.Features.History;
 using FraudStream.Streaming.History;
+using FraudStream.Streaming.Monitoring;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ public sealed partial class ScoringBatchHandler(
     LiveModel live,
     ChallengerModel challenger,
     ScorerHistory history,
+    DriftMonitor drift,
     ISchemaRegistry schemaRegistry,
     ScorerMetrics metrics,
     TimeProvider time,
@@ -109,6 +111,8 @@ public sealed partial class ScoringBatchHandler(
 
         work.Scored = work.Scorer.Score(lease.Model, work.Transactions, features);
         ScoreInShadow(work, features);
+        drift.Observe(work.Scored);
+        drift.Observe(work.Shadow); // the challenger's, when it scored the batch too
         work.ScoringTime = time.GetElapsedTime(started);
         return true;
     }

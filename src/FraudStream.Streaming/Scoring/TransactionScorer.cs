@@ -105,6 +105,10 @@ public sealed class TransactionScorer(int topFeatures)
 
     internal ReadOnlySpan<float> FeaturesOf(ScoringModel model, int row) => _features.AsSpan(row * model.FeatureCount, model.FeatureCount);
 
+    internal ReadOnlySpan<float> FeatureRowsOf(int rows, int width) => _features.AsSpan(0, rows * width);
+
+    internal ReadOnlySpan<float> ScoresOf(int rows) => _scores.AsSpan(0, rows);
+
     internal int AlertRow(int alert) => _alertRows[alert];
 
     private static void Grow<T>(ref T[] buffer, int length)
@@ -143,6 +147,12 @@ public readonly struct ScoredBatch
 
     /// <summary>The features row <paramref name="row"/> was scored with, in the model's column order (NaN: missing).</summary>
     public ReadOnlySpan<float> Features(int row) => _scorer.FeaturesOf(Model, row);
+
+    /// <summary>The rows' features as the model saw them, row-major (<see cref="Rows"/> × the model's feature count).</summary>
+    public ReadOnlySpan<float> FeatureRows => Rows == 0 ? [] : _scorer.FeatureRowsOf(Rows, Model.FeatureCount);
+
+    /// <summary>The rows' fraud probabilities.</summary>
+    public ReadOnlySpan<float> Scores => Rows == 0 ? [] : _scorer.ScoresOf(Rows);
 
     /// <summary>The row index of the <paramref name="alert"/>-th alert (rows in batch order).</summary>
     public int AlertRow(int alert) => _scorer.AlertRow(alert);

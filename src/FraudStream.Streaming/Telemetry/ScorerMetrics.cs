@@ -76,6 +76,25 @@ public sealed class ScorerMetrics : IDisposable
         _meter.CreateObservableGauge("fraudstream_history_labels", () => read().Labels, description: "Labels this instance holds.");
     }
 
+    /// <summary>Gauges of drift per model version: the rows in the window, and each feature's and the score's PSI once there are enough.</summary>
+    public void ObserveDrift(Func<IReadOnlyList<Monitoring.DriftReading>> read)
+    {
+        _meter.CreateObservableGauge(
+            "fraudstream_feature_psi",
+            () => read().SelectMany(r => r.FeaturePsi.Select(f => new Measurement<double>(f.Value, Version(r), new("feature", f.Key)))),
+            description: "Population stability index of each feature over the drift window against the model's training distribution.");
+        _meter.CreateObservableGauge(
+            "fraudstream_score_psi",
+            () => read().Where(r => r.ScorePsi is not null).Select(r => new Measurement<double>(r.ScorePsi!.Value, Version(r))),
+            description: "Population stability index of the score over the drift window against the model's scores on its test split.");
+        _meter.CreateObservableGauge(
+            "fraudstream_drift_rows",
+            () => read().Select(r => new Measurement<long>(r.Rows, Version(r))),
+            description: "Rows each model version scored within the drift window (PSI is exported from Scorer:DriftMinimumRows on).");
+
+        static KeyValuePair<string, object?> Version(Monitoring.DriftReading reading) => new("model_version", reading.ModelVersion);
+    }
+
     /// <summary>Times this instance lost its partitions (evicted from the group, e.g. after max.poll.interval.ms without a poll).</summary>
     public long PartitionsLostEvents => Interlocked.Read(ref _lostCount);
 

@@ -29,6 +29,10 @@ public sealed class ChallengerScorerTests
             await scenario.ProduceRestAsync();
             await scenario.WaitUntilAllCommittedAsync();
             Assert.That(scorer.Metrics.ShadowFailures, Is.Zero);
+            Assert.That(
+                scorer.Drift.Read().Where(r => r.FeaturePsi.Count > 0).Select(r => r.ModelVersion),
+                Is.EquivalentTo(new[] { production.Version, second }),
+                "drift is measured for each model that scored, against its own reference");
         }
 
         // Assert: production's alerts are exactly those without a challenger; the shadow topic holds each record once,

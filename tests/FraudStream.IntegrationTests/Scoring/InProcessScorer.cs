@@ -3,6 +3,7 @@ using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 using FraudStream.Streaming;
 using FraudStream.Streaming.ExactlyOnce;
+using FraudStream.Streaming.Monitoring;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -25,6 +26,9 @@ public sealed class InProcessScorer : IAsyncDisposable
 
     /// <summary>The instance's counters (commits, aborts, retries, rebuilds, rewinds).</summary>
     public ScorerMetrics Metrics => _host.Services.GetRequiredService<ScorerMetrics>();
+
+    /// <summary>The instance's drift measurements.</summary>
+    public DriftMonitor Drift => _host.Services.GetRequiredService<DriftMonitor>();
 
     /// <summary>The model the instance scores with.</summary>
     public LiveModel Model => _host.Services.GetRequiredService<LiveModel>();

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using FraudStream.IntegrationTests.Kafka;
 
@@ -58,6 +60,13 @@ public sealed class ScoreVerbTests
             Assert.That(scrape, Does.Match(@"fraudstream_model_info\{version=""\d{8}_\d{6}""\} 1"));
             Assert.That(scrape, Does.Contain("fraudstream_end_to_end_latency_seconds_bucket{le=\"+Inf\"}"));
             Assert.That(caughtUp.All(scrape.Contains), Is.True, "lag 0 on both partitions once everything is committed:\n" + scrape);
+
+            // Drift: the model in force, past Scorer:DriftMinimumRows (1000 by default), with its PSI per feature and for the score.
+            var version = Regex.Match(scrape, @"fraudstream_model_info\{version=""(\d{8}_\d{6})""\}").Groups[1].Value;
+            var rows = Regex.Match(scrape, $@"fraudstream_drift_rows\{{model_version=""{version}""\}} (\d+)\n");
+            Assert.That(rows.Success && long.Parse(rows.Groups[1].Value, CultureInfo.InvariantCulture) >= 1000, Is.True, "drift rows of the model in force:\n" + scrape);
+            Assert.That(scrape, Does.Match($@"fraudstream_feature_psi\{{feature=""amount"",model_version=""{version}""\}} \d"));
+            Assert.That(scrape, Does.Match($@"fraudstream_score_psi\{{model_version=""{version}""\}} \d"));
         });
     }
 
