@@ -81,17 +81,25 @@ internal sealed partial class LabelFollower(ScorerOptions options, ISchemaRegist
     private IConsumer<byte[], byte[]> Open()
     {
         var reader = KafkaReaders.Create(options, "labels", IsolationLevel.ReadCommitted);
-        using var admin = new DependentAdminClientBuilder(reader.Handle).Build();
-        var topic = admin.GetMetadata(options.LabelsTopic, s_metadataTimeout).Topics.Find(t => t.Topic == options.LabelsTopic);
-        var partitions = topic?.Partitions.Select(p => new TopicPartitionOffset(options.LabelsTopic, p.PartitionId, Offset.Beginning)).ToList() ?? [];
-        reader.Assign(partitions);
+        try
+        {
+            using var admin = new DependentAdminClientBuilder(reader.Handle).Build();
+            var topic = admin.GetMetadata(options.LabelsTopic, s_metadataTimeout).Topics.Find(t => t.Topic == options.LabelsTopic);
+            var partitions = topic?.Partitions.Select(p => new TopicPartitionOffset(options.LabelsTopic, p.PartitionId, Offset.Beginning)).ToList() ?? [];
+            reader.Assign(partitions);
 
-        // Read to the end each partition had now (read_committed: its last stable offset); an empty one is done already.
-        _bootstrapping = [.. partitions
-            .Where(p => reader.QueryWatermarkOffsets(p.TopicPartition, s_metadataTimeout) is var w && w.High.Value > w.Low.Value)
-            .Select(p => p.Partition.Value)];
-        LogFollowing(logger, options.LabelsTopic, partitions.Count);
-        return reader;
+            // Read to the end each partition had now (read_committed: its last stable offset); an empty one is done already.
+            _bootstrapping = [.. partitions
+                .Where(p => reader.QueryWatermarkOffsets(p.TopicPartition, s_metadataTimeout) is var w && w.High.Value > w.Low.Value)
+                .Select(p => p.Partition.Value)];
+            LogFollowing(logger, options.LabelsTopic, partitions.Count);
+            return reader;
+        }
+        catch
+        {
+            reader.Dispose(); // a Kafka error while opening: the caller waits and opens again
+            throw;
+        }
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using System.Text;
 using FraudStream.Avro.Registry;
 using FraudStream.Core.Features.History;
@@ -34,6 +35,8 @@ public sealed partial class ScorerHistory : IDisposable
     private readonly LabelFollower _follower;
     private readonly ScorerMetrics _metrics;
     private readonly RocksDbCardStores? _onDisk;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private HistorySize _lastSize;
 
     /// <summary>Creates the state; Kafka readers open on first use.</summary>
@@ -42,6 +45,8 @@ public sealed partial class ScorerHistory : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Settings = options.Value.History();
         _metrics = metrics;
+        _time = time;
+        _logger = logger;
         _labels = new LabelHistory(Settings);
         _restorer = new ChangelogRestorer(options.Value, metrics, time, logger);
         if (options.Value.KeepsHistoryOnDisk)
@@ -69,43 +74,91 @@ public sealed partial class ScorerHistory : IDisposable
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(changelog);
-        var width = HistoryFeatures.Count;
-        lock (_gate)
+        // Reading labels and restoring partitions talk to Kafka; they come first, before anything changes, so an outage
+        // (a broker down, a timeout) is waited out with back-off, outside the lock, and the whole step done again.
+        var backoff = new Backoff(_time);
+        while (true)
         {
-            _follower.CatchUp(_labels, stop);
-            var touched = new HashSet<int>();
-            for (var i = 0; i < transactions.Count; i++)
+            try
             {
-                var row = features.AsSpan(i * width, width);
-                bool keeps;
-                lock (batch.Dropped)
+                lock (_gate)
                 {
-                    keeps = batch.Keeps(rows[i]);
-                }
+                    _follower.CatchUp(_labels, stop);
+                    foreach (var partition in PartitionsKept(batch, rows))
+                    {
+                        StoreOf(partition, stop);
+                    }
 
-                if (!keeps)
+                    ObserveRows(batch, transactions, rows, features, changelog);
+                    return;
+                }
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal && !stop.IsCancellationRequested)
+            {
+                _metrics.HistoryRetried();
+                LogKafkaRetry(_logger, e.Error.Reason, backoff.Delay.TotalSeconds);
+                if (backoff.Wait(stop))
                 {
-                    row.Fill(float.NaN);
-                    continue;
+                    throw new OperationCanceledException(stop);
                 }
+            }
+        }
+    }
 
-                var partition = batch.Records[rows[i]].Partition.Value;
-                var cards = StoreOf(partition, stop);
-                if (!HistoryFeatures.Observe(cards, _labels, transactions[i], row))
+    /// <summary>The input partitions of the rows the batch still keeps.</summary>
+    private static HashSet<int> PartitionsKept(RecordBatch batch, IReadOnlyList<int> rows)
+    {
+        var partitions = new HashSet<int>();
+        lock (batch.Dropped)
+        {
+            foreach (var row in rows)
+            {
+                if (batch.Keeps(row))
                 {
-                    _metrics.TooLate();
+                    partitions.Add(batch.Records[row].Partition.Value);
                 }
+            }
+        }
 
-                touched.Add(partition);
+        return partitions;
+    }
+
+    /// <summary>The rows' features and history updates; every partition they need is restored (no Kafka call here).</summary>
+    private void ObserveRows(RecordBatch batch, IReadOnlyList<Transaction> transactions, IReadOnlyList<int> rows, float[] features, List<ChangelogRecord> changelog)
+    {
+        var width = HistoryFeatures.Count;
+        var touched = new HashSet<int>();
+        for (var i = 0; i < transactions.Count; i++)
+        {
+            var row = features.AsSpan(i * width, width);
+            bool keeps;
+            lock (batch.Dropped)
+            {
+                keeps = batch.Keeps(rows[i]);
             }
 
-            foreach (var partition in touched)
+            if (!keeps)
             {
-                var cards = _partitions[partition];
-                foreach (var (card, history) in cards.TakeChanged())
-                {
-                    changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), history!));
-                }
+                row.Fill(float.NaN);
+                continue;
+            }
+
+            var partition = batch.Records[rows[i]].Partition.Value;
+            var cards = _partitions[partition];
+            if (!HistoryFeatures.Observe(cards, _labels, transactions[i], row))
+            {
+                _metrics.TooLate();
+            }
+
+            touched.Add(partition);
+        }
+
+        foreach (var partition in touched)
+        {
+            var cards = _partitions[partition];
+            foreach (var (card, history) in cards.TakeChanged())
+            {
+                changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), history!));
             }
         }
     }
@@ -198,6 +251,9 @@ public sealed partial class ScorerHistory : IDisposable
 
         return _lastSize;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka did not answer while reading labels or restoring card history ({Reason}); retrying in {Seconds} s.")]
+    private static partial void LogKafkaRetry(ILogger logger, string reason, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card histories are kept in RocksDB under {Directory}, {CachedCards} cards per partition in memory.")]
     private static partial void LogOnDisk(ILogger logger, string directory, int cachedCards);

@@ -41,6 +41,7 @@ public sealed class ScorerMetrics : IDisposable
     private readonly Tally _changelogRecords;
     private readonly Counter<long> _tooLate;
     private readonly Tally _labelsRead;
+    private readonly Tally _historyRetries;
     private readonly Counter<long> _labelsRejected;
     private long _lostCount;
 
@@ -142,6 +143,8 @@ public sealed class ScorerMetrics : IDisposable
         _changelogRecords = new Tally(_meter.CreateCounter<long>("fraudstream_history_changelog_records", description: "Card histories produced to the changelog."));
         _tooLate = _meter.CreateCounter<long>(
             "fraudstream_history_too_late", description: "Transactions later than the lateness bound: scored with the history they found, not remembered.");
+        _historyRetries = new Tally(_meter.CreateCounter<long>(
+            "fraudstream_history_retries", description: "Times reading labels or restoring card history waited out a Kafka error and started again."));
         _labelsRead = new Tally(_meter.CreateCounter<long>("fraudstream_labels_read", description: "Labels taken in from the labels topic."));
         _labelsRejected = _meter.CreateCounter<long>("fraudstream_labels_rejected", description: "Undecodable records on the labels topic (skipped).");
         _consumed = _meter.CreateCounter<long>("fraudstream_records_consumed", description: "Records read from the input topic (redeliveries after an abort included).");
@@ -217,6 +220,11 @@ public sealed class ScorerMetrics : IDisposable
     }
 
     internal void ShadowFailed() => _shadowFailures.Add();
+
+    internal void HistoryRetried() => _historyRetries.Add();
+
+    /// <summary>Times history waited out a Kafka error.</summary>
+    public long HistoryRetries => _historyRetries.Total;
 
     /// <summary>Batches the challenger failed to score.</summary>
     public long ShadowFailures => _shadowFailures.Total;
