@@ -23,14 +23,11 @@ internal sealed class KafkaSourceOptions
     private readonly Option<string> _topic = new("--topic") { Description = "The transactions topic.", HelpName = "name", DefaultValueFactory = _ => KafkaTopics.DefaultTransactions };
     private readonly Option<string> _labelsTopic = new("--labels-topic") { Description = "The labels topic.", HelpName = "name", DefaultValueFactory = _ => KafkaTopics.DefaultFraudLabels };
     private readonly Option<string?> _schemaRegistry = WriterSchemas.CreateOption();
-    private readonly Option<TimeSpan?> _timestampMargin = new("--timestamp-margin")
-    {
-        Description = "Start reading each partition at the first record timestamped this long before the window's start (a record is produced after its "
+    private readonly Option<TimeSpan?> _timestampMargin = OptionValues.DurationOption(
+        "--timestamp-margin",
+        "Start reading each partition at the first record timestamped this long before the window's start (a record is produced after its "
             + "event; the margin covers producers' clocks that run behind the events').",
-        HelpName = "time",
-        DefaultValueFactory = _ => DefaultTimestampMargin,
-        CustomParser = result => OptionValues.Duration(result, "--timestamp-margin"),
-    };
+        DefaultTimestampMargin);
 
     /// <summary>Every option, to add to a command or to check which were given.</summary>
     public IReadOnlyList<Option> All => [_bootstrap, _topic, _labelsTopic, _schemaRegistry, _timestampMargin];

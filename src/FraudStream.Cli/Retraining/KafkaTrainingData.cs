@@ -21,10 +21,17 @@ internal static class KafkaTrainingData
     public static async Task<(TrainingSet? Data, int ExitCode)> TryReadAsync(
         KafkaTrainingSource source, TimeRange window, TimeSpan labelDelay, TimeProvider time, CancellationToken cancellation)
     {
-        TrainingSet data;
         try
         {
-            (data, _) = await ReadAsync(source, window, labelDelay, time, cancellation);
+            var data = await ReadAsync(source, window, labelDelay, time, cancellation);
+            if (data.Rows.Count > 0)
+            {
+                return (data, 0);
+            }
+
+            await Console.Error.WriteLineAsync(
+                $"No transaction to train on in '{source.Topic}' from {LabelledTransactionCsv.FormatTime(window.From)} to {LabelledTransactionCsv.FormatTime(window.To)}: widen the window or check the topics.");
+            return (null, CommandLineRunner.UsageError);
         }
         catch (TopicReadException e)
         {
@@ -36,21 +43,12 @@ internal static class KafkaTrainingData
             await Console.Error.WriteLineAsync($"The Schema Registry did not answer for a writer schema ({e.Message}); try again when it is up.");
             return (null, 1);
         }
-
-        if (data.Rows.Count == 0)
-        {
-            await Console.Error.WriteLineAsync(
-                $"No transaction to train on in '{source.Topic}' from {LabelledTransactionCsv.FormatTime(window.From)} to {LabelledTransactionCsv.FormatTime(window.To)}: widen the window or check the topics.");
-            return (null, CommandLineRunner.UsageError);
-        }
-
-        return (data, 0);
     }
 
     /// <summary>Reads and joins the window, printing what was read and how it was used.</summary>
     /// <exception cref="TopicReadException">A topic could not be read.</exception>
     /// <exception cref="SchemaRegistryUnavailableException">The Schema Registry did not answer.</exception>
-    public static async Task<(TrainingSet Data, LabelJoinCounts Counts)> ReadAsync(
+    public static async Task<TrainingSet> ReadAsync(
         KafkaTrainingSource source, TimeRange window, TimeSpan labelDelay, TimeProvider time, CancellationToken cancellation)
     {
         var reader = new TopicSnapshotReader(source.Bootstrap, time);
@@ -74,13 +72,12 @@ internal static class KafkaTrainingData
             + $"{c.DuplicateTransactions:N0} repeated ids, {c.LabelsAfterEnd:N0} labels known after the window's end, "
             + $"{c.LabelsWithoutTransaction:N0} labelled transactions not in the window."));
 
-        var data = new TrainingSet(
+        return new TrainingSet(
             joined.Rows,
             new TrainingSource($"kafka:{source.Topic}", TrainingSource.Sha256OfRows(joined.Rows), window, join.Describe(source.LabelsTopic, c)))
         {
             Unlabelled = joined.Unlabelled,
         };
-        return (data, c);
     }
 
     private static string Describe(TopicReadSummary read) => string.Create(CultureInfo.InvariantCulture,

@@ -19,21 +19,8 @@ internal sealed class TrainingWindowOptions
     public IReadOnlyList<Option> All => [_since, _from, _to];
 
     /// <summary>A <c>--since</c> option: the window is the last this long, up to now.</summary>
-    public static Option<TimeSpan?> CreateSince(TimeSpan? defaultValue)
-    {
-        var option = new Option<TimeSpan?>("--since")
-        {
-            Description = "Train on the transactions of the last this long, up to now, e.g. 30d.",
-            HelpName = "time",
-            CustomParser = result => OptionValues.Duration(result, "--since"),
-        };
-        if (defaultValue is { } value)
-        {
-            option.DefaultValueFactory = _ => value;
-        }
-
-        return option;
-    }
+    public static Option<TimeSpan?> CreateSince(TimeSpan? defaultValue) =>
+        OptionValues.DurationOption("--since", "Train on the transactions of the last this long, up to now, e.g. 30d.", defaultValue);
 
     /// <summary>Adds the errors of a window that cannot work to <paramref name="result"/>.</summary>
     public void Validate(CommandResult result)

@@ -21,25 +21,10 @@ internal static class RetrainVerb
     public static Command Create()
     {
         var once = new Option<bool>("--once") { Description = "Check the triggers once (and retrain if one fires), then exit: for a CronJob." };
-        var checkEvery = new Option<TimeSpan?>("--check-every")
-        {
-            Description = "Without --once: how often to check the triggers.",
-            HelpName = "time",
-            DefaultValueFactory = _ => TimeSpan.FromHours(1),
-            CustomParser = result => OptionValues.Duration(result, "--check-every"),
-        };
-        var every = new Option<TimeSpan?>("--every")
-        {
-            Description = "Trigger: retrain when the newest model in the registry is at least this old, e.g. 7d.",
-            HelpName = "time",
-            CustomParser = result => OptionValues.Duration(result, "--every"),
-        };
-        var minNewLabels = new Option<int?>("--min-new-labels")
-        {
-            Description = "Trigger: retrain when at least this many labels became known after the newest model's training data ends.",
-            HelpName = "n",
-            CustomParser = result => OptionValues.PositiveCount(result, "--min-new-labels"),
-        };
+        var checkEvery = OptionValues.DurationOption("--check-every", "Without --once: how often to check the triggers.", TimeSpan.FromHours(1));
+        var every = OptionValues.DurationOption("--every", "Trigger: retrain when the newest model in the registry is at least this old, e.g. 7d.");
+        var minNewLabels = OptionValues.PositiveCountOption(
+            "--min-new-labels", "Trigger: retrain when at least this many labels became known after the newest model's training data ends.");
         var driftAbove = new Option<double?>("--drift-above")
         {
             Description = "Trigger: retrain when a feature's or the score's PSI for the production model, read from --metrics-url, is above this, e.g. 0.25.",

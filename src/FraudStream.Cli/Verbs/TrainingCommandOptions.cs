@@ -25,13 +25,10 @@ internal sealed class TrainingCommandOptions
         "When a row's label becomes known, for rows without a label_time: this long after the transaction, e.g. 7d, 36h, 90m. "
         + "From Kafka: how long a label may take; a transaction with no label after this long is genuine, a more recent one is not trained on.");
 
-    private readonly Option<TimeSpan?> _lateness = new("--lateness")
-    {
-        Description = "How late a transaction may come and still enter its card's history; scorers serving the model must keep Scorer:HistoryLateness the same.",
-        DefaultValueFactory = _ => HistorySettings.Default.Lateness,
-        CustomParser = result => OptionValues.Duration(result, "--lateness"),
-        HelpName = "time",
-    };
+    private readonly Option<TimeSpan?> _lateness = OptionValues.DurationOption(
+        "--lateness",
+        "How late a transaction may come and still enter its card's history; scorers serving the model must keep Scorer:HistoryLateness the same.",
+        HistorySettings.Default.Lateness);
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Security.Cryptography;
 using FraudStream.Cli.Retraining;
-using FraudStream.Core.Models;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 
@@ -128,32 +126,8 @@ public sealed class RetrainTriggersTests
     private Task<IReadOnlyList<TriggerVerdict>> CheckAsync(RetrainTriggerSettings settings, FakeLabels? labels = null, FakeDrift? drift = null) =>
         new RetrainTriggers(settings, _registry, labels ?? new FakeLabels(0), drift ?? new FakeDrift(null), new FixedTime(s_now)).CheckAsync(CancellationToken.None);
 
-    /// <summary>Publishes a stand-in model (the triggers read only metadata) created at <paramref name="createdAt"/>.</summary>
-    private async Task PublishAsync(string version, DateTimeOffset createdAt, bool production, DateTimeOffset? windowEnd = null)
-    {
-        byte[] model = [1, 2, 3];
-        var split = new SplitMetrics(10, 0.1, 0.9, 0.5, 0.5, 0.5, 0.5, 1, 1, 7, 1);
-        var end = windowEnd ?? createdAt;
-        var metadata = new ModelMetadata
-        {
-            Version = version,
-            CreatedAt = createdAt,
-            Pipeline = new PipelineSignature("tx-v2", ["amount"]),
-            ModelFile = "model.ubj",
-            ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(model)),
-            Threshold = 0.5f,
-            ThresholdRule = "test",
-            Metrics = new ModelEvaluation(split, split),
-            TrainingData = new TrainingDataSummary(
-                "kafka:transactions", new string('0', 64), 30, 0.1, end.AddDays(-30), end.AddDays(-1), 20, 5, 5,
-                Window: new TimeRange(end.AddDays(-30), end)),
-        };
-        await _registry.PublishAsync(metadata, model, "report");
-        if (production)
-        {
-            await _registry.PromoteAsync(version, "test");
-        }
-    }
+    private Task PublishAsync(string version, DateTimeOffset createdAt, bool production, DateTimeOffset? windowEnd = null) =>
+        StandInModel.PublishAsync(_registry, version, createdAt, production, windowEnd);
 
     private sealed class FakeLabels(long count) : INewLabelCounter
     {

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using FraudStream.Core.Models;
 using FraudStream.Core.Transactions;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.Registry;
@@ -22,7 +20,7 @@ public sealed class RetrainVerbTests
         var now = DateTimeOffset.UtcNow;
         var productionEnd = now.AddDays(-5);
         var registry = new ModelRegistry(new LocalDirectoryModelStore(topics.Registry));
-        await PublishProductionAsync(registry, productionEnd);
+        await StandInModel.PublishAsync(registry, ProductionVersion, productionEnd, production: true);
         var productionJson = await File.ReadAllBytesAsync(Path.Combine(topics.Registry, "models", "production.json"));
         var rows = TrainFromKafkaTests.Generate(seed: 34, count: 3_000, now.AddDays(-14), TimeSpan.FromDays(13));
         var labels = rows.Where(r => r.LabelTime < now).Select(r => FraudLabel.Of(r, r.LabelTime!.Value)).ToList();
@@ -75,26 +73,4 @@ public sealed class RetrainVerbTests
         "retrain", "--once", "--min-new-labels", minNewLabels.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topics.Transactions, "--labels-topic", topics.Labels,
         "--registry", topics.Registry, "--max-rounds", "20", "--threads", "1");
-
-    /// <summary>A production model whose training data (from Kafka) ends at <paramref name="end"/>; the triggers read only its metadata.</summary>
-    private static async Task PublishProductionAsync(ModelRegistry registry, DateTimeOffset end)
-    {
-        byte[] model = [1, 2, 3];
-        var split = new SplitMetrics(10, 0.1, 0.9, 0.5, 0.5, 0.5, 0.5, 1, 1, 7, 1);
-        var metadata = new ModelMetadata
-        {
-            Version = ProductionVersion,
-            CreatedAt = end,
-            Pipeline = new PipelineSignature("tx-v2", ["amount"]),
-            ModelFile = "model.ubj",
-            ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(model)),
-            Threshold = 0.5f,
-            ThresholdRule = "test",
-            Metrics = new ModelEvaluation(split, split),
-            TrainingData = new TrainingDataSummary(
-                "kafka:transactions", new string('0', 64), 30, 0.1, end.AddDays(-30), end.AddHours(-1), 20, 5, 5, Window: new TimeRange(end.AddDays(-30), end)),
-        };
-        await registry.PublishAsync(metadata, model, "report");
-        await registry.PromoteAsync(ProductionVersion, "put there by the test");
-    }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Core.Transactions;
@@ -95,7 +94,7 @@ public sealed class TrainingTopics : IDisposable
     private void Produce(string topic, string key, byte[] value, DateTimeOffset? timestamp) =>
         _producer.Produce(topic, new Message<byte[], byte[]>
         {
-            Key = Encoding.UTF8.GetBytes(key),
+            Key = System.Text.Encoding.UTF8.GetBytes(key),
             Value = value,
             Timestamp = timestamp is { } at ? new Timestamp(at.UtcDateTime) : Timestamp.Default,
         });
