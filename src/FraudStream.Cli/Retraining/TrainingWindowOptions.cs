@@ -25,26 +25,30 @@ internal sealed class TrainingWindowOptions
     /// <summary>Adds the errors of a window that cannot work to <paramref name="result"/>.</summary>
     public void Validate(CommandResult result)
     {
+        // Only what was given is looked at here: a value its parser refused has its own error already.
         var since = result.GetResult(_since) is not null;
-        var from = result.GetValue(_from);
-        var to = result.GetValue(_to);
-        if (since && from is not null)
+        var from = result.GetResult(_from) is not null;
+        var to = result.GetResult(_to) is not null;
+        if (since && from)
         {
             result.AddError("Give --since or --from, not both.");
         }
-        else if (!since && from is null)
+        else if (!since && !from)
         {
             result.AddError("--from-kafka needs a window: --since (e.g. 30d) or --from (and --to).");
         }
-        else if (to is not null && from is null)
+        else if (to && !from)
         {
             result.AddError("--to goes with --from.");
         }
-        else if (from is { } start && to is { } end && end <= start)
+        else if (Given(result, _from) is { } start && Given(result, _to) is { } end && end <= start)
         {
             result.AddError("--to must be after --from.");
         }
     }
+
+    private static DateTimeOffset? Given(CommandResult result, Option<DateTimeOffset?> option) =>
+        result.GetResult(option) is { Tokens: [.., var last] } && EventTime.TryParse(last.Value, out var time) ? time : null;
 
     /// <summary>The window the command line gives, ending now when it names no end; times to the millisecond, as Kafka keeps them.</summary>
     public TimeRange Resolve(ParseResult parseResult, TimeProvider time) =>

@@ -147,7 +147,7 @@ public sealed partial class TrainFromKafkaTests
     }
 
     [Test]
-    public async Task A_window_without_transactions_or_a_missing_topic_is_one_sentence()
+    public async Task A_window_without_transactions_a_missing_topic_or_a_bad_option_is_one_sentence()
     {
         using var topics = await TrainingTopics.CreateAsync("train-kafka-empty");
 
@@ -155,10 +155,12 @@ public sealed partial class TrainFromKafkaTests
         var missing = await FraudstreamProcess.RunAsync(
             TrainingTopics.RunLimit, "train", "--from-kafka", "--since", "7d", "--bootstrap-servers", Kafka.TestKafka.BootstrapServers, "--topic", "fstest-no-such-topic", "--registry", topics.Registry);
         var both = await FraudstreamProcess.RunAsync(TrainingTopics.RunLimit, "train", "--from-kafka", "--data", "x.csv");
+        var badTime = await FraudstreamProcess.RunAsync(TrainingTopics.RunLimit, "train", "--from-kafka", "--from", "yesterday", "--to", "2026-01-01T00:00:00Z");
 
         empty.AssertRefused(2, "No transaction to train on", "widen the window");
         missing.AssertRefused(1, "fstest-no-such-topic", "does not exist");
         both.AssertRefused(2, "Give --data or --from-kafka, not both.");
+        badTime.AssertRefused(2, "--from must be an ISO 8601 date and time", "not 'yesterday'");
     }
 
     /// <summary>Generated transactions spread over <paramref name="span"/> from <paramref name="start"/>, labelled within 12 hours.</summary>
