@@ -13,6 +13,7 @@ root.Subcommands.Add(LoadgenVerb.Create());
 root.Subcommands.Add(ModelsVerb.Create());
 root.Subcommands.Add(MonitorVerb.Create());
 root.Subcommands.Add(PredictVerb.Create());
+root.Subcommands.Add(RetrainVerb.Create());
 root.Subcommands.Add(ScoreVerb.Create());
 root.Subcommands.Add(TrainVerb.Create());
 

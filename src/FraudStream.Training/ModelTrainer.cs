@@ -36,11 +36,16 @@ public sealed class ModelTrainer(TrainingOptions options, TimeProvider time)
     /// <summary>Trains on <paramref name="rows"/> read from <paramref name="source"/> (its SHA-256 in <paramref name="sourceSha256"/>).</summary>
     public TrainedModel Train(
         IReadOnlyList<LabelledTransaction> rows, string source, string sourceSha256,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
+        Train(new TrainingSet(rows, new TrainingSource(source, sourceSha256)), progress, cancellation);
+
+    /// <summary>Trains on <paramref name="data"/>: a file's rows or a stream's, the same way.</summary>
+    public TrainedModel Train(TrainingSet data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(data);
+        var (rows, source) = (data.Rows, data.Source);
         var ordered = rows.OrderBy(r => r.Transaction.EventTime).ToList(); // stable: ties keep the file's order, as a stream would
-        var history = HistoryReplay.Compute(ordered, _options.History, _options.LabelDelay);
+        var history = HistoryReplay.Compute(ordered, data.Unlabelled, _options.History, _options.LabelDelay);
         var split = TimeSplit.ByEventTime(ordered, _options.TrainShare, _options.ValidationShare);
         var h = HistoryFeatures.Count;
         var validationStart = split.Train.Count * h;
@@ -86,12 +91,14 @@ public sealed class ModelTrainer(TrainingOptions options, TimeProvider time)
             Parameters = parameters,
             Metrics = metrics,
             TrainingData = new TrainingDataSummary(
-                source, sourceSha256, rows.Count, rows.Count(r => r.IsFraud) / (double)rows.Count,
+                source.Name, source.Sha256, rows.Count, rows.Count(r => r.IsFraud) / (double)rows.Count,
                 train.From, test.To, train.Rows, validation.Rows, test.Rows,
                 new SplitRanges(new TimeRange(train.From, train.To), new TimeRange(validation.From, validation.To), new TimeRange(test.From, test.To)),
-                rows.Any(r => r.LabelTime is not null)
-                    ? "label_time column (rows without one: " + _options.LabelDelay.ToString("c", CultureInfo.InvariantCulture) + " after the event)"
-                    : "fixed delay of " + _options.LabelDelay.ToString("c", CultureInfo.InvariantCulture) + " after the event"),
+                source.Labels
+                    ?? (rows.Any(r => r.LabelTime is not null)
+                        ? "label_time column (rows without one: " + _options.LabelDelay.ToString("c", CultureInfo.InvariantCulture) + " after the event)"
+                        : "fixed delay of " + _options.LabelDelay.ToString("c", CultureInfo.InvariantCulture) + " after the event"),
+                source.Window),
             FeatureImportance = booster.FeatureImportance(ImportanceType.TotalGain)
                 .OrderByDescending(kv => kv.Value)
                 .ToDictionary(kv => kv.Key, kv => kv.Value),

@@ -19,6 +19,12 @@ public static class TrainingReport
         r.AppendLine(c, $"Trained {m.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC on `{d.Source}` (SHA-256 `{d.Sha256[..Math.Min(12, d.Sha256.Length)]}…`): {d.Rows:N0} transactions, " +
                         $"{d.FraudRate:P2} fraud, {d.From:yyyy-MM-dd} to {d.To:yyyy-MM-dd}, split by event time into " +
                         $"{d.TrainRows:N0} train / {d.ValidationRows:N0} validation / {d.TestRows:N0} test.");
+        if (d.Window is { } window)
+        {
+            r.AppendLine();
+            r.AppendLine(c, $"Read from Kafka for event times {window.From:yyyy-MM-dd HH:mm:ss} to {window.To:yyyy-MM-dd HH:mm:ss} UTC: {d.Labels}.");
+        }
+
         r.AppendLine();
         r.AppendLine(c, $"Feature pipeline `{m.Pipeline.Version}` ({m.Pipeline.FeatureNames.Count} features); {m.BestIteration + 1} boosting rounds (early stopping on validation PR-AUC).");
         r.AppendLine(c, $"Alert threshold **{m.Threshold:0.####}** ({m.ThresholdRule}).");

@@ -115,9 +115,30 @@ public partial class ComposeTests
 
         var trainer = Services["trainer"]!;
         Assert.That(trainer["restart"].Str() ?? "no", Is.EqualTo("no"), "the trainer runs once");
-        Assert.That(string.Join(' ', Command(trainer)), Does.Contain("train --data"));
+        Assert.That(string.Join(' ', Command(trainer)), Does.Contain("train --data"), "the first model, while nothing is in production");
         Assert.That(Env(trainer)["FRAUDSTREAM_REGISTRY"].Str(), Does.StartWith("s3://"));
     }
+
+    [Test]
+    public void A_later_trainer_run_retrains_from_the_topics_reading_drift_from_the_scorers()
+    {
+        var trainer = Services["trainer"]!;
+        var script = string.Join(' ', Command(trainer));
+
+        Assert.That(script, Does.Contain("retrain --once"));
+        Assert.That(Env(trainer)["FRAUDSTREAM_KAFKA_BOOTSTRAP"].Str(), Does.StartWith("kafka:"), "Kafka from inside the network");
+        Assert.That(script, Does.Contain("--schema-registry-url http://schema-registry:"), "the scorers' schemas");
+        var urls = MetricsUrl().Matches(script).Select(m => (Host: m.Groups["host"].Value, Port: m.Groups["port"].Value)).ToList();
+        Assert.That(urls.Select(u => u.Host), Is.EquivalentTo(Scorers().Select(s => s.Key)), "drift is read from every scorer");
+        foreach (var (host, port) in urls)
+        {
+            var management = UrlPort().Match(Env(Services[host]!)["FRAUDSTREAM_Management__Url"].Str() ?? "").Groups["port"].Value;
+            Assert.That(port, Is.EqualTo(management), $"{host} serves /metrics on {management}");
+        }
+    }
+
+    [GeneratedRegex(@"--metrics-url http://(?<host>[a-z0-9-]+):(?<port>\d+)/metrics")]
+    private static partial Regex MetricsUrl();
 
     [Test]
     public void The_registry_bucket_is_the_one_minio_init_creates()

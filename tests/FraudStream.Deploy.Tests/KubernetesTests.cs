@@ -103,17 +103,48 @@ public class KubernetesTests
     }
 
     [Test]
-    public void The_trainer_CronJob_trains_monthly()
+    public void The_trainer_CronJob_checks_the_retraining_triggers_daily_and_retrains_at_least_monthly()
     {
         var cronJob = OfKind("CronJob").Single();
         var fields = cronJob["spec"]!["schedule"].Str()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
         Assert.That(fields, Has.Length.EqualTo(5), "a five-field cron schedule");
-        Assert.That(fields[..3], Has.All.Match(@"^\d+$"), "a fixed minute, hour and day of the month");
-        Assert.That(fields[3..], Has.All.EqualTo("*"), "every month, whatever the weekday");
+        Assert.That(fields[..2], Has.All.Match(@"^\d+$"), "a fixed minute and hour");
+        Assert.That(fields[2..], Has.All.EqualTo("*"), "every day");
         Assert.That(cronJob["spec"]!["concurrencyPolicy"].Str(), Is.EqualTo("Forbid"));
         var container = Containers(cronJob["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!).Single();
-        Assert.That(container["args"].Items().First().Str(), Is.EqualTo("train"));
+        var args = container["args"].Items().Select(a => a.Str()!).ToList();
+        Assert.That(args.Take(2), Is.EqualTo(new[] { "retrain", "--once" }));
+        var every = args.SingleOrDefault(a => a.StartsWith("--every=", StringComparison.Ordinal));
+        Assert.That(every, Does.Match(@"^--every=([1-9]|[12]\d|30)d$"), "the schedule trigger keeps a retrain at least monthly");
+    }
+
+    [Test]
+    public void The_trainer_finds_Kafka_the_schemas_and_every_scorers_metrics_through_the_shared_config()
+    {
+        var config = OfKind("ConfigMap").Single(c => c["metadata"]!["name"].Str() == "fraudstream-config")["data"]!.AsObject();
+        var container = Containers(OfKind("CronJob").Single()["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!).Single();
+        var env = container["env"].Items().ToDictionary(e => e["name"].Str()!);
+        var args = container["args"].Items().Select(a => a.Str()!).ToList();
+
+        Assert.That(env.ContainsKey("FRAUDSTREAM_KAFKA_BOOTSTRAP"), Is.True, "the variable the CLI reads for the cluster");
+        foreach (var (name, variable) in env)
+        {
+            var reference = variable["valueFrom"]?["configMapKeyRef"];
+            Assert.That(reference?["name"].Str(), Is.EqualTo("fraudstream-config"), name);
+            Assert.That(config.ContainsKey(reference?["key"].Str() ?? ""), Is.True, $"{name}: fraudstream-config has no key {reference?["key"].Str()}");
+        }
+
+        foreach (var used in args.SelectMany(a => System.Text.RegularExpressions.Regex.Matches(a, @"\$\((?<name>[A-Za-z_][A-Za-z0-9_]*)\)")).Select(m => m.Groups["name"].Value))
+        {
+            Assert.That(env.ContainsKey(used), Is.True, $"args use $({used}), which the container's env does not define");
+        }
+
+        var scorer = Scorer();
+        var replicas = Math.Max((int)scorer["spec"]!["replicas"]!, (int)OfKind("HorizontalPodAutoscaler").Single()["spec"]!["minReplicas"]!);
+        var service = scorer["spec"]!["serviceName"].Str();
+        var expected = Enumerable.Range(0, replicas).Select(i => $"--metrics-url=http://{scorer["metadata"]!["name"].Str()}-{i}.{service}.fraudstream.svc:9464/metrics");
+        Assert.That(args, Is.SupersetOf(expected), "drift is read from every scorer the autoscaler always keeps");
     }
 
     [Test]

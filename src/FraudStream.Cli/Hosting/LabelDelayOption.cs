@@ -10,9 +10,13 @@ namespace FraudStream.Cli.Hosting;
 /// </summary>
 internal static class LabelDelayOption
 {
-    public static Option<TimeSpan?> Create() => new("--label-delay")
+    private const string DefaultDescription =
+        "When a row's label becomes known, for rows without a label_time: this long after the transaction, e.g. 7d, 36h, 90m.";
+
+    /// <summary>The option, described as <paramref name="description"/> says (by default: for rows of a CSV).</summary>
+    public static Option<TimeSpan?> Create(string description = DefaultDescription) => new("--label-delay")
     {
-        Description = "When a row's label becomes known, for rows without a label_time: this long after the transaction, e.g. 7d, 36h, 90m.",
+        Description = description,
         DefaultValueFactory = _ => TrainingOptions.DefaultLabelDelay,
         CustomParser = result => OptionValues.Duration(result, "--label-delay"),
         HelpName = "time",

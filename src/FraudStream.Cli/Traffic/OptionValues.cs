@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 
@@ -56,6 +57,31 @@ internal static class OptionValues
         result.AddError($"{option} must be a positive duration such as 30, 30s, 500ms, 5m, 1h or 7d, not '{text}'.");
         return null;
     }
+
+    /// <summary>An option whose value is a <see cref="Duration"/>, with <paramref name="defaultValue"/> when it has one.</summary>
+    public static Option<TimeSpan?> DurationOption(string name, string description, TimeSpan? defaultValue = null)
+    {
+        var option = new Option<TimeSpan?>(name)
+        {
+            Description = description,
+            HelpName = "time",
+            CustomParser = result => Duration(result, name),
+        };
+        if (defaultValue is { } value)
+        {
+            option.DefaultValueFactory = _ => value;
+        }
+
+        return option;
+    }
+
+    /// <summary>An option whose value is a <see cref="PositiveCount"/>.</summary>
+    public static Option<int?> PositiveCountOption(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "n",
+        CustomParser = result => PositiveCount(result, name),
+    };
 
     private static string LastToken(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
 }

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using FraudStream.Cli.Hosting;
-using FraudStream.Cli.Traffic;
+using FraudStream.Cli.Retraining;
 using FraudStream.Core.Features;
 using FraudStream.Core.Features.History;
+using FraudStream.Core.Models;
 using FraudStream.Core.Transactions;
 using FraudStream.Registry;
 using FraudStream.Training;
@@ -13,56 +14,64 @@ using FraudStream.XGBoost;
 namespace FraudStream.Cli.Verbs;
 
 /// <summary>
-/// `fraudstream train`: trains and evaluates a model on labelled transactions, publishes it as a new
-/// registry version, and promotes it to production when it is at least as good as the production model
-/// on the same test rows (or with --force).
+/// `fraudstream train`: trains and evaluates a model on labelled transactions, from a CSV or from the Kafka topics, publishes
+/// it as a new registry version, and promotes it to production when it is at least as good as the production model on the
+/// same test rows (or with --force).
 /// </summary>
 internal static class TrainVerb
 {
     public static Command Create()
     {
-        var data = new Option<FileInfo>("--data") { Description = "Labelled transactions CSV (as `fraudstream generate` writes).", Required = true, HelpName = "file.csv" };
+        var data = new Option<FileInfo?>("--data") { Description = "Labelled transactions CSV (as `fraudstream generate` writes).", HelpName = "file.csv" };
+        var fromKafka = new Option<bool>("--from-kafka")
+        {
+            Description = "Train on the transactions and labels on Kafka instead of a CSV: the transactions of the window (--since or --from/--to), "
+                + "with the labels known before its end.",
+        };
+        var window = new TrainingWindowOptions();
+        var kafka = new KafkaSourceOptions();
+        var training = new TrainingCommandOptions();
         var registry = ModelStores.CreateOption();
-        var parameters = new Option<string[]>("--param")
-        {
-            Description = "An XGBoost parameter as name=value, e.g. max_depth=8; repeatable.",
-            HelpName = "name=value",
-            DefaultValueFactory = _ => [],
-        };
-        var maxRounds = new Option<int>("--max-rounds") { Description = "Most boosting rounds.", DefaultValueFactory = _ => 500 };
-        var patience = new Option<int>("--early-stopping") { Description = "Stop after this many rounds without a better validation PR-AUC.", DefaultValueFactory = _ => 30 };
-        var targetPrecision = new Option<double?>("--target-precision") { Description = "Choose the lowest threshold with at least this precision on validation (default: best F1)." };
-        var threads = new Option<int>("--threads") { Description = "XGBoost threads.", DefaultValueFactory = _ => 2 };
         var force = new Option<bool>("--force") { Description = "Promote the new model even if production scores better on the same test rows." };
-        var labelDelay = LabelDelayOption.Create();
-        var lateness = new Option<TimeSpan?>("--lateness")
-        {
-            Description = "How late a transaction may come and still enter its card's history; scorers serving the model must keep Scorer:HistoryLateness the same.",
-            DefaultValueFactory = _ => HistorySettings.Default.Lateness,
-            CustomParser = result => OptionValues.Duration(result, "--lateness"),
-            HelpName = "time",
-        };
 
         var command = new Command("train", "Train, evaluate and publish a fraud model; promote it if it beats production.")
         {
-            data, registry, parameters, maxRounds, patience, targetPrecision, threads, force, labelDelay, lateness,
+            data, fromKafka, registry, force,
         };
+        training.AddTo(command);
+        foreach (var option in window.All.Concat(kafka.All))
+        {
+            command.Options.Add(option);
+        }
+
+        command.Validators.Add(result =>
+        {
+            var fromFile = result.GetResult(data) is not null;
+            if (result.GetValue(fromKafka))
+            {
+                if (fromFile)
+                {
+                    result.AddError("Give --data or --from-kafka, not both.");
+                    return;
+                }
+
+                window.Validate(result);
+            }
+            else if (!fromFile)
+            {
+                result.AddError("Give the training data: --data file.csv, or --from-kafka with --since or --from.");
+            }
+            else if (window.All.Concat(kafka.All).FirstOrDefault(o => result.GetResult(o) is { Implicit: false }) is { } stray)
+            {
+                result.AddError($"{stray.Name} goes with --from-kafka.");
+            }
+        });
         command.SetAction((parseResult, cancellation) =>
         {
             TrainingOptions options;
             try
             {
-                options = new TrainingOptions
-                {
-                    Parameters = ParseParameters(parseResult.GetValue(parameters) ?? []),
-                    MaxRounds = parseResult.GetValue(maxRounds),
-                    EarlyStoppingRounds = parseResult.GetValue(patience),
-                    TargetPrecision = parseResult.GetValue(targetPrecision),
-                    Threads = parseResult.GetValue(threads),
-                    LabelDelay = parseResult.GetValue(labelDelay) ?? TrainingOptions.DefaultLabelDelay,
-                    History = new HistorySettings { Lateness = parseResult.GetValue(lateness) ?? HistorySettings.Default.Lateness },
-                };
-                options.Validate();
+                options = training.Build(parseResult);
             }
             catch (ArgumentException e)
             {
@@ -70,37 +79,31 @@ internal static class TrainVerb
                 return Task.FromResult(CommandLineRunner.UsageError);
             }
 
-            return RunAsync(parseResult.GetValue(data)!, ModelStores.Resolve(parseResult.GetValue(registry)), options, parseResult.GetValue(force), cancellation);
+            var time = TimeProvider.System;
+            var registryLocation = ModelStores.Resolve(parseResult.GetValue(registry));
+            if (!parseResult.GetValue(fromKafka))
+            {
+                return RunAsync(FromCsv(parseResult.GetValue(data)!), registryLocation, options, parseResult.GetValue(force), time, cancellation);
+            }
+
+            var source = kafka.Resolve(parseResult, time, out var error);
+            if (source is null)
+            {
+                Console.Error.WriteLine(error);
+                return Task.FromResult(CommandLineRunner.UsageError);
+            }
+
+            var range = window.Resolve(parseResult, time);
+            return RunAsync(FromKafka(source, range, time), registryLocation, options, parseResult.GetValue(force), time, cancellation);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo data, string registryLocation, TrainingOptions options, bool force, CancellationToken cancellation)
+    /// <summary>Where the data comes from: checked before the registry is opened, read after; null and an exit code after one sentence.</summary>
+    private sealed record DataSource(string? Problem, Func<TrainingOptions, CancellationToken, Task<(TrainingSet? Data, int ExitCode)>> ReadAsync);
+
+    private static DataSource FromCsv(FileInfo data) => new(DataFiles.InputProblem(data, "labelled-transactions"), async (_, _) =>
     {
-        if (DataFiles.InputProblem(data, "labelled-transactions") is { } problem)
-        {
-            await Console.Error.WriteLineAsync(problem);
-            return CommandLineRunner.UsageError;
-        }
-
-        // The registry is opened and read before the data and the training: a bad --registry is found in a second, not after minutes.
-        ModelRegistry registry;
-        try
-        {
-            registry = ModelStores.OpenRegistry(registryLocation, TimeProvider.System);
-            await registry.GetProductionAsync(cancellation);
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync(e.Message);
-            return CommandLineRunner.UsageError;
-        }
-        catch (ModelRegistryException e)
-        {
-            await Console.Error.WriteLineAsync(e.Message);
-            return 1;
-        }
-
         List<LabelledTransaction> rows;
         string sha256;
         try
@@ -118,41 +121,63 @@ internal static class TrainVerb
         catch (FormatException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
-            return CommandLineRunner.UsageError;
+            return (null, CommandLineRunner.UsageError);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync($"Could not read --data '{data.FullName}' ({e.Message}).");
-            return CommandLineRunner.UsageError;
+            return (null, CommandLineRunner.UsageError);
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Read {rows.Count:N0} transactions from {data.Name} ({rows.Count(r => r.IsFraud):N0} fraud)."));
-        TrainedModel trained;
+        return (new TrainingSet(rows, new TrainingSource(data.Name, sha256)), 0);
+    });
+
+    private static DataSource FromKafka(KafkaTrainingSource source, TimeRange window, TimeProvider time) =>
+        new(null, (options, cancellation) => KafkaTrainingData.TryReadAsync(source, window, options.LabelDelay, time, cancellation));
+
+    private static async Task<int> RunAsync(
+        DataSource source, string registryLocation, TrainingOptions options, bool force, TimeProvider time, CancellationToken cancellation)
+    {
+        if (source.Problem is { } problem)
+        {
+            await Console.Error.WriteLineAsync(problem);
+            return CommandLineRunner.UsageError;
+        }
+
+        // The registry is opened and read before the data and the training: a bad --registry is found in a second, not after minutes.
+        ModelRegistry registry;
         try
         {
-            trained = new ModelTrainer(options, TimeProvider.System).Train(rows, data.Name, sha256, new ConsoleProgress(), cancellation);
+            registry = ModelStores.OpenRegistry(registryLocation, time);
+            await registry.GetProductionAsync(cancellation);
         }
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return CommandLineRunner.UsageError;
         }
-        catch (XGBoostException e)
+        catch (ModelRegistryException e)
         {
-            await Console.Error.WriteLineAsync($"XGBoost refused the training: {e.Message}");
+            await Console.Error.WriteLineAsync(e.Message);
             return 1;
         }
 
-        var m = trained.Metadata;
-        Console.WriteLine();
-        Console.Write(trained.Report);
-        Console.WriteLine();
-
-        try
+        var (data, readExitCode) = await source.ReadAsync(options, cancellation);
+        if (data is null)
         {
-            await registry.PublishAsync(m, trained.Model, trained.Report, cancellation);
-            Console.WriteLine($"Published model {m.Version} to {registryLocation}.");
+            return readExitCode;
+        }
 
+        var (trained, trainExitCode) = await TrainingRun.TrainAsync(options, data, time, CommandLineRunner.UsageError, cancellation);
+        if (trained is null)
+        {
+            return trainExitCode;
+        }
+
+        var m = trained.Metadata;
+        return await TrainingRun.PublishAsync(registry, registryLocation, trained, async () =>
+        {
             var (promote, reason) = force
                 ? (true, "promoted with --force")
                 : await CompareWithProductionAsync(registry, trained, options.History, cancellation);
@@ -165,29 +190,7 @@ internal static class TrainVerb
             {
                 Console.WriteLine($"Not promoted: {reason}. Promote it anyway with --force.");
             }
-        }
-        catch (ModelVersionExistsException)
-        {
-            // Versions are named by the second: two trainings finishing within one second clash, and the second is refused.
-            await Console.Error.WriteLineAsync(
-                $"Model version {m.Version} already exists in {registryLocation} (versions are the UTC second training finished); train again in a second.");
-            return 1;
-        }
-        catch (CorruptModelException e) when (e.Version != m.Version)
-        {
-            // The gate could not load production; the new model is already published.
-            await Console.Error.WriteLineAsync(
-                $"{e.Message} Model {m.Version} is published but not promoted: promote it with `fraudstream models promote {m.Version}`.");
-            return 1;
-        }
-        catch (ModelRegistryException e)
-        {
-            // Store outages: the message says what to do.
-            await Console.Error.WriteLineAsync(e.Message);
-            return 1;
-        }
-
-        return 0;
+        }, cancellation);
     }
 
     /// <summary>The promotion gate: the new model must do at least as well as production on this run's test rows.</summary>
@@ -218,35 +221,5 @@ internal static class TrainVerb
         var comparison = string.Create(CultureInfo.InvariantCulture,
             $"test PR-AUC {newPrAuc:0.0000} vs production {metadata.Version}'s {productionPrAuc:0.0000} on the same test rows");
         return newPrAuc >= productionPrAuc ? (true, comparison) : (false, comparison);
-    }
-
-    private static Dictionary<string, string> ParseParameters(string[] pairs)
-    {
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in pairs)
-        {
-            var separator = pair.IndexOf('=', StringComparison.Ordinal);
-            if (separator <= 0 || separator == pair.Length - 1)
-            {
-                throw new ArgumentException($"--param '{pair}' is not name=value, e.g. max_depth=8.");
-            }
-
-            parameters[pair[..separator]] = pair[(separator + 1)..];
-        }
-
-        return parameters;
-    }
-
-    /// <summary>Prints every tenth round and each new best, so a long training shows it is alive.</summary>
-    private sealed class ConsoleProgress : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value)
-        {
-            if (value.Round % 10 == 0 || value.BestRound == value.Round)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {value.Round,4}: validation PR-AUC {value.ValidationPrAuc:0.0000} (best {value.BestPrAuc:0.0000} at round {value.BestRound})"));
-            }
-        }
     }
 }

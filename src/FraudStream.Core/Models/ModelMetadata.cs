@@ -118,8 +118,8 @@ public sealed record SplitMetrics(
     int FalseNegatives);
 
 /// <summary>The labelled data a model was trained on.</summary>
-/// <param name="Source">File name of the input.</param>
-/// <param name="Sha256">Lower-case hex SHA-256 of the input file.</param>
+/// <param name="Source">File name of the input, or <c>kafka:&lt;topic&gt;</c> for transactions read from Kafka.</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the input file (from Kafka: of the rows trained on, written as the labelled-transactions CSV).</param>
 /// <param name="Rows">Rows read.</param>
 /// <param name="FraudRate">Share of fraud rows.</param>
 /// <param name="From">Earliest event time.</param>
@@ -128,7 +128,8 @@ public sealed record SplitMetrics(
 /// <param name="ValidationRows">Rows in the validation split.</param>
 /// <param name="TestRows">Rows in the test split.</param>
 /// <param name="Splits">Each split's event-time range.</param>
-/// <param name="Labels">When labels were taken as known: "label_time column" or the fixed delay used.</param>
+/// <param name="Labels">When labels were taken as known: "label_time column", the fixed delay used, or how a stream's labels were joined.</param>
+/// <param name="Window">For data read from Kafka: the event-time range asked for, from inclusive to exclusive; labels were taken as known at its end.</param>
 public sealed record TrainingDataSummary(
     string Source,
     string Sha256,
@@ -140,10 +141,11 @@ public sealed record TrainingDataSummary(
     int ValidationRows,
     int TestRows,
     SplitRanges? Splits = null,
-    string? Labels = null);
+    string? Labels = null,
+    TimeRange? Window = null);
 
 /// <summary>The event-time range of each split: the model learned from the first, chose its threshold on the second and was judged on the third.</summary>
 public sealed record SplitRanges(TimeRange Train, TimeRange Validation, TimeRange Test);
 
-/// <summary>Earliest and latest event time of a split.</summary>
+/// <summary>Earliest and latest event time of a split (or a window's bounds).</summary>
 public sealed record TimeRange(DateTimeOffset From, DateTimeOffset To);

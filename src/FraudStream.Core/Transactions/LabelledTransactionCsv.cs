@@ -192,7 +192,8 @@ public static class LabelledTransactionCsv
         }
     }
 
-    internal static string FormatTime(DateTimeOffset time) =>
+    /// <summary>A time as the CSV writes it: UTC, ISO 8601, milliseconds.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The Avro symbol of a channel (POS, ECOMMERCE, ...).</summary>

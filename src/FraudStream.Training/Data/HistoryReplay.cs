@@ -6,7 +6,7 @@ namespace FraudStream.Training.Data;
 /// <summary>
 /// Replays transactions in event-time order through the scorer's own state code (<see cref="HistoryFeatures.Observe"/>),
 /// with each label taken in at its label time: the history features a transaction gets here are the ones the stream
-/// gives it, and no label is used before it was known. Training replays a whole file (<see cref="Compute"/>);
+/// gives it, and no label is used before it was known. Training replays a whole file (<see cref="Compute(IReadOnlyList{LabelledTransaction}, HistorySettings, TimeSpan)"/>);
 /// <c>fraudstream predict</c> feeds it one row at a time.
 /// </summary>
 /// <remarks>
@@ -43,18 +43,37 @@ public sealed class HistoryReplay
     /// The history features of the rows of <paramref name="ordered"/> (sorted by event time), row-major, <see cref="HistoryFeatures.Count"/>
     /// per row. A row's label is known at its <see cref="LabelledTransaction.LabelTime"/>, or <paramref name="labelDelay"/> after its event time.
     /// </summary>
-    public static float[] Compute(IReadOnlyList<LabelledTransaction> ordered, HistorySettings settings, TimeSpan labelDelay)
+    public static float[] Compute(IReadOnlyList<LabelledTransaction> ordered, HistorySettings settings, TimeSpan labelDelay) =>
+        Compute(ordered, [], settings, labelDelay);
+
+    /// <summary>
+    /// As <see cref="Compute(IReadOnlyList{LabelledTransaction}, HistorySettings, TimeSpan)"/>, with <paramref name="unlabelled"/>
+    /// (any order) observed between the rows in event-time order, without a label: they enter their cards' history as they did
+    /// in the stream, and get no features of their own (at equal event times the row goes first).
+    /// </summary>
+    public static float[] Compute(
+        IReadOnlyList<LabelledTransaction> ordered, IEnumerable<Transaction> unlabelled, HistorySettings settings, TimeSpan labelDelay)
     {
         ArgumentNullException.ThrowIfNull(ordered);
+        ArgumentNullException.ThrowIfNull(unlabelled);
         var width = HistoryFeatures.Count;
         var features = new float[(long)ordered.Count * width];
+        var others = unlabelled.OrderBy(t => t.EventTime).ToList();
+        var unused = new float[width];
         var replay = new HistoryReplay(settings, labelDelay);
+        var next = 0;
         for (var i = 0; i < ordered.Count; i++)
         {
             var row = ordered[i];
+            for (; next < others.Count && others[next].EventTime < row.Transaction.EventTime; next++)
+            {
+                replay.Observe(others[next], null, null, unused);
+            }
+
             replay.Observe(row.Transaction, row.IsFraud, row.LabelTime, features.AsSpan(i * width, width));
         }
 
+        // Unlabelled transactions after the last row change nothing a row sees.
         return features;
     }
 
