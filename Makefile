@@ -19,6 +19,7 @@ help:
 	@echo "make bench-independent - detection quality on a handbook-style simulated dataset: fraudstream train vs hand-made features (about 5 min; BENCH_ARGS=\"customers days seed [csv]\")"
 	@echo "make bench-predict - wrk against /predict and /predict/batch, beside a FastAPI + uvicorn + XGBoost peer (about 3 min; BENCH_ARGS=\"seconds [registry]\")"
 	@echo "make deps   - install Debian packages, build librdkafka, restore NuGet (idempotent)"
+	@echo "make install - publish fraudstream to \$$PREFIX/lib/fraudstream with a launcher in \$$PREFIX/bin (PREFIX default ~/.local)"
 
 deps:
 	@bash deploy/deps.sh
@@ -31,6 +32,16 @@ test: build
 	@set +e; OMP_WAIT_POLICY=PASSIVE dotnet test FraudStream.sln -c $(CONFIG) --no-build -nologo \
 	    --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS); \
 	  status=$$?; python3 .ci/summarize-trx.py $(RESULTS) || status=1; exit $$status
+
+PREFIX ?= $(HOME)/.local
+
+.PHONY: install
+install: build
+	dotnet publish $(CLI) -c $(CONFIG) --no-restore -nologo -v quiet -clp:NoSummary -o $(PREFIX)/lib/fraudstream
+	@mkdir -p $(PREFIX)/bin
+	@printf '#!/bin/sh\nexec "%s/lib/fraudstream/fraudstream" "$$@"\n' "$(abspath $(PREFIX))" > $(PREFIX)/bin/fraudstream
+	@chmod +x $(PREFIX)/bin/fraudstream
+	@echo "installed $(PREFIX)/bin/fraudstream; put $(PREFIX)/bin on PATH if it is not (fraudstream --version checks)"
 
 demo: build
 	dotnet run --project $(CLI) -c $(CONFIG) --no-build -- demo

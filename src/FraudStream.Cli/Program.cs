@@ -16,5 +16,6 @@ root.Subcommands.Add(PredictVerb.Create());
 root.Subcommands.Add(RetrainVerb.Create());
 root.Subcommands.Add(ScoreVerb.Create());
 root.Subcommands.Add(TrainVerb.Create());
+VersionReport.Attach(root);
 
 return await CommandLineRunner.RunAsync(root, args);
