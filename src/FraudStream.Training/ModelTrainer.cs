@@ -45,7 +45,7 @@ public sealed class ModelTrainer(TrainingOptions options, TimeProvider time)
         ArgumentNullException.ThrowIfNull(data);
         var (rows, source) = (data.Rows, data.Source);
         var ordered = rows.OrderBy(r => r.Transaction.EventTime).ToList(); // stable: ties keep the file's order, as a stream would
-        var history = HistoryReplay.Compute(ordered, data.Unlabelled, _options.History, _options.LabelDelay);
+        var history = HistoryReplay.Compute(ordered, data.Unlabelled, _options.History, _options.LabelDelay, data.WarmUp);
         var split = TimeSplit.ByEventTime(ordered, _options.TrainShare, _options.ValidationShare);
         var h = HistoryFeatures.Count;
         var validationStart = split.Train.Count * h;

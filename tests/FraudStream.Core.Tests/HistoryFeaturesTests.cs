@@ -113,13 +113,42 @@ public sealed class HistoryFeaturesTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(before["terminal_frauds_7d"], Is.Zero, "the chargeback was not known yet");
-            Assert.That(before["terminal_labelled_7d"], Is.Zero);
+            Assert.That(before["terminal_frauds_7d"], Is.NaN, "the chargeback was not known yet: nothing is known about the terminal");
+            Assert.That(before["merchant_labelled_7d"], Is.NaN);
             Assert.That(after["terminal_frauds_7d"], Is.EqualTo(1));
             Assert.That(after["terminal_frauds_1d"], Is.Zero, "the fraud happened 4 days before");
             Assert.That(after["terminal_fraud_share_7d"], Is.EqualTo(1));
             Assert.That(after["merchant_frauds_30d"], Is.EqualTo(1));
             Assert.That(after["terminal_fraud_share_1d"], Is.NaN, "no labelled transaction in the last day: share unknown");
+        });
+    }
+
+    [Test]
+    public void Labels_held_ahead_of_their_label_time_give_the_features_of_labels_taken_in_at_their_label_time()
+    {
+        // A scorer catching up holds labels its transactions could not have known; the trainer's replay takes each in at its
+        // label time. Known labels at the terminal, and one still to come at a new terminal of the same merchant.
+        var ahead = new LabelHistory(HistorySettings.Default);
+        var inTime = new LabelHistory(HistorySettings.Default);
+        var known = new FraudLabel("k", "C-1", "M-1", "T-1", IsFraud: false, s_start, LabelTime: s_start + TimeSpan.FromHours(1));
+        var later = new FraudLabel("l", "C-2", "M-1", "T-2", IsFraud: true, s_start, LabelTime: s_start + TimeSpan.FromDays(3));
+        ahead.Add(known);
+        ahead.Add(later);
+        inTime.Add(known);
+        var cardsAhead = new CardHistoryStore(HistorySettings.Default);
+        var cardsInTime = new CardHistoryStore(HistorySettings.Default);
+        var transactions = new[] { Tx("a", TimeSpan.FromDays(1), 10, terminal: "T-2"), Tx("b", TimeSpan.FromDays(2), 10, terminal: "T-1") };
+
+        Assert.Multiple(() =>
+        {
+            foreach (var t in transactions)
+            {
+                var withAhead = Observe(cardsAhead, ahead, t);
+                var withInTime = Observe(cardsInTime, inTime, t);
+                Assert.That(withAhead, Is.EqualTo(withInTime), t.TransactionId);
+            }
+
+            Assert.That(Observe(cardsAhead, ahead, Tx("c", TimeSpan.FromDays(4), 10, terminal: "T-2"))["terminal_frauds_7d"], Is.EqualTo(1), "known from its label time on");
         });
     }
 

@@ -90,6 +90,32 @@ public sealed class TransactionGeneratorTests
     }
 
     [Test]
+    public void A_scenario_that_appears_mid_stream_shows_only_from_then_on_in_the_same_world_and_clock()
+    {
+        var generator = new TransactionGenerator(new GeneratorOptions { FraudRatio = 0.02, Seed = 5, Scenarios = [FraudScenarios.OutOfProfileAmount] });
+        var before = generator.Generate(30_000).ToList();
+        generator.UseScenarios([FraudScenarios.OutOfProfileAmount, FraudScenarios.CardTesting]);
+        var after = generator.Generate(30_000).ToList();
+        generator.UseScenarios([FraudScenarios.CardTesting], fraudRatio: 0.1);
+        var wave = generator.Generate(30_000).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(before.Where(r => r.IsFraud).Select(r => r.Scenario).Distinct(), Is.EqualTo(new[] { FraudScenarios.OutOfProfileAmount }));
+            Assert.That(after.Where(r => r.IsFraud).Select(r => r.Scenario).Distinct().Order(), Is.EqualTo(new[] { FraudScenarios.CardTesting, FraudScenarios.OutOfProfileAmount }));
+            Assert.That(after.Count(r => r.IsFraud) / (double)after.Count, Is.InRange(0.016, 0.024), "the ratio holds with the new mix");
+            Assert.That(wave.Where(r => r.IsFraud).Count(r => r.Scenario == FraudScenarios.CardTesting) / (double)wave.Count(r => r.IsFraud), Is.GreaterThan(0.97),
+                "all but what was already scheduled (a night-time payment a fraud event planned hours ahead)");
+            Assert.That(wave.Count(r => r.IsFraud) / (double)wave.Count, Is.InRange(0.09, 0.11), "a wave at its own ratio");
+            Assert.That(after[0].Transaction.EventTime, Is.GreaterThanOrEqualTo(before[^1].Transaction.EventTime), "one clock");
+            Assert.That(before.Concat(after).Concat(wave).Select(r => r.Transaction.TransactionId).Distinct().Count(), Is.EqualTo(90_000), "one id sequence");
+            Assert.That(after.Select(r => r.Transaction.CardId).Intersect(before.Select(r => r.Transaction.CardId)).Count(), Is.GreaterThan(2_000), "the same cards");
+        });
+        Assert.Throws<ArgumentException>(() => generator.UseScenarios(["skimming"]));
+        Assert.Throws<ArgumentException>(() => generator.UseScenarios(null, fraudRatio: 0.9));
+    }
+
+    [Test]
     public void Unknown_or_no_scenarios_are_refused_naming_the_choices()
     {
         var unknown = Assert.Throws<ArgumentException>(() => _ = new TransactionGenerator(new GeneratorOptions { Scenarios = ["skimming"] }));

@@ -135,6 +135,50 @@ public sealed class LabelJoinTests
     }
 
     [Test]
+    public void The_warm_up_before_the_window_feeds_history_with_its_labels_and_is_never_trained_on()
+    {
+        // Arrange: ten days of warm-up. Before it, one transaction; in it, a fraud charged back before the window and one
+        // without a label; then a row in the window at the same merchant and card.
+        var join = new LabelJoin(s_window, s_labelDelay, TimeSpan.FromDays(10));
+        var tooEarly = Tx("too-early", s_from.AddDays(-11));
+        var warmFraud = Tx("warm-fraud", s_from.AddDays(-3));
+        var warmUnlabelled = Tx("warm-unlabelled", s_from.AddDays(-2));
+        var row = Tx("row", s_from.AddHours(1));
+        foreach (var t in new[] { tooEarly, warmFraud, warmUnlabelled, row })
+        {
+            join.Add(t);
+        }
+
+        join.Add(FraudLabel.Of(warmFraud, isFraud: true, s_from.AddDays(-1)));
+        join.Add(FraudLabel.Of(row, isFraud: false, s_from.AddDays(2)));
+
+        // Act
+        var joined = join.Complete();
+        var warm = HistoryReplay.Compute(joined.Rows, joined.Unlabelled, HistorySettings.Default, s_labelDelay, joined.WarmUp);
+        var cold = HistoryReplay.Compute(joined.Rows, [], HistorySettings.Default, s_labelDelay);
+        var all = HistoryReplay.Compute(
+            [new LabelledTransaction(warmFraud, true, "fraud", s_from.AddDays(-1)), new LabelledTransaction(warmUnlabelled, false, "genuine", s_to), joined.Rows[0]],
+            [], HistorySettings.Default, s_labelDelay);
+
+        // Assert
+        var names = HistoryFeatures.Names.ToList();
+        var width = HistoryFeatures.Count;
+        Assert.Multiple(() =>
+        {
+            Assert.That(joined.Rows.Select(r => r.Transaction.TransactionId), Is.EqualTo(new[] { "row" }), "only the window is trained on");
+            Assert.That(joined.WarmUp.Select(r => (r.Transaction.TransactionId, r.IsFraud)), Is.EqualTo(new[] { ("warm-fraud", true) }));
+            Assert.That(joined.Unlabelled.Select(t => t.TransactionId), Is.EqualTo(new[] { "warm-unlabelled" }));
+            Assert.That(joined.Counts.WarmUp, Is.EqualTo(2));
+            Assert.That(joined.Counts.OutsideWindow, Is.EqualTo(1), "before the warm-up");
+            Assert.That(joined.Counts.LabelsWithoutTransaction, Is.Zero, "the warm-up's label has its transaction");
+            Assert.That(warm[names.IndexOf("card_count_7d")], Is.EqualTo(2f), "the card's two warm-up payments");
+            Assert.That(warm[names.IndexOf("merchant_frauds_7d")], Is.EqualTo(1f), "the warm-up's chargeback");
+            Assert.That(cold[names.IndexOf("card_count_7d")], Is.NaN, "without warm-up the card starts empty");
+            Assert.That(warm.AsSpan(0, width).ToArray(), Is.EqualTo(all.AsSpan(2 * width, width).ToArray()), "the features a replay of everything gives the row");
+        });
+    }
+
+    [Test]
     public void The_hash_of_rows_is_the_hash_of_their_csv()
     {
         var rows = new[] { new LabelledTransaction(Tx("a", s_from), true, "fraud", s_from.AddDays(1)) };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using FraudStream.Avro.Registry;
 using FraudStream.Cli.Traffic;
 using FraudStream.Core;
+using FraudStream.Core.Features.History;
 
 namespace FraudStream.Cli.Retraining;
 
@@ -11,7 +12,8 @@ namespace FraudStream.Cli.Retraining;
 /// <param name="LabelsTopic">The labels topic.</param>
 /// <param name="Schemas">Where writer schemas come from.</param>
 /// <param name="TimestampMargin">How far before a window's start reading begins, by record timestamp: clocks that disagree.</param>
-internal sealed record KafkaTrainingSource(string Bootstrap, string Topic, string LabelsTopic, ISchemaRegistry Schemas, TimeSpan TimestampMargin);
+/// <param name="WarmUp">How long before the window its transactions and labels feed history only (the longest history window by default).</param>
+internal sealed record KafkaTrainingSource(string Bootstrap, string Topic, string LabelsTopic, ISchemaRegistry Schemas, TimeSpan TimestampMargin, TimeSpan WarmUp);
 
 /// <summary>The options that name a <see cref="KafkaTrainingSource"/>, the same for <c>train --from-kafka</c> and <c>retrain</c>.</summary>
 internal sealed class KafkaSourceOptions
@@ -29,8 +31,17 @@ internal sealed class KafkaSourceOptions
             + "event; the margin covers producers' clocks that run behind the events').",
         DefaultTimestampMargin);
 
+    private readonly Option<TimeSpan?> _warmUp = new("--warm-up")
+    {
+        Description = "Replay this long before the window into history only (not trained on), so the window's first rows get the card "
+            + "and label history a running scorer gave them; default the longest history window (30d), 0 for none.",
+        HelpName = "time",
+        DefaultValueFactory = _ => HistorySettings.Retention,
+        CustomParser = result => result.Tokens is [.., { Value: "0" or "0s" or "0d" }] ? TimeSpan.Zero : OptionValues.Duration(result, "--warm-up"),
+    };
+
     /// <summary>Every option, to add to a command or to check which were given.</summary>
-    public IReadOnlyList<Option> All => [_bootstrap, _topic, _labelsTopic, _schemaRegistry, _timestampMargin];
+    public IReadOnlyList<Option> All => [_bootstrap, _topic, _labelsTopic, _schemaRegistry, _timestampMargin, _warmUp];
 
     /// <summary>The source the command line names; null with one sentence when it cannot work.</summary>
     public KafkaTrainingSource? Resolve(ParseResult parseResult, TimeProvider time, out string? error)
@@ -47,6 +58,6 @@ internal sealed class KafkaSourceOptions
             ? null
             : new KafkaTrainingSource(
                 bootstrap, parseResult.GetValue(_topic)!, parseResult.GetValue(_labelsTopic)!, schemas,
-                parseResult.GetValue(_timestampMargin) ?? DefaultTimestampMargin);
+                parseResult.GetValue(_timestampMargin) ?? DefaultTimestampMargin, parseResult.GetValue(_warmUp) ?? HistorySettings.Retention);
     }
 }

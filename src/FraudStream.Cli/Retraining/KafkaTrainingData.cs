@@ -52,10 +52,10 @@ internal static class KafkaTrainingData
         KafkaTrainingSource source, TimeRange window, TimeSpan labelDelay, TimeProvider time, CancellationToken cancellation)
     {
         var reader = new TopicSnapshotReader(source.Bootstrap, time);
-        var join = new LabelJoin(window, labelDelay);
+        var join = new LabelJoin(window, labelDelay, source.WarmUp);
 
-        // A transaction in the window, and its label, were both produced after the window's start (less the margin).
-        var start = window.From - source.TimestampMargin;
+        // A transaction in the window or its warm-up, and its label, were both produced after the warm-up's start (less the margin).
+        var start = window.From - source.WarmUp - source.TimestampMargin;
         var transactions = new TransactionMessageCodec(source.Schemas, new TransactionAvroCodec());
         var transactionsRead = await reader.ReadAsync(source.Topic, start, transactions.DecodeAsync, join.Add, cancellation);
         var labels = new FraudLabelMessageCodec(source.Schemas);
@@ -68,7 +68,8 @@ internal static class KafkaTrainingData
         Console.WriteLine(string.Create(invariant,
             $"Window {LabelledTransactionCsv.FormatTime(window.From)} to {LabelledTransactionCsv.FormatTime(window.To)}: {c.Transactions:N0} transactions; "
             + $"trained on {c.Fraud:N0} labelled fraud, {c.Genuine:N0} labelled genuine and {c.GenuineWithoutLabel:N0} genuine without a label (older than the label delay); "
-            + $"{c.AwaitingLabel:N0} awaiting a label feed history only. Ignored: {c.OutsideWindow:N0} transactions outside the window, "
+            + $"{c.AwaitingLabel:N0} awaiting a label and {c.WarmUp:N0} of the {source.WarmUp.TotalDays:0.##} d warm-up before it feed history only. "
+            + $"Ignored: {c.OutsideWindow:N0} transactions outside the window and its warm-up, "
             + $"{c.DuplicateTransactions:N0} repeated ids, {c.LabelsAfterEnd:N0} labels known after the window's end, "
             + $"{c.LabelsWithoutTransaction:N0} labelled transactions not in the window."));
 
@@ -77,6 +78,7 @@ internal static class KafkaTrainingData
             new TrainingSource($"kafka:{source.Topic}", TrainingSource.Sha256OfRows(joined.Rows), window, join.Describe(source.LabelsTopic, c)))
         {
             Unlabelled = joined.Unlabelled,
+            WarmUp = joined.WarmUp,
         };
     }
 

@@ -37,6 +37,11 @@ public sealed partial class TransactionGenerator
         var sum = 0.0;
         _cumulativeWeights = [.. _mix.Select(m => sum += m.Weight)];
         MeanEventSize = _mix.Sum(m => m.Weight * m.Size) / sum;
+
+        // A step is one genuine transaction or one fraud event of MeanEventSize transactions on average: for fraud to be
+        // FraudRatio of all transactions, p·m / (p·m + 1 − p) = r, so p = r / (m(1 − r) + r).
+        var r = _options.FraudRatio;
+        _fraudEventChance = r / (MeanEventSize * (1 - r) + r);
     }
 
     private void StartFraud()

@@ -10,13 +10,13 @@ namespace FraudStream.Core.Generation;
 /// </summary>
 public sealed partial class TransactionGenerator
 {
-    private readonly GeneratorOptions _options;
+    private GeneratorOptions _options;
     private readonly Random _random;
     private readonly Card[] _cards;
     private readonly Merchant[] _merchants;
     private readonly Merchant[] _onlineMerchants;
     private readonly PriorityQueue<LabelledTransaction, (long Ticks, long Sequence)> _pending = new();
-    private readonly double _fraudEventChance;
+    private double _fraudEventChance;
     private long _sequence;
     private DateTimeOffset _clock;
 
@@ -40,11 +40,20 @@ public sealed partial class TransactionGenerator
             .ToArray();
         _cards = Enumerable.Range(0, options.Cards).Select(NewCard).ToArray();
 
-        // A step is one genuine transaction or one fraud event of MeanEventSize transactions on average: for fraud to be
-        // FraudRatio of all transactions, p·m / (p·m + 1 − p) = r, so p = r / (m(1 − r) + r).
         ChooseScenarios(options.Scenarios);
-        var r = options.FraudRatio;
-        _fraudEventChance = r / (MeanEventSize * (1 - r) + r);
+    }
+
+    /// <summary>
+    /// From the next transaction on, generates <paramref name="scenarios"/> (null: all of them), at
+    /// <paramref name="fraudRatio"/> when given (else the ratio so far), in the same world and clock: a fraud pattern that
+    /// appears (or stops) mid-stream, as drift detection and retraining meet it.
+    /// </summary>
+    public void UseScenarios(IReadOnlyList<string>? scenarios, double? fraudRatio = null)
+    {
+        var changed = _options with { Scenarios = scenarios, FraudRatio = fraudRatio ?? _options.FraudRatio };
+        changed.Validate();
+        _options = changed;
+        ChooseScenarios(scenarios);
     }
 
     /// <summary>The next <paramref name="count"/> transactions, in event-time order.</summary>

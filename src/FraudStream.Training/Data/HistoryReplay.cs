@@ -49,31 +49,38 @@ public sealed class HistoryReplay
     /// <summary>
     /// As <see cref="Compute(IReadOnlyList{LabelledTransaction}, HistorySettings, TimeSpan)"/>, with <paramref name="unlabelled"/>
     /// (any order) observed between the rows in event-time order, without a label: they enter their cards' history as they did
-    /// in the stream, and get no features of their own (at equal event times the row goes first).
+    /// in the stream, and get no features of their own (at equal event times the row goes first). <paramref name="warmUp"/>
+    /// (any order) are observed the same way with their labels: history before the rows, never rows themselves.
     /// </summary>
     public static float[] Compute(
-        IReadOnlyList<LabelledTransaction> ordered, IEnumerable<Transaction> unlabelled, HistorySettings settings, TimeSpan labelDelay)
+        IReadOnlyList<LabelledTransaction> ordered, IEnumerable<Transaction> unlabelled, HistorySettings settings, TimeSpan labelDelay,
+        IEnumerable<LabelledTransaction>? warmUp = null)
     {
         ArgumentNullException.ThrowIfNull(ordered);
         ArgumentNullException.ThrowIfNull(unlabelled);
         var width = HistoryFeatures.Count;
         var features = new float[(long)ordered.Count * width];
-        var others = unlabelled.OrderBy(t => t.EventTime).ToList();
+        var others = unlabelled.Select(t => new LabelledTransaction(t, false, ""))
+            .Select(r => (Row: r, Labelled: false))
+            .Concat((warmUp ?? []).Select(r => (Row: r, Labelled: true)))
+            .OrderBy(o => o.Row.Transaction.EventTime)
+            .ToList();
         var unused = new float[width];
         var replay = new HistoryReplay(settings, labelDelay);
         var next = 0;
         for (var i = 0; i < ordered.Count; i++)
         {
             var row = ordered[i];
-            for (; next < others.Count && others[next].EventTime < row.Transaction.EventTime; next++)
+            for (; next < others.Count && others[next].Row.Transaction.EventTime < row.Transaction.EventTime; next++)
             {
-                replay.Observe(others[next], null, null, unused);
+                var (other, labelled) = others[next];
+                replay.Observe(other.Transaction, labelled ? other.IsFraud : null, labelled ? other.LabelTime : null, unused);
             }
 
             replay.Observe(row.Transaction, row.IsFraud, row.LabelTime, features.AsSpan(i * width, width));
         }
 
-        // Unlabelled transactions after the last row change nothing a row sees.
+        // Transactions after the last row change nothing a row sees.
         return features;
     }
 

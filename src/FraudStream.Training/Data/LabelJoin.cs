@@ -13,7 +13,8 @@ namespace FraudStream.Training.Data;
 /// <param name="OutsideWindow">Transactions read whose event time is outside the window.</param>
 /// <param name="DuplicateTransactions">Transactions whose id came again (the first is kept).</param>
 /// <param name="LabelsAfterEnd">Labels whose label time is at or after the window's end: not yet known then, so not used.</param>
-/// <param name="LabelsWithoutTransaction">Transactions labelled before the end that are not in the window (each counted once).</param>
+/// <param name="LabelsWithoutTransaction">Transactions labelled before the end that are neither in the window nor in its warm-up (each counted once).</param>
+/// <param name="WarmUp">Transactions of the warm-up before the window: history only (with their labels known before the end).</param>
 public sealed record LabelJoinCounts(
     int Transactions,
     int Fraud,
@@ -23,13 +24,18 @@ public sealed record LabelJoinCounts(
     int OutsideWindow,
     int DuplicateTransactions,
     int LabelsAfterEnd,
-    int LabelsWithoutTransaction);
+    int LabelsWithoutTransaction,
+    int WarmUp = 0);
 
 /// <summary>The training data of a window: rows to learn from, transactions still awaiting a label, and what happened to everything read.</summary>
 /// <param name="Rows">Rows in event-time order (ties by transaction id, so the order does not depend on how partitions interleaved).</param>
-/// <param name="Unlabelled">Transactions whose label could still come: they only feed history.</param>
+/// <param name="Unlabelled">Transactions whose label could still come, and the warm-up's unlabelled ones: they only feed history.</param>
 /// <param name="Counts">What happened to each transaction and label read.</param>
-public sealed record JoinedLabels(IReadOnlyList<LabelledTransaction> Rows, IReadOnlyList<Transaction> Unlabelled, LabelJoinCounts Counts);
+public sealed record JoinedLabels(IReadOnlyList<LabelledTransaction> Rows, IReadOnlyList<Transaction> Unlabelled, LabelJoinCounts Counts)
+{
+    /// <summary>The warm-up's labelled transactions (label known before the end), in event-time order: history only, never trained on.</summary>
+    public IReadOnlyList<LabelledTransaction> WarmUp { get; init; } = [];
+}
 
 /// <summary>
 /// Joins transactions and labels read from the stream into training data for an event-time window [From, To), with the
@@ -42,6 +48,10 @@ public sealed record JoinedLabels(IReadOnlyList<LabelledTransaction> Rows, IRead
 /// teach the model that recent fraud is genuine, and the newest rows are the test split), but it still enters its card's
 /// history, as it did in the stream, so the rows after it get the features the scorer gave them.</item>
 /// </list>
+/// With a warm-up, the transactions of that long before the window (and their labels known before To) enter history only, as
+/// they had in the stream: the window's first rows then get the card and label history the scorer gave them, not the empty
+/// history of a replay that starts at From (which would teach the model, and its drift reference, a cold start that a running
+/// scorer never sees).
 /// Transactions and labels may be added in any order; only what the window can use is held.
 /// </summary>
 public sealed class LabelJoin
@@ -57,14 +67,19 @@ public sealed class LabelJoin
 
     private readonly TimeRange _window;
     private readonly TimeSpan _labelDelay;
+    private readonly DateTimeOffset _warmUpFrom;
     private readonly Dictionary<string, Transaction> _transactions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Transaction> _warmUp = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FraudLabel> _labels = new(StringComparer.Ordinal);
     private int _outside;
     private int _duplicates;
     private int _afterEnd;
 
-    /// <summary>A join for <paramref name="window"/> ([From, To)); a transaction without a label is genuine once <paramref name="labelDelay"/> old at To.</summary>
-    public LabelJoin(TimeRange window, TimeSpan labelDelay)
+    /// <summary>
+    /// A join for <paramref name="window"/> ([From, To)); a transaction without a label is genuine once <paramref name="labelDelay"/>
+    /// old at To; the transactions of <paramref name="warmUp"/> before From feed history only.
+    /// </summary>
+    public LabelJoin(TimeRange window, TimeSpan labelDelay, TimeSpan warmUp = default)
     {
         ArgumentNullException.ThrowIfNull(window);
         if (window.To <= window.From)
@@ -73,14 +88,19 @@ public sealed class LabelJoin
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(labelDelay, TimeSpan.Zero);
-        (_window, _labelDelay) = (window, labelDelay);
+        ArgumentOutOfRangeException.ThrowIfLessThan(warmUp, TimeSpan.Zero);
+        (_window, _labelDelay, _warmUpFrom) = (window, labelDelay, window.From - warmUp);
     }
 
     /// <summary>Takes a transaction read from the stream; one outside the window, or whose id came before, is only counted.</summary>
     public void Add(Transaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        if (transaction.EventTime < _window.From || transaction.EventTime >= _window.To)
+        if (transaction.EventTime < _window.From && transaction.EventTime >= _warmUpFrom)
+        {
+            _warmUp.TryAdd(transaction.TransactionId, transaction);
+        }
+        else if (transaction.EventTime < _window.From || transaction.EventTime >= _window.To)
         {
             _outside++;
         }
@@ -138,9 +158,26 @@ public sealed class LabelJoin
             }
         }
 
-        var withoutTransaction = _labels.Keys.Count(id => !_transactions.ContainsKey(id));
+        var awaiting = unlabelled.Count;
+        var warmUp = new List<LabelledTransaction>();
+        foreach (var t in _warmUp.Values.OrderBy(t => t.EventTime).ThenBy(t => t.TransactionId, StringComparer.Ordinal))
+        {
+            if (_labels.TryGetValue(t.TransactionId, out var label))
+            {
+                warmUp.Add(new LabelledTransaction(t, label.IsFraud, label.IsFraud ? FraudScenario : GenuineScenario, label.LabelTime));
+            }
+            else
+            {
+                unlabelled.Add(t);
+            }
+        }
+
+        var withoutTransaction = _labels.Keys.Count(id => !_transactions.ContainsKey(id) && !_warmUp.ContainsKey(id));
         return new JoinedLabels(rows, unlabelled, new LabelJoinCounts(
-            _transactions.Count, fraud, genuine, genuineWithoutLabel, unlabelled.Count, _outside, _duplicates, _afterEnd, withoutTransaction));
+            _transactions.Count, fraud, genuine, genuineWithoutLabel, awaiting, _outside, _duplicates, _afterEnd, withoutTransaction, _warmUp.Count))
+        {
+            WarmUp = warmUp,
+        };
     }
 
     /// <summary>The metadata's description of how labels were known, for data joined from <paramref name="labelsTopic"/>.</summary>
@@ -150,6 +187,7 @@ public sealed class LabelJoin
         var c = CultureInfo.InvariantCulture;
         return string.Create(c,
             $"labels from kafka:{labelsTopic} known before {LabelledTransactionCsv.FormatTime(_window.To)}; a transaction without one is genuine once "
-            + $"{_labelDelay.ToString("c", c)} old ({counts.GenuineWithoutLabel} rows), the more recent ones only feed history ({counts.AwaitingLabel} transactions)");
+            + $"{_labelDelay.ToString("c", c)} old ({counts.GenuineWithoutLabel} rows), the more recent ones only feed history ({counts.AwaitingLabel} transactions); "
+            + $"history warmed up from {LabelledTransactionCsv.FormatTime(_warmUpFrom)} ({counts.WarmUp} transactions before the window)");
     }
 }

@@ -15,6 +15,9 @@ public sealed record TrainingSet(IReadOnlyList<LabelledTransaction> Rows, Traini
 {
     /// <summary>Transactions without a label yet: observed by the history replay, never trained on.</summary>
     public IReadOnlyList<Transaction> Unlabelled { get; init; } = [];
+
+    /// <summary>Labelled transactions before the rows (a warm-up): observed by the history replay with their labels, never trained on.</summary>
+    public IReadOnlyList<LabelledTransaction> WarmUp { get; init; } = [];
 }
 
 /// <summary>Where training data came from.</summary>

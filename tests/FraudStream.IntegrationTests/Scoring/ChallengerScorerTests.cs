@@ -42,10 +42,11 @@ public sealed class ChallengerScorerTests
         var shadow = scenario.ReadScores(shadowTopic);
         var good = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId, r => r.Transaction!);
         var expectedShadowAlerts = good.Values.Count(t => ScoringScenario.ScoreOf(challenger, t, history[t.TransactionId]) >= challenger.Threshold);
+        // Whole-topic checks first: a broken shadow path fails here at once, not with a failure per record below.
+        Assert.That(shadow.Select(s => s.TransactionId), Is.EquivalentTo(good.Keys), "each record once");
+        Assert.That(shadow.Select(s => s.ModelVersion).Distinct(), Is.EqualTo(new[] { second }));
         Assert.Multiple(() =>
         {
-            Assert.That(shadow.Select(s => s.TransactionId), Is.EquivalentTo(good.Keys), "each record once");
-            Assert.That(shadow.Select(s => s.ModelVersion).Distinct(), Is.EqualTo(new[] { second }));
             foreach (var s in shadow)
             {
                 Assert.That(s.Score, Is.EqualTo(ScoringScenario.ScoreOf(challenger, good[s.TransactionId], history[s.TransactionId])), s.TransactionId);

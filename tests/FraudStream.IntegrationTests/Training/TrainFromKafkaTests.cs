@@ -53,7 +53,7 @@ public sealed partial class TrainFromKafkaTests
         string[] training = ["--label-delay", "6h", "--max-rounds", "40", "--threads", "1"];
 
         // Act
-        var fromKafka = await topics.TrainAsync(["--from", Iso(from), "--to", Iso(to), .. training]);
+        var fromKafka = await topics.TrainAsync(["--from", Iso(from), "--to", Iso(to), "--warm-up", "0", .. training]);
         var fromCsv = await FraudstreamProcess.RunAsync(TrainingTopics.RunLimit, ["train", "--data", csv, "--registry", csvRegistry, .. training]);
 
         // Assert
@@ -89,19 +89,22 @@ public sealed partial class TrainFromKafkaTests
         using var topics = await TrainingTopics.CreateAsync("train-kafka-since");
         var now = DateTimeOffset.UtcNow;
         var since = TimeSpan.FromDays(30);
+        var warmUp = TimeSpan.FromDays(5);
         var awaitingAfter = now - TimeSpan.FromDays(7); // the default label delay
         var rows = Generate(seed: 32, count: 3_000, now.AddDays(-40), TimeSpan.FromDays(39))
             // Nothing within an hour of a boundary the run's clock, a little later than this one, could move it across.
             .Where(r => (r.Transaction.EventTime - (now - since)).Duration() > TimeSpan.FromHours(1)
+                        && (r.Transaction.EventTime - (now - since - warmUp)).Duration() > TimeSpan.FromHours(1)
                         && (r.Transaction.EventTime - awaitingAfter).Duration() > TimeSpan.FromHours(1))
             .ToList();
         topics.Produce(rows.Select(r => r.Transaction), stampedAtEventTime: true);
         topics.Produce(rows.Where(r => r.LabelTime < now).Select(r => FraudLabel.Of(r, r.LabelTime!.Value)), stampedAtLabelTime: true);
         var recent = rows.Where(r => r.Transaction.EventTime >= now - since).ToList();
         var trained = recent.Count(r => r.LabelTime < now || r.Transaction.EventTime <= awaitingAfter);
+        var warm = rows.Count(r => r.Transaction.EventTime >= now - since - warmUp && r.Transaction.EventTime < now - since);
 
         // Act
-        var run = await topics.TrainAsync("--since", "30d", "--max-rounds", "20");
+        var run = await topics.TrainAsync("--since", "30d", "--warm-up", "5d", "--max-rounds", "20");
 
         // Assert
         Assert.That(run.ExitCode, Is.Zero, run.Transcript);
@@ -112,8 +115,10 @@ public sealed partial class TrainFromKafkaTests
             Assert.That(metadata.TrainingData.Rows, Is.EqualTo(trained));
             Assert.That(metadata.TrainingData.From, Is.GreaterThanOrEqualTo(now - since), "nothing older than 30 days");
             Assert.That(metadata.TrainingData.Window!.To - metadata.TrainingData.Window.From, Is.EqualTo(since));
-            Assert.That(read, Is.InRange(recent.Count, recent.Count + (3 * TrainingTopics.BatchRecords)),
-                "reading starts at the records stamped within the window (less an hour's margin), not at the beginning; the development broker finds them by batch");
+            Assert.That(read, Is.InRange(recent.Count + warm, recent.Count + warm + (3 * TrainingTopics.BatchRecords)),
+                "reading starts at the records stamped within the window's warm-up (less an hour's margin), not at the beginning; the development broker finds them by batch");
+            Assert.That(run.Output, Does.Contain($"{warm:N0} of the 5 d warm-up before it feed history only"));
+            Assert.That(metadata.TrainingData.Labels, Does.EndWith($"({warm} transactions before the window)"));
         });
     }
 

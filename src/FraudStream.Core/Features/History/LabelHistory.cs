@@ -69,10 +69,14 @@ public sealed class LabelHistory(HistorySettings settings)
         return entity;
     }
 
-    /// <summary>All NaN for an entity no label has named yet: missing history is missing, not zero.</summary>
+    /// <summary>
+    /// All NaN for an entity no label known by <paramref name="time"/> has named: missing history is missing, not zero. A
+    /// label held but known only later (a scorer catching up reads labels ahead of the transactions) must not turn
+    /// missing into zero, or the scorer would see what the trainer's replay, taking labels in at their label time, does not.
+    /// </summary>
     private static void Query(EntityLabels? entity, long time, Span<float> row)
     {
-        if (entity is null)
+        if (entity is null || entity.FirstLabelTimeMs > time)
         {
             row.Fill(float.NaN);
             return;
@@ -134,10 +138,14 @@ public sealed class LabelHistory(HistorySettings settings)
 
         public ReadOnlySpan<LabelEntry> Entries => _entries.AsSpan(0, _count);
 
+        /// <summary>The earliest label time taken in (kept when its entry is forgotten): before it, nothing was known here.</summary>
+        public long FirstLabelTimeMs { get; private set; } = long.MaxValue;
+
         /// <returns>The change in the number of labels held.</returns>
         public int Add(LabelEntry entry, long horizonMs, int max)
         {
             var before = _count;
+            FirstLabelTimeMs = Math.Min(FirstLabelTimeMs, entry.LabelTimeMs);
             if (_count == _entries.Length)
             {
                 // Full: first forget what no window can reach any more, then grow.
