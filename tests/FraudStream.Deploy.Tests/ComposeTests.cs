@@ -137,6 +137,22 @@ public partial class ComposeTests
         }
     }
 
+    [Test]
+    public void A_later_trainer_run_judges_the_challenger_on_the_scorers_live_scores_before_it_retrains()
+    {
+        var script = string.Join(' ', Command(Services["trainer"]!));
+        var topics = string.Join(' ', Command(Services["kafka-init"]!));
+
+        Assert.That(script.IndexOf("models promote-challenger", StringComparison.Ordinal), Is.InRange(0, script.IndexOf("retrain --once", StringComparison.Ordinal)), "judged first");
+        foreach (var (name, scorer) in Scorers())
+        {
+            Assert.That(Env(scorer!)["FRAUDSTREAM_Scorer__ScoredTopic"].Str(), Is.EqualTo("transactions_scored"), name);
+            Assert.That(Env(scorer!)["FRAUDSTREAM_Scorer__ShadowTopic"].Str(), Is.EqualTo("transactions_shadow"), name);
+        }
+
+        Assert.That(topics, Does.Contain("transactions_scored:").And.Contain("transactions_shadow:"), "kafka-init creates both");
+    }
+
     [GeneratedRegex(@"--metrics-url http://(?<host>[a-z0-9-]+):(?<port>\d+)/metrics")]
     private static partial Regex MetricsUrl();
 

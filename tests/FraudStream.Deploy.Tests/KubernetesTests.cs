@@ -120,6 +120,27 @@ public class KubernetesTests
     }
 
     [Test]
+    public void The_trainer_CronJob_judges_the_challenger_on_the_scorers_live_scores_before_it_retrains()
+    {
+        var config = OfKind("ConfigMap").Single(c => c["metadata"]!["name"].Str() == "fraudstream-config")["data"]!.AsObject();
+        var pod = OfKind("CronJob").Single()["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!;
+        var promoter = pod["initContainers"].Items().Single();
+        var args = promoter["args"].Items().Select(a => a.Str()!).ToList();
+        var env = promoter["env"].Items().ToDictionary(e => e["name"].Str()!);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(args.Take(2), Is.EqualTo(new[] { "models", "promote-challenger" }), "an init container: it runs, and ends, before retrain");
+            Assert.That(args, Has.One.Match(@"^--window=\d+d$").And.One.Match(@"^--min-frauds=\d+$"));
+            Assert.That(args, Has.None.StartsWith("--scored-topic").And.None.StartsWith("--shadow-topic"), "the topics are the CLI's defaults");
+            Assert.That(config["FRAUDSTREAM_Scorer__ScoredTopic"].Str(), Is.EqualTo("transactions_scored"), "the scorers write what promote-challenger reads by default");
+            Assert.That(config["FRAUDSTREAM_Scorer__ShadowTopic"].Str(), Is.EqualTo("transactions_shadow"));
+            Assert.That(env["FRAUDSTREAM_KAFKA_BOOTSTRAP"]["valueFrom"]!["configMapKeyRef"]!["key"].Str(), Is.EqualTo("FRAUDSTREAM_Scorer__BootstrapServers"));
+            Assert.That(promoter["envFrom"].Items().Select(e => e["secretRef"]?["name"].Str()), Does.Contain("fraudstream-s3"), "the registry's credentials");
+        });
+    }
+
+    [Test]
     public void The_trainer_finds_Kafka_the_schemas_and_every_scorers_metrics_through_the_shared_config()
     {
         var config = OfKind("ConfigMap").Single(c => c["metadata"]!["name"].Str() == "fraudstream-config")["data"]!.AsObject();
@@ -177,7 +198,7 @@ public class KubernetesTests
         foreach (var pod in podSpecs)
         {
             Assert.That(pod["securityContext"]?["runAsNonRoot"]?.GetValue<bool>(), Is.True, "runAsNonRoot");
-            foreach (var container in Containers(pod))
+            foreach (var container in Containers(pod).Concat(pod["initContainers"].Items()))
             {
                 foreach (var source in container["envFrom"].Items())
                 {
