@@ -39,13 +39,13 @@ public sealed class FraudLabelCsvTests
     }
 
     [Test]
-    public void A_file_without_the_header_is_refused_with_the_header_it_needs()
+    public void A_file_without_the_header_is_refused_naming_what_differs()
     {
         // Act
         var error = Assert.Throws<FormatException>(() => FraudLabelCsv.Read(new StringReader(string.Join(',', LabelledTransactionCsv.Columns) + "\n"), Now, "labels.csv").ToList());
 
         // Assert
-        Assert.That(error!.Message, Is.EqualTo($"labels.csv is not a labels CSV: its first line must be the header '{Header}'."));
+        Assert.That(error!.Message, Does.StartWith("labels.csv is not a labels CSV: its header has unexpected columns 'amount', 'currency', 'merchant_category',"));
     }
 
     [TestCase(",C1,M1,,1,2026-01-01T00:00:00Z,", "line 2: transaction_id '' is empty")]

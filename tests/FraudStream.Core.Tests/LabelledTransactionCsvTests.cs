@@ -78,20 +78,30 @@ public sealed class LabelledTransactionCsvTests
         var noColumns = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader(unlabelled), "data.csv").ToList());
         var noValue = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader(emptyLabel), "data.csv").ToList());
 
-        Assert.That(noColumns!.Message, Does.StartWith("data.csv is not a labelled-transactions CSV"));
+        Assert.That(noColumns!.Message, Is.EqualTo("data.csv is not a labelled-transactions CSV: its header has missing columns 'is_fraud', 'scenario'."));
         Assert.That(noValue!.Message, Does.Contain("line 2: is_fraud '' must be 0 or 1"));
     }
 
-    [TestCase("scenario,is_fraud")]
-    [TestCase("is_fraud,is_fraud")]
-    [TestCase("is_fraud,score")]
-    public void A_header_with_label_columns_out_of_order_repeated_or_unknown_is_refused(string labels)
+    [TestCase("scenario,is_fraud", "column 16 is 'scenario' where 'is_fraud' belongs (the columns keep the documented order)")]
+    [TestCase("is_fraud,is_fraud", "its header has repeated column 'is_fraud'")]
+    [TestCase("is_fraud,score", "its header has unexpected column 'score'")]
+    public void A_header_with_label_columns_out_of_order_repeated_or_unknown_is_refused_saying_which(string labels, string problem)
     {
         var csv = string.Join(',', LabelledTransactionCsv.Columns.SkipLast(3)) + "," + labels + "\n";
 
         var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.ReadForScoring(new StringReader(csv), "data.csv").ToList());
 
-        Assert.That(error!.Message, Does.StartWith("data.csv is not a transactions CSV").And.Contain("is_fraud, scenario and label_time are optional"));
+        Assert.That(error!.Message, Is.EqualTo($"data.csv is not a transactions CSV: {problem}."));
+    }
+
+    [Test]
+    public void A_pandas_export_with_its_index_column_and_without_scenario_is_refused_naming_both()
+    {
+        var csv = "Unnamed: 0," + string.Join(',', LabelledTransactionCsv.Columns.Where(c => c != "scenario")) + "\n";
+
+        var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader(csv), "data.csv").ToList());
+
+        Assert.That(error!.Message, Is.EqualTo("data.csv is not a labelled-transactions CSV: its header has missing column 'scenario'; unexpected column 'Unnamed: 0'."));
     }
 
     [Test]
@@ -112,8 +122,11 @@ public sealed class LabelledTransactionCsvTests
     public void A_file_without_the_header_is_refused_with_what_to_fix()
     {
         var error = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader("a,b,c\n"), "data.csv").ToList());
+        var empty = Assert.Throws<FormatException>(() => LabelledTransactionCsv.Read(new StringReader(""), "data.csv").ToList());
 
-        Assert.That(error!.Message, Does.StartWith("data.csv is not a labelled-transactions CSV"));
+        Assert.That(error!.Message, Does.StartWith("data.csv is not a labelled-transactions CSV: its header has missing columns 'transaction_id', 'card_id',")
+            .And.EndWith("; unexpected columns 'a', 'b', 'c'."));
+        Assert.That(empty!.Message, Is.EqualTo("data.csv is not a labelled-transactions CSV: it is empty: its first line must be the header."));
     }
 
     [TestCase("T1,C1,2026-01-01T00:00:00Z,-5,EUR,M1,5411,POS,1,,,,,,,0,genuine", "line 2: amount '-5'")]

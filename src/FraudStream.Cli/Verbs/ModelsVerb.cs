@@ -165,7 +165,7 @@ internal static class ModelsVerb
         Console.WriteLine();
         Console.WriteLine(production is null
             ? "No version is in production yet; promote one with `fraudstream models promote <version>`."
-            : $"Production: {production.Version}, since {Utc(production.PromotedAt)} ({production.Reason ?? "no reason recorded"})."
+            : $"Production: {production.Version}, since {Utc(production.PromotedAt)}; promoted because: {production.Reason ?? "no reason recorded"}."
                 + (production.Previous.Count > 0 ? $" `models rollback` returns to {production.Previous[0]}." : ""));
         if (challenger is not null)
         {
@@ -282,7 +282,7 @@ internal static class ModelsVerb
         var data = m.TrainingData;
         var facts = new StringBuilder();
         var standing =
-            m.Version == production?.Version ? $"in production since {Utc(production.PromotedAt)} ({production.Reason ?? "no reason recorded"})"
+            m.Version == production?.Version ? $"in production since {Utc(production.PromotedAt)}; promoted because: {production.Reason ?? "no reason recorded"}"
             : IsRollbackTarget(m.Version, production) ? "not in production; `fraudstream models rollback` returns to it"
             : "not in production";
         facts.AppendLine(c, $"Model {m.Version}: {standing}");

@@ -200,7 +200,7 @@ internal static class TrainVerb
         var production = await registry.GetProductionAsync(cancellation);
         if (production is null)
         {
-            return (true, "no model is in production yet");
+            return (true, "the first model: nothing was in production before it");
         }
 
         var (metadata, bytes) = await registry.LoadAsync(production.Version, cancellation);

@@ -47,7 +47,7 @@ public static class FraudLabelCsv
         var header = LabelledTransactionCsv.ReadLine(reader, buffer, 1, source)?.TrimEnd('\r');
         if (header != s_header)
         {
-            throw new FormatException($"{source} is not a labels CSV: its first line must be the header '{s_header}'.");
+            throw new FormatException($"{source} is not a labels CSV: {CsvHeader.Difference(header, Columns)}.");
         }
 
         var number = 1;

@@ -80,10 +80,11 @@ public static class LabelledTransactionCsv
     {
         ArgumentNullException.ThrowIfNull(reader);
         var buffer = new StringBuilder();
-        var layout = Layout.Of(ReadLine(reader, buffer, 1, source)?.TrimEnd('\r'), labelled)
+        var header = ReadLine(reader, buffer, 1, source)?.TrimEnd('\r');
+        var layout = Layout.Of(header, labelled)
             ?? throw new FormatException(labelled
-                ? $"{source} is not a labelled-transactions CSV: its first line must be the header '{s_header}' (label_time is optional)."
-                : $"{source} is not a transactions CSV: its first line must be the header '{s_header}' (is_fraud, scenario and label_time are optional).");
+                ? $"{source} is not a labelled-transactions CSV: {HeaderProblem(header, ["label_time"])}."
+                : $"{source} is not a transactions CSV: {HeaderProblem(header, ["is_fraud", "scenario", "label_time"])}.");
 
         var number = 1;
         while (ReadLine(reader, buffer, number + 1, source) is { } line)
@@ -164,6 +165,9 @@ public static class LabelledTransactionCsv
         bool? isFraud = layout.IsFraud < 0 ? null : layout.Labelled ? Flag(layout.IsFraud) : OptionalFlag(layout.IsFraud);
         return new ParsedRow(transaction, isFraud, layout.Labelled ? Required(layout.Scenario) : "", labelTime);
     }
+
+    private static string HeaderProblem(string? header, string[] optional) =>
+        CsvHeader.Difference(header, Columns, optional) ?? "its header is not one this reader takes";
 
     private readonly record struct ParsedRow(Transaction Transaction, bool? IsFraud, string Scenario, DateTimeOffset? LabelTime);
 

@@ -48,6 +48,7 @@ public sealed class ModelsVerbTests
             Assert.That(rows, Has.Count.EqualTo(2), list.Transcript);
             Assert.That(rows.FirstOrDefault(), Does.StartWith(worse).And.EndWith("production"), "newest first, production marked:\n" + list.Transcript);
             Assert.That(rows.LastOrDefault(), Does.StartWith(EarlierVersion).And.Not.EndWith("production"), list.Transcript);
+            Assert.That(list.StandardOutput, Has.One.Match($@"^Production: {worse}, since .+; promoted because: canary\. `models rollback` returns to {EarlierVersion}\.$"), "the stored reason, said as one");
             Assert.That(rollback.ExitCode, Is.Zero, rollback.Transcript);
             Assert.That(rollback.Output, Does.Contain($"{worse} → {EarlierVersion}"), "rollback prints old → new");
             Assert.That(afterRollback, Is.EqualTo(EarlierVersion));

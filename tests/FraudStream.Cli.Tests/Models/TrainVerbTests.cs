@@ -37,7 +37,7 @@ public sealed partial class TrainVerbTests
         {
             Assert.That(FirstTraining.ExitCode, Is.Zero, FirstTraining.Transcript);
             Assert.That(FirstTraining.Output, Does.Contain($"Published model {version} to "));
-            Assert.That(FirstTraining.Output, Does.Contain($"Promoted {version} to production: no model is in production yet."));
+            Assert.That(FirstTraining.Output, Does.Contain($"Promoted {version} to production: the first model: nothing was in production before it."));
             Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.EquivalentTo(new[] { "model.ubj", "metadata.json", "report.md" }));
             Assert.That(metadata.RootElement.GetProperty("version").GetString(), Is.EqualTo(version));
             Assert.That(metadata.RootElement.GetProperty("model_sha256").GetString(), Is.EqualTo(modelSha256), "metadata records the model's SHA-256");
