@@ -5,9 +5,10 @@ using FraudStream.Streaming.DevBroker;
 namespace FraudStream.IntegrationTests.Kafka;
 
 /// <summary>
-/// The Kafka cluster every integration test runs against, chosen by one variable:
+/// The Kafka cluster every integration test runs against (<see cref="KafkaContainerFixture.Choose"/>):
 /// <c>FRAUDSTREAM_KAFKA_BOOTSTRAP</c> set → that external cluster (a real Kafka);
-/// unset → a development broker started in this process.
+/// <c>FRAUDSTREAM_TEST_KAFKA=testcontainers</c> → a Kafka container (needs a Docker engine);
+/// otherwise → a development broker started in this process.
 /// Topic names are unique per test run, so a shared cluster works.
 /// </summary>
 public static class TestKafka
@@ -17,6 +18,7 @@ public static class TestKafka
     private static readonly string s_runId = Guid.NewGuid().ToString("N")[..8];
     private static int s_topicCounter;
     private static DevelopmentBroker? s_devBroker;
+    private static Testcontainers.Kafka.KafkaContainer? s_container;
     private static string? s_bootstrapServers;
 
     /// <summary>bootstrap.servers of the cluster under test.</summary>
@@ -46,24 +48,33 @@ public static class TestKafka
     internal static void Start()
     {
         var external = Environment.GetEnvironmentVariable(BootstrapVariable);
-        if (!string.IsNullOrWhiteSpace(external))
+        switch (KafkaContainerFixture.Choose(external, Environment.GetEnvironmentVariable(KafkaContainerFixture.ChoiceVariable)))
         {
-            s_bootstrapServers = external;
-            TestContext.Progress.WriteLine($"Kafka tests run against the external cluster {external}");
-            return;
+            case TestCluster.External:
+                s_bootstrapServers = external;
+                TestContext.Progress.WriteLine($"Kafka tests run against the external cluster {external}");
+                return;
+            case TestCluster.Container:
+                var image = Environment.GetEnvironmentVariable(KafkaContainerFixture.ImageVariable);
+                (s_container, s_bootstrapServers) = KafkaContainerFixture.StartAsync(image).GetAwaiter().GetResult();
+                TestContext.Progress.WriteLine($"Kafka tests run against a Kafka container ({s_container.Image.FullName}) at {s_bootstrapServers}");
+                return;
+            default:
+                var options = new DevelopmentBrokerOptions();
+                options.Topics.Clear();
+                s_devBroker = DevelopmentBroker.Start(options);
+                s_bootstrapServers = s_devBroker.BootstrapServers;
+                TestContext.Progress.WriteLine($"Kafka tests run against a development broker at {s_bootstrapServers}");
+                return;
         }
-
-        var options = new DevelopmentBrokerOptions();
-        options.Topics.Clear();
-        s_devBroker = DevelopmentBroker.Start(options);
-        s_bootstrapServers = s_devBroker.BootstrapServers;
-        TestContext.Progress.WriteLine($"Kafka tests run against a development broker at {s_bootstrapServers}");
     }
 
     internal static void Stop()
     {
         s_devBroker?.Dispose();
         s_devBroker = null;
+        s_container?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        s_container = null;
     }
 
     /// <summary>
