@@ -1,0 +1,217 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace FraudStream.XGBoost.Flat;
+
+/// <summary>
+/// A booster's trees flattened into one array and evaluated in managed code, giving bit for bit the float32
+/// predictions of libxgboost 1.7.4's in-place prediction (<see cref="Booster.PredictDense"/>) without a native call.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Exactly XGBoost's arithmetic.</b> A split sends a row left when <c>feature &lt; threshold</c> (float32 compare),
+/// a missing (NaN) feature the tree's default way; each row's margin starts at the base margin and adds the trees'
+/// leaves one tree after the other in float32, as XGBoost's CPU predictor does; dart adds
+/// <c>((base + leaf) - base) × weight</c> per tree, as its in-place prediction does; then the objective's
+/// transformation (<see cref="FlatObjective"/>). Only NaN marks a missing value (the scorer's convention).
+/// </para>
+/// <para>
+/// <b>Supported.</b> gbtree and dart boosters with numerical splits, any tree method and num_parallel_tree, one
+/// output per row, objectives binary:logistic, reg:logistic, binary:logitraw and reg:squarederror. Anything else is
+/// refused when the forest is built (<see cref="UnsupportedModelException"/>), so a caller can keep native XGBoost.
+/// </para>
+/// <para>
+/// <b>Layout.</b> Each tree's nodes are stored breadth-first (a split's right child follows its left one). A leaf is a
+/// fixed point of a step (its threshold is NaN and both ways lead back to it) with its value kept aside, so every row
+/// takes exactly the tree's depth in steps, without a leaf test; rows are walked four at a time, tree after tree
+/// over blocks of rows, so the CPU overlaps their memory reads and a tree stays in cache for the whole block.
+/// </para>
+/// <para>Immutable once built: any number of threads may predict at once.</para>
+/// </remarks>
+public sealed class FlatForest
+{
+    private const int BlockRows = 64;
+
+    private readonly FlatNode[] _nodes;
+    private readonly float[] _leafValues;
+    private readonly int[] _roots;
+    private readonly int[] _depths;
+    private readonly float[]? _treeWeights;
+    private readonly int _treesPerRound;
+    private readonly FlatTransform _transform;
+    private readonly float _baseMargin;
+
+    private FlatForest(FlatForestReader.Parts parts)
+    {
+        _roots = parts.Roots;
+        _treeWeights = parts.TreeWeights;
+        _treesPerRound = parts.TreesPerRound;
+        _transform = parts.Transform;
+        _baseMargin = parts.BaseMargin;
+        FeatureCount = parts.FeatureCount;
+        Objective = parts.Objective;
+        (_nodes, _leafValues, _depths) = WithFixedPointLeaves(parts.Nodes, parts.Roots);
+    }
+
+    /// <summary>Number of feature columns each row must have.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>The model's objective, e.g. binary:logistic.</summary>
+    public string Objective { get; }
+
+    /// <summary>Number of trees.</summary>
+    public int TreeCount => _roots.Length;
+
+    /// <summary>Boosting rounds in the model; an iterationEnd may be at most this.</summary>
+    public int BoostedRounds => _roots.Length / _treesPerRound;
+
+    /// <summary>Flattens the trees of a loaded booster (through its JSON serialization).</summary>
+    /// <exception cref="UnsupportedModelException">The managed evaluator does not reproduce this kind of model; the message says why in one sentence.</exception>
+    /// <exception cref="XGBoostException">XGBoost could not serialize the booster.</exception>
+    public static FlatForest FromBooster(Booster booster)
+    {
+        ArgumentNullException.ThrowIfNull(booster);
+        return FromJson(booster.SaveModelToBuffer(ModelFormat.Json));
+    }
+
+    /// <summary>Flattens the trees of an XGBoost JSON model.</summary>
+    /// <exception cref="UnsupportedModelException">The model is not one the managed evaluator reproduces, or its trees cannot be read.</exception>
+    public static FlatForest FromJson(ReadOnlySpan<byte> json) => new(FlatForestReader.Read(json));
+
+    /// <summary>
+    /// Scores a batch of row-major features (NaN = missing), as <see cref="Booster.PredictDense"/> with missing NaN
+    /// does, bit for bit. Allocates nothing.
+    /// </summary>
+    /// <param name="features">rows × columns values, row after row.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="columns">Number of columns; must equal <see cref="FeatureCount"/>.</param>
+    /// <param name="scores">Receives one value per row.</param>
+    /// <param name="iterationEnd">Use trees of rounds [0, iterationEnd) only; 0 = all.</param>
+    /// <returns>Number of values written (<paramref name="rows"/>).</returns>
+    /// <exception cref="ArgumentException">The span lengths do not match, or columns differ from <see cref="FeatureCount"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="iterationEnd"/> is negative or beyond the model's rounds.</exception>
+    public int Predict(ReadOnlySpan<float> features, int rows, int columns, Span<float> scores, int iterationEnd = 0)
+    {
+        var written = PredictMargin(features, rows, columns, scores, iterationEnd);
+        FlatObjective.Apply(_transform, scores[..written]);
+        return written;
+    }
+
+    /// <summary>As <see cref="Predict"/>, but the raw margin, as <see cref="Booster.PredictDenseMargin"/> gives it.</summary>
+    public int PredictMargin(ReadOnlySpan<float> features, int rows, int columns, Span<float> margins, int iterationEnd = 0)
+    {
+        Shapes.RequireDense(features.Length, rows, columns, nameof(features));
+        Shapes.RequireCapacity(margins.Length, rows, nameof(margins));
+        if (columns != FeatureCount)
+        {
+            throw new ArgumentException($"The model has {FeatureCount} features but the rows have {columns} columns.", nameof(columns));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(iterationEnd);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(iterationEnd, BoostedRounds);
+        var treeEnd = iterationEnd == 0 ? _roots.Length : iterationEnd * _treesPerRound;
+        for (var start = 0; start < rows; start += BlockRows)
+        {
+            var count = Math.Min(BlockRows, rows - start);
+            var output = margins.Slice(start, count);
+            output.Fill(_baseMargin);
+            Accumulate(features.Slice(start * columns, count * columns), count, columns, output, treeEnd);
+        }
+
+        return rows;
+    }
+
+    private void Accumulate(ReadOnlySpan<float> block, int count, int columns, Span<float> output, int treeEnd)
+    {
+        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        ref var rows = ref MemoryMarshal.GetReference(block);
+        for (var tree = 0; tree < treeEnd; tree++)
+        {
+            var root = _roots[tree];
+            var depth = _depths[tree];
+            var row = 0;
+            for (; row + 4 <= count; row += 4)
+            {
+                ref var x0 = ref Unsafe.Add(ref rows, row * columns);
+                ref var x1 = ref Unsafe.Add(ref x0, columns);
+                ref var x2 = ref Unsafe.Add(ref x1, columns);
+                ref var x3 = ref Unsafe.Add(ref x2, columns);
+                int i0 = root, i1 = root, i2 = root, i3 = root;
+                for (var step = 0; step < depth; step++)
+                {
+                    i0 = Step(ref nodes, i0, ref x0);
+                    i1 = Step(ref nodes, i1, ref x1);
+                    i2 = Step(ref nodes, i2, ref x2);
+                    i3 = Step(ref nodes, i3, ref x3);
+                }
+
+                Add(ref output[row], i0, tree);
+                Add(ref output[row + 1], i1, tree);
+                Add(ref output[row + 2], i2, tree);
+                Add(ref output[row + 3], i3, tree);
+            }
+
+            for (; row < count; row++)
+            {
+                ref var x = ref Unsafe.Add(ref rows, row * columns);
+                var i = root;
+                for (var step = 0; step < depth; step++)
+                {
+                    i = Step(ref nodes, i, ref x);
+                }
+
+                Add(ref output[row], i, tree);
+            }
+        }
+    }
+
+    /// <summary>One step down a tree; a leaf steps to itself.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Step(ref FlatNode nodes, int index, ref float row)
+    {
+        var node = Unsafe.Add(ref nodes, index);
+        var value = Unsafe.Add(ref row, node.Feature);
+        return float.IsNaN(value) ? node.Missing : node.Left + (value < node.Value ? 0 : 1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Add(ref float margin, int leaf, int tree)
+    {
+        var value = _leafValues[leaf];
+        margin += _treeWeights is null ? value : ((_baseMargin + value) - _baseMargin) * _treeWeights[tree];
+    }
+
+    /// <summary>
+    /// Turns each leaf into a fixed point of <see cref="Step"/> (feature 0, threshold NaN so the compare always fails
+    /// and goes to Left + 1 = itself, missing to itself), keeps leaf values aside, and measures each tree's depth.
+    /// </summary>
+    private static (FlatNode[] Nodes, float[] LeafValues, int[] Depths) WithFixedPointLeaves(FlatNode[] nodes, int[] roots)
+    {
+        var leafValues = new float[nodes.Length];
+        var levels = new int[nodes.Length];
+        var depths = new int[roots.Length];
+        var tree = 0;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            while (tree + 1 < roots.Length && roots[tree + 1] <= i)
+            {
+                tree++;
+            }
+
+            var node = nodes[i];
+            if (node.Feature < 0)
+            {
+                leafValues[i] = node.Value;
+                nodes[i] = new FlatNode(0, float.NaN, i - 1, i);
+                depths[tree] = Math.Max(depths[tree], levels[i]);
+            }
+            else
+            {
+                // Breadth-first order: children come after their parent, so their level is set before they are visited.
+                levels[node.Left] = levels[node.Left + 1] = levels[i] + 1;
+            }
+        }
+
+        return (nodes, leafValues, depths);
+    }
+}
