@@ -55,6 +55,7 @@ public sealed class FlatForestTests
         // Act and assert: all rounds, and the first few as after early stopping.
         Assert.Multiple(() =>
         {
+            Assert.That(forest.Disagreement(booster), Is.Null, "the load-time check");
             foreach (var iterationEnd in (ReadOnlySpan<int>)[0, 7])
             {
                 var expected = new float[rows.Rows];
@@ -91,6 +92,21 @@ public sealed class FlatForestTests
             Assert.That(onThreshold, Is.EqualTo(thresholds.Count), "every threshold is hit exactly by some row");
             Assert.That(nanRows, Is.GreaterThan(rows.Columns + 10));
         });
+    }
+
+    [Test]
+    public void The_load_time_check_names_a_difference_from_the_booster()
+    {
+        // Arrange: a forest of one model checked against another stands for an evaluator that disagrees with XGBoost.
+        using var booster = TestModels.TrainBooster(Rounds);
+        using var other = TestModels.TrainBooster(Rounds, new Dictionary<string, string> { ["eta"] = "0.2" });
+        var forest = FlatForest.FromBooster(other);
+
+        // Act
+        var disagreement = forest.Disagreement(booster);
+
+        // Assert
+        Assert.That(disagreement, Does.StartWith("The managed evaluator scored check row").And.Contain("where XGBoost 1.7"));
     }
 
     [TestCaseSource(nameof(Refused))]

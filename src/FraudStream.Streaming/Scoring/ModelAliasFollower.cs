@@ -151,6 +151,10 @@ public abstract partial class ModelAliasFollower(
         live.Swap(model);
         metrics.Swapped(role);
         LogSwapped(logger, role.Name, version, previous ?? "none", model.Threshold);
+        if (model.EvaluatorFallback is { } fallback)
+        {
+            LogNativeFallback(logger, role.Name, version, fallback);
+        }
     }
 
     private void Refuse(string version, string reason, string message)
@@ -163,6 +167,9 @@ public abstract partial class ModelAliasFollower(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is in force as {Role} (was {Previous}), threshold {Threshold}.")]
     private static partial void LogSwapped(ILogger logger, string role, string version, string previous, float threshold);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model:Evaluator is managed, but native XGBoost scores {Role} model {Version}: {Reason}")]
+    private static partial void LogNativeFallback(ILogger logger, string role, string version, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Refused {Role} model {Version} ({Reason}): {Message} Model {Current} keeps serving.")]
     private static partial void LogRefused(ILogger logger, string role, string version, string reason, string message, string current);

@@ -28,7 +28,7 @@ namespace FraudStream.XGBoost.Flat;
 /// </para>
 /// <para>Immutable once built: any number of threads may predict at once.</para>
 /// </remarks>
-public sealed class FlatForest
+public sealed partial class FlatForest
 {
     private const int BlockRows = 64;
 
