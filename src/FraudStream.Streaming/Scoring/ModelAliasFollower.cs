@@ -150,7 +150,7 @@ public abstract partial class ModelAliasFollower(
         var previous = live.Version;
         live.Swap(model);
         metrics.Swapped(role);
-        LogSwapped(logger, role.Name, version, previous ?? "none", model.Threshold);
+        LogSwapped(logger, role.Name, version, previous ?? "none", model.Threshold, model.Evaluator);
         if (model.EvaluatorFallback is { } fallback)
         {
             LogNativeFallback(logger, role.Name, version, fallback);
@@ -165,8 +165,8 @@ public abstract partial class ModelAliasFollower(
         Refused(version, reason, live.Version is null);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is in force as {Role} (was {Previous}), threshold {Threshold}.")]
-    private static partial void LogSwapped(ILogger logger, string role, string version, string previous, float threshold);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is in force as {Role} (was {Previous}), threshold {Threshold}, scored by the {Evaluator} evaluator.")]
+    private static partial void LogSwapped(ILogger logger, string role, string version, string previous, float threshold, string evaluator);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model:Evaluator is managed, but native XGBoost scores {Role} model {Version}: {Reason}")]
     private static partial void LogNativeFallback(ILogger logger, string role, string version, string reason);
