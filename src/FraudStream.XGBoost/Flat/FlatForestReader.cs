@@ -144,7 +144,7 @@ internal static class FlatForestReader
             var leftAt = start + order.Count;
             order.Add(left[id]);
             order.Add(right[id]);
-            nodes.Add(new FlatNode(split[id], conditions[id], leftAt, defaultLeft[id] != 0 ? leftAt : leftAt + 1));
+            nodes.Add(new FlatNode(split[id], conditions[id], leftAt, defaultLeft[id] != 0 ? 1 : 0));
         }
     }
 
