@@ -147,6 +147,36 @@ public sealed class ModelTrainerTests
         return Array.ConvertAll(counts, c => c / (double)rows);
     }
 
+    [Test]
+    public void The_managed_evaluator_scores_the_trainers_model_exactly_as_XGBoost()
+    {
+        // Arrange: the trainer's own model (its default parameters, the history pipeline, early stopping) on every row.
+        using var booster = XGBoost.Booster.LoadModelFromBuffer(_trained.Model, threadCount: 1);
+        var forest = XGBoost.Flat.FlatForest.FromBooster(booster);
+        var iterationEnd = _trained.Metadata.BestIteration + 1;
+        var (train, test) = Matrices();
+
+        Assert.Multiple(() =>
+        {
+            foreach (var rows in new[] { train, test })
+            {
+                var native = new float[rows.Rows];
+                var managed = new float[rows.Rows];
+
+                // Act
+                booster.PredictDense(rows.Features, rows.Rows, rows.Columns, native, iterationEnd: iterationEnd);
+                forest.Predict(rows.Features, rows.Rows, rows.Columns, managed, iterationEnd);
+
+                // Assert
+                var differing = Enumerable.Range(0, rows.Rows).Count(i => BitConverter.SingleToInt32Bits(native[i]) != BitConverter.SingleToInt32Bits(managed[i]));
+                Assert.That(differing, Is.Zero, $"rows scored differently of {rows.Rows}");
+                Assert.That(rows.Features.Count(float.IsNaN), Is.GreaterThan(0), "the rows have missing values");
+            }
+
+            Assert.That(forest.Disagreement(booster, iterationEnd), Is.Null);
+        });
+    }
+
     /// <summary>The training and test rows' features, as the trainer built them.</summary>
     private (FeatureMatrix Train, FeatureMatrix Test) Matrices()
     {

@@ -81,7 +81,9 @@ internal static class PredictBenchmark
             await ours.WaitHealthyAsync(http, TimeSpan.FromSeconds(60));
             await peer.WaitHealthyAsync(http, TimeSpan.FromSeconds(60));
             Console.WriteLine($"ours: dotnet {Path.GetRelativePath(root, cliDll)} api --url http://127.0.0.1:0 --registry <registry> → {ours.BaseUrl} "
-                              + "(FRAUDSTREAM_Api__RequestsPerSecond=1000000, OMP_WAIT_POLICY=PASSIVE; Model:PredictionThreads product default 1)");
+                              + "(FRAUDSTREAM_Api__RequestsPerSecond=1000000, OMP_WAIT_POLICY=PASSIVE; Model:PredictionThreads product default 1; "
+                              + $"Model:Evaluator {Environment.GetEnvironmentVariable("FRAUDSTREAM_Model__Evaluator") ?? "product default managed"}, "
+                              + "set FRAUDSTREAM_Model__Evaluator to change it)");
             Console.WriteLine($"peer: PEER_THREADS=1 OMP_WAIT_POLICY=PASSIVE {string.Join(' ', peerCommand.Select(a => a.StartsWith(root, StringComparison.Ordinal) ? Path.GetRelativePath(root, a) : a))} → {peer.BaseUrl}");
 
             await VerifyAsync(http, key, ours, peer, singleFile, batchFile);

@@ -110,7 +110,8 @@ internal static class PredictVerb
 
             // History is replayed as the model's own was kept; a tx-v2 model that does not say how is refused by the pipeline.
             var history = metadata.Pipeline.History is { } kept ? FeaturePipeline.SettingsOf(kept) : HistorySettings.Default;
-            var options = new ModelFollowerOptions { PredictionThreads = request.Threads, History = history };
+            // Native: --threads is XGBoost's, and splits a large file's batches over cores (same scores as the managed evaluator).
+            var options = new ModelFollowerOptions { PredictionThreads = request.Threads, History = history, Evaluator = ScoringModel.NativeEvaluator };
             return (ServableModelCheck.Load(metadata, bytes, options), 0);
         }
         catch (ArgumentException e)

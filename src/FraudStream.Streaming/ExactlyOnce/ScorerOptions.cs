@@ -110,7 +110,7 @@ public sealed class ScorerOptions
     /// </summary>
     public string TransactionalId { get; set; } = "";
 
-    /// <summary>Most records per batch (one native predict call and one Kafka transaction each).</summary>
+    /// <summary>Most records per batch (one predict call and one Kafka transaction each).</summary>
     public int BatchSize { get; set; } = 1000;
 
     /// <summary>How long a batch waits for more records after its first one.</summary>

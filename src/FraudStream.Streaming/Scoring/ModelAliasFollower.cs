@@ -150,7 +150,11 @@ public abstract partial class ModelAliasFollower(
         var previous = live.Version;
         live.Swap(model);
         metrics.Swapped(role);
-        LogSwapped(logger, role.Name, version, previous ?? "none", model.Threshold);
+        LogSwapped(logger, role.Name, version, previous ?? "none", model.Threshold, model.Evaluator);
+        if (model.EvaluatorFallback is { } fallback)
+        {
+            LogNativeFallback(logger, role.Name, version, fallback);
+        }
     }
 
     private void Refuse(string version, string reason, string message)
@@ -161,8 +165,11 @@ public abstract partial class ModelAliasFollower(
         Refused(version, reason, live.Version is null);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is in force as {Role} (was {Previous}), threshold {Threshold}.")]
-    private static partial void LogSwapped(ILogger logger, string role, string version, string previous, float threshold);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is in force as {Role} (was {Previous}), threshold {Threshold}, scored by the {Evaluator} evaluator.")]
+    private static partial void LogSwapped(ILogger logger, string role, string version, string previous, float threshold, string evaluator);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model:Evaluator is managed, but native XGBoost scores {Role} model {Version}: {Reason}")]
+    private static partial void LogNativeFallback(ILogger logger, string role, string version, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Refused {Role} model {Version} ({Reason}): {Message} Model {Current} keeps serving.")]
     private static partial void LogRefused(ILogger logger, string role, string version, string reason, string message, string current);

@@ -1,6 +1,7 @@
 using FraudStream.Core.Features;
 using FraudStream.Core.Models;
 using FraudStream.XGBoost;
+using FraudStream.XGBoost.Flat;
 
 namespace FraudStream.Streaming.Scoring;
 
@@ -12,15 +13,24 @@ namespace FraudStream.Streaming.Scoring;
 /// </summary>
 public sealed class ScoringModel : IDisposable
 {
+    /// <summary><see cref="Evaluator"/> when libxgboost's in-place prediction scores.</summary>
+    public const string NativeEvaluator = "native";
+
+    /// <summary><see cref="Evaluator"/> when the managed <see cref="FlatForest"/> scores.</summary>
+    public const string ManagedEvaluator = "managed";
+
     private readonly Booster _booster;
+    private readonly FlatForest? _forest;
     private int _references = 1; // the owner's reference
     private int _ownerReleased;
 
-    private ScoringModel(ModelMetadata metadata, Booster booster, FeaturePipeline pipeline, float threshold, bool exactContributions)
+    private ScoringModel(
+        ModelMetadata metadata, Booster booster, FeaturePipeline pipeline, float threshold, bool exactContributions, (FlatForest? Forest, string? Fallback) evaluator)
     {
         ExactContributions = exactContributions;
         Metadata = metadata;
         _booster = booster;
+        (_forest, EvaluatorFallback) = evaluator;
         Pipeline = pipeline;
         Threshold = threshold;
         IterationEnd = metadata.BestIteration + 1;
@@ -44,6 +54,12 @@ public sealed class ScoringModel : IDisposable
     /// <summary>Explanations use exact SHAP values rather than XGBoost's approximate (Saabas) contributions.</summary>
     public bool ExactContributions { get; }
 
+    /// <summary><see cref="ManagedEvaluator"/> when the managed evaluator scores this version, otherwise <see cref="NativeEvaluator"/>.</summary>
+    public string Evaluator => _forest is null ? NativeEvaluator : ManagedEvaluator;
+
+    /// <summary>Why the managed evaluator was asked for but does not score this version (one sentence), or null.</summary>
+    public string? EvaluatorFallback { get; }
+
     /// <summary>Number of feature columns.</summary>
     public int FeatureCount => Pipeline.FeatureCount;
 
@@ -56,11 +72,12 @@ public sealed class ScoringModel : IDisposable
     /// <param name="thresholdOverride">A threshold that replaces the model's, or null.</param>
     /// <param name="exactContributions">Explain alerts with exact SHAP values (about 0.7 ms per alert on the default model) instead of approximate contributions.</param>
     /// <param name="history">How this process keeps history (the scorer), or null when it keeps none (/predict): see <see cref="FeaturePipeline.For"/>.</param>
+    /// <param name="managed">Score with the managed <see cref="FlatForest"/> when it reproduces this model and passes its check against XGBoost; natively otherwise (<see cref="EvaluatorFallback"/> says why).</param>
     /// <exception cref="IncompatibleModelException">The pipeline cannot produce the model's features, or the booster's feature count disagrees with its metadata.</exception>
     /// <exception cref="XGBoostException">The model bytes do not load.</exception>
     public static ScoringModel Create(
         ModelMetadata metadata, ReadOnlySpan<byte> modelBytes, int predictionThreads, float? thresholdOverride, bool exactContributions = false,
-        Core.Features.History.HistorySettings? history = null)
+        Core.Features.History.HistorySettings? history = null, bool managed = false)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentOutOfRangeException.ThrowIfLessThan(predictionThreads, 1);
@@ -80,7 +97,8 @@ public sealed class ScoringModel : IDisposable
                     $"Model {metadata.Version} has {booster.BoostedRounds} rounds but its metadata names round {metadata.BestIteration} as the best: re-publish it.");
             }
 
-            return new ScoringModel(metadata, booster, pipeline, thresholdOverride ?? metadata.Threshold, exactContributions);
+            var evaluator = managed ? Flatten(booster, metadata.BestIteration + 1) : (null, null);
+            return new ScoringModel(metadata, booster, pipeline, thresholdOverride ?? metadata.Threshold, exactContributions, evaluator);
         }
         catch
         {
@@ -89,15 +107,41 @@ public sealed class ScoringModel : IDisposable
         }
     }
 
-    /// <summary>Fraud probabilities of <paramref name="rows"/> rows of features (row-major) into <paramref name="scores"/>; one native call, no allocation.</summary>
-    public void Predict(ReadOnlySpan<float> features, int rows, Span<float> scores) =>
-        _booster.PredictDense(features[..(rows * FeatureCount)], rows, FeatureCount, scores[..rows], iterationEnd: IterationEnd);
+    /// <summary>
+    /// Fraud probabilities of <paramref name="rows"/> rows of features (row-major) into <paramref name="scores"/>; no
+    /// allocation. Natively one libxgboost call; managed, the same scores in managed code.
+    /// </summary>
+    public void Predict(ReadOnlySpan<float> features, int rows, Span<float> scores)
+    {
+        if (_forest is { } forest)
+        {
+            forest.Predict(features[..(rows * FeatureCount)], rows, FeatureCount, scores[..rows], IterationEnd);
+        }
+        else
+        {
+            _booster.PredictDense(features[..(rows * FeatureCount)], rows, FeatureCount, scores[..rows], iterationEnd: IterationEnd);
+        }
+    }
 
     /// <summary>Contributions of a few rows: FeatureCount + 1 values per row (the last is the bias), summing to the margin.</summary>
     public void Explain(ReadOnlySpan<float> features, int rows, Span<float> contributions) =>
         _booster.PredictContributions(
             features[..(rows * FeatureCount)], rows, FeatureCount, contributions[..(rows * (FeatureCount + 1))], iterationEnd: IterationEnd,
             approximate: !ExactContributions);
+
+    /// <summary>The managed forest of <paramref name="booster"/> when it reproduces the booster's scores, or the reason it does not.</summary>
+    private static (FlatForest? Forest, string? Fallback) Flatten(Booster booster, int iterationEnd)
+    {
+        try
+        {
+            var forest = FlatForest.FromBooster(booster);
+            return forest.Disagreement(booster, iterationEnd) is { } disagreement ? (null, disagreement) : (forest, null);
+        }
+        catch (UnsupportedModelException e)
+        {
+            return (null, e.Message);
+        }
+    }
 
     /// <summary>Takes a reference; false once the model has been released by everyone (swapped out and idle).</summary>
     internal bool TryRetain()

@@ -18,7 +18,8 @@ public sealed class ServableModelCheck : IModelVerifier
         ArgumentNullException.ThrowIfNull(options);
         try
         {
-            return ScoringModel.Create(metadata, model, options.PredictionThreads, options.Threshold, options.ExactContributions, options.History);
+            return ScoringModel.Create(metadata, model, options.PredictionThreads, options.Threshold, options.ExactContributions, options.History,
+                options.Evaluator == ScoringModel.ManagedEvaluator);
         }
         catch (IncompatibleModelException e)
         {

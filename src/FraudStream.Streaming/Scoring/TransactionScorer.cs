@@ -4,8 +4,8 @@ using FraudStream.Core.Transactions;
 namespace FraudStream.Streaming.Scoring;
 
 /// <summary>
-/// Scores batches of transactions with one model: features for the whole batch into one buffer, one native predict
-/// call, then feature contributions (approximate unless Model:ExactContributions) for the rows at or above the
+/// Scores batches of transactions with one model: features for the whole batch into one buffer, one predict call
+/// (managed or native, Model:Evaluator), then feature contributions (approximate unless Model:ExactContributions) for the rows at or above the
 /// threshold only (they explain alerts, and alerts are rare). Buffers are reused between batches, so an instance belongs to one thread (one scorer loop or one request).
 /// </summary>
 public sealed class TransactionScorer(int topFeatures)

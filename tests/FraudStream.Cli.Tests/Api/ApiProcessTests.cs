@@ -126,6 +126,44 @@ public sealed class ApiProcessTests
         run.AssertRefused(2, "Api:Keys:0", "at least 16");
     }
 
+    [Test]
+    public async Task An_unknown_Model_Evaluator_is_refused_at_start()
+    {
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Model__Evaluator"] = "compiled" },
+            ApiFixture.StartLimit,
+            "api", "--registry", ApiFixture.SharedRegistry, "--url", "http://127.0.0.1:0");
+        run.AssertRefused(2, "Model:Evaluator must be 'native' or 'managed', not 'compiled'.");
+    }
+
+    [Test]
+    public async Task The_managed_evaluator_answers_with_native_XGBoosts_scores()
+    {
+        // Arrange
+        using var api = await RunningApi.StartAsync(ApiFixture.SharedRegistry, new Dictionary<string, string?> { ["FRAUDSTREAM_Model__Evaluator"] = "managed" });
+        using var native = await ApiTests.LoadProductionModelAsync();
+        var transactions = ApiFixture.Transactions(60);
+        var body = new JsonObject { ["transactions"] = new JsonArray([.. transactions.Select(t => (JsonNode)ApiFixture.ToJson(t))]) };
+
+        // Act
+        using var response = await RunningApi.PostJsonAsync(api.User, "/predict/batch", body.ToJsonString());
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        // Assert
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), answer.ToJsonString());
+        var scores = answer["predictions"]!.AsArray().Select(p => p!["score"]!.GetValue<float>()).ToArray();
+        var expected = new float[transactions.Count];
+        var rows = new float[transactions.Count * native.FeatureCount];
+        for (var i = 0; i < transactions.Count; i++)
+        {
+            native.Pipeline.Extract(transactions[i], rows.AsSpan(i * native.FeatureCount, native.FeatureCount));
+        }
+
+        native.Predict(rows, transactions.Count, expected);
+        Assert.That(scores, Is.EqualTo(expected), "bit for bit: float32 written and read back as the shortest round-trip text");
+        Assert.That(api.Process.StandardError, Has.Some.Contains("scored by the managed evaluator"));
+    }
+
     /// <summary>GETs <paramref name="path"/> until the answer is 429 (at most 20 times) and returns its problem body.</summary>
     private static async Task<JsonNode> FirstTooManyRequestsAsync(HttpClient client, string path)
     {

@@ -369,7 +369,7 @@ public sealed class ApiTests
         return JsonNode.Parse(text)!;
     }
 
-    private static async Task<ScoringModel> LoadProductionModelAsync()
+    internal static async Task<ScoringModel> LoadProductionModelAsync()
     {
         var registry = new ModelRegistry(new LocalDirectoryModelStore(ApiFixture.SharedRegistry));
         var (metadata, bytes) = await registry.LoadAsync(ApiFixture.NewerVersion);

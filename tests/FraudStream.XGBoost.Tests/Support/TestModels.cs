@@ -22,19 +22,33 @@ internal static class TestModels
     /// <summary>Trains a fresh model on the shared data (deterministic: one thread, fixed seed).</summary>
     public static TrainedModel Train(int rounds, IReadOnlyDictionary<string, string>? overrides = null)
     {
+        using var booster = TrainBooster(rounds, overrides);
+        return new TrainedModel(booster.SaveModelToBuffer(ModelFormat.Ubjson), Dataset.Separable(1500, seed: 11), Dataset.Separable(500, seed: 12));
+    }
+
+    /// <summary>As <see cref="Train"/>, but the booster as trained (also kinds FraudStream refuses to load, such as gblinear).</summary>
+    public static Booster TrainBooster(int rounds, IReadOnlyDictionary<string, string>? overrides = null)
+    {
         var train = Dataset.Separable(1500, seed: 11);
-        var holdout = Dataset.Separable(500, seed: 12);
         using var trainMatrix = DMatrix.FromDense(train.Features, train.Rows, train.Columns);
         trainMatrix.SetLabels(train.Labels);
         trainMatrix.SetFeatureNames(Dataset.FeatureNames);
-        using var booster = Booster.Create(trainMatrix);
-        booster.SetParameters(overrides is null ? Parameters : Parameters.Concat(overrides).GroupBy(p => p.Key).Select(g => g.Last()));
-        for (var round = 0; round < rounds; round++)
+        var booster = Booster.Create(trainMatrix);
+        try
         {
-            booster.UpdateOneIteration(round, trainMatrix);
-        }
+            booster.SetParameters(overrides is null ? Parameters : Parameters.Concat(overrides).GroupBy(p => p.Key).Select(g => g.Last()));
+            for (var round = 0; round < rounds; round++)
+            {
+                booster.UpdateOneIteration(round, trainMatrix);
+            }
 
-        return new TrainedModel(booster.SaveModelToBuffer(ModelFormat.Ubjson), train, holdout);
+            return booster;
+        }
+        catch
+        {
+            booster.Dispose();
+            throw;
+        }
     }
 }
 
