@@ -15,9 +15,7 @@ internal static class IdempotentProducing
             ClientId = clientId,
             EnableIdempotence = true,
             Acks = Acks.All,
-            // librdkafka's default of 5 ms added 4 to 5 ms to every record's produce → alert time at 2,000 records/s
-            // (measured in `make demo`); 0 cost CPU at 10,000 records/s (a request per record) and was slower there.
-            LingerMs = 1,
+            LingerMs = 5,
             MessageTimeoutMs = (int)messageTimeout.TotalMilliseconds,
         }).Build();
 
