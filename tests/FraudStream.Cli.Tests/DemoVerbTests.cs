@@ -51,6 +51,9 @@ public sealed partial class DemoVerbTests
             Assert.That(SummaryLine("Alerts"), Is.Not.Empty, transcript);
             Assert.That(SummaryLine("Throughput"), Does.Contain("records/s"), transcript);
             Assert.That(SummaryLine("End-to-end latency"), Does.Match(@"p50 [\d.]+ ms, p99 [\d.]+ ms"), transcript);
+            Assert.That(SummaryLine("Produce → ack"), Does.Match(@"^p50 [\d.]+ ms, p99 [\d.]+ ms"), transcript);
+            Assert.That(SummaryLine("Scorer, per batch"), Does.Match(@"^[\d.,]+ records on average, scored in [\d.]+ ms, transaction [\d.]+ ms$"), transcript);
+            Assert.That(SummaryLine("Produce → committed"), Does.Match(@"^[\d.]+% of [\d,]+ records within 25 ms, [\d.]+% within 50 ms$"), transcript);
             Assert.That(_fraudstream.StandardOutput, Has.Some.Match("\"model_version\": \"[^\"]+\""), "the /predict answer names its model\n" + transcript);
             Assert.That(Directory.EnumerateFiles(_registry, "*", SearchOption.AllDirectories), Is.Not.Empty, "a model was trained into the registry");
             Assert.That(LeftoverProcesses(), Is.Empty, transcript);

@@ -43,6 +43,12 @@ internal static class DemoReport
         Console.WriteLine(string.Create(invariant,
             $"  Throughput:            {metrics.Scored / Math.Max(1e-3, scoringTime.TotalSeconds):N0} records/s scored ({metrics.Scored:N0} in {scoringTime.TotalSeconds:N1} s); produced at {load.AchievedRate}"));
         Console.WriteLine($"  End-to-end latency:    {load.EndToEnd}");
+        var stages = metrics.Stages;
+        Console.WriteLine($"  Produce → ack:         {load.Acknowledgement}");
+        Console.WriteLine(string.Create(invariant,
+            $"  Scorer, per batch:     {stages.MeanBatchSize:N1} records on average, scored in {stages.MeanScoring.TotalMilliseconds:N2} ms, transaction {stages.MeanCommit.TotalMilliseconds:N2} ms"));
+        Console.WriteLine(string.Create(invariant,
+            $"  Produce → committed:   {stages.CommittedWithin("0.025") * 100:F1}% of {stages.Records:N0} records within 25 ms, {stages.CommittedWithin("0.05") * 100:F1}% within 50 ms"));
         Console.WriteLine(string.Create(invariant, $"  /predict:              model_version {JsonNode.Parse(answer)?["model_version"]?.GetValue<string>() ?? "?"}"));
     }
 }

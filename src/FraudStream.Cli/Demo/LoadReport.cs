@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace FraudStream.Cli.Demo;
 
-/// <summary>What `fraudstream loadgen` reported in its summary: records sent and acknowledged, its rate, and the end-to-end latency.</summary>
-internal sealed record LoadReport(long Sent, long Acknowledged, string AchievedRate, string EndToEnd)
+/// <summary>What `fraudstream loadgen` reported in its summary: records sent and acknowledged, its rate, the end-to-end and produce-ack latencies.</summary>
+internal sealed record LoadReport(long Sent, long Acknowledged, string AchievedRate, string EndToEnd, string Acknowledgement)
 {
     /// <summary>Reads the summary lines ("Sent:   1,234 records ...", "End-to-end latency:  p50 ..."); what is missing reads as 0 or "not reported".</summary>
     public static LoadReport From(IEnumerable<string> lines)
@@ -22,7 +22,8 @@ internal sealed record LoadReport(long Sent, long Acknowledged, string AchievedR
             LeadingCount(fields.GetValueOrDefault("Sent")),
             LeadingCount(fields.GetValueOrDefault("Acknowledged")),
             fields.GetValueOrDefault("Achieved rate") ?? "not reported",
-            fields.GetValueOrDefault("End-to-end latency") ?? "not reported");
+            fields.GetValueOrDefault("End-to-end latency") ?? "not reported",
+            fields.GetValueOrDefault("Produce-ack latency") ?? "not reported");
     }
 
     /// <summary>The number a field starts with, e.g. 1234 from "1,234 records to 'transactions'".</summary>

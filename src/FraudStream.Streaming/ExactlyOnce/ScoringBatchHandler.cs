@@ -33,6 +33,7 @@ public sealed partial class ScoringBatchHandler(
     private static readonly Dictionary<DecodeFailure, string> s_reasonNames =
         Enum.GetValues<DecodeFailure>().ToDictionary(f => f, f => JsonNamingPolicy.SnakeCaseLower.ConvertName(f.ToString()));
 
+    private static readonly TimeSpan s_historyWarmUpLimit = TimeSpan.FromSeconds(10);
     private readonly ScorerOptions _options = options.Value;
     private readonly TransactionMessageCodec _codec = new(schemaRegistry, new TransactionAvroCodec());
     private readonly FraudAlertAvroCodec _alertCodec = new();
@@ -62,6 +63,11 @@ public sealed partial class ScoringBatchHandler(
             if (_options.ShadowTopic is { Length: > 0 } shadowTopic)
             {
                 _shadowSchemaId = RegisterSchema(shadowTopic, "transaction_score.avsc", stop);
+            }
+
+            if (_options.KeepHistory)
+            {
+                history.Prepare(s_historyWarmUpLimit, stop);
             }
 
             return true;

@@ -77,6 +77,23 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, ScorerMet
         return store;
     }
 
+    /// <summary>
+    /// Opens both readers and connects them to every changelog partition's leader (a watermark query each, nothing
+    /// read), so the first restores find their connections up.
+    /// </summary>
+    public void Connect(CancellationToken stop)
+    {
+        using var admin = new DependentAdminClientBuilder(_committed.Value.Handle).Build();
+        var topic = admin.GetMetadata(options.ChangelogTopic, s_queryTimeout).Topics.Find(t => t.Topic == options.ChangelogTopic);
+        foreach (var partition in topic?.Partitions ?? [])
+        {
+            stop.ThrowIfCancellationRequested();
+            var changelog = new TopicPartition(options.ChangelogTopic, partition.PartitionId);
+            _committed.Value.QueryWatermarkOffsets(changelog, s_queryTimeout);
+            _uncommitted.Value.QueryWatermarkOffsets(changelog, s_queryTimeout);
+        }
+    }
+
     /// <summary>The changelog partition's end once no transaction is open on it (bounded by the transaction timeout).</summary>
     private long StableEnd(TopicPartition changelog, CancellationToken stop)
     {
