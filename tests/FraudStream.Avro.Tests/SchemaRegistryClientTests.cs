@@ -122,7 +122,8 @@ public sealed class SchemaRegistryClientTests
         _server.HangNext(3);
 
         // Act
-        var e = Assert.ThrowsAsync<SchemaRegistryUnavailableException>(async () => await Client(retries: 2, timeoutMs: 200).GetSchemaAsync(1));
+        // Each attempt waits long enough to reach the hung server even on a loaded machine (at 200 ms one attempt timed out before it arrived).
+        var e = Assert.ThrowsAsync<SchemaRegistryUnavailableException>(async () => await Client(retries: 2, timeoutMs: 1000).GetSchemaAsync(1));
 
         // Assert
         Assert.That(e!.InnerException, Is.InstanceOf<Polly.Timeout.TimeoutRejectedException>());
