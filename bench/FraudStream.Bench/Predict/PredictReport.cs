@@ -2,11 +2,15 @@ using System.Globalization;
 
 namespace FraudStream.Bench.Predict;
 
-/// <summary>What a wrk run measured: ours, the ceiling (our GET /health/live), the peer with uvicorn's defaults, the peer at its best.</summary>
+/// <summary>
+/// What a wrk run measured: ours, the ceiling (our GET /health/live), ours on a transaction that alerts (it gets its top
+/// features), the peer with uvicorn's defaults, the peer at its best.
+/// </summary>
 internal enum Role
 {
     Ours,
     Ceiling,
+    OursAlert,
     Peer,
     BestPeer,
 }
@@ -36,9 +40,10 @@ internal static class PredictReport
             {
                 var ours = Find(results, Role.Ours, connections, endpoint);
                 var ceiling = endpoint == "/predict" ? Find(results, Role.Ceiling, connections) : null;
+                var alert = endpoint == "/predict" ? Find(results, Role.OursAlert, connections) : null;
                 var peer = Find(results, Role.Peer, connections, endpoint);
                 var best = Find(results, Role.BestPeer, connections, endpoint);
-                foreach (var c in new[] { ours, ceiling, peer, best })
+                foreach (var c in new[] { ours, ceiling, alert, peer, best })
                 {
                     if (c is null)
                     {
@@ -46,8 +51,8 @@ internal static class PredictReport
                     }
 
                     var perRequest = endpoint == "/predict/batch" ? PredictBenchmark.BatchSize : 1;
-                    var ratios = c == ours
-                        ? $"{(ceiling is null ? "" : Ratio(ours, ceiling))} | {Ratio(ours, peer)} | {Ratio(ours, best)}"
+                    var ratios = c == ours || c == alert
+                        ? $"{(ceiling is null ? "" : Ratio(c, ceiling))} | {Ratio(c, peer)} | {Ratio(c, best)}"
                         : " | | ";
                     Console.WriteLine($"| {Label(c.Target.Role, workers)} | {(c.Target.Role == Role.Ceiling ? "GET /health/live" : endpoint)} | {connections} | "
                                       + $"{c.Result.RequestsPerSecond:N0} | {(c.Target.Role == Role.Ceiling ? "" : (c.Result.RequestsPerSecond * perRequest).ToString("N0", CultureInfo.InvariantCulture))} | "
@@ -59,14 +64,14 @@ internal static class PredictReport
         Console.WriteLine();
         Console.WriteLine("/predict in short:");
         Console.WriteLine();
-        Console.WriteLine($"| connections | ours requests/s | p50 ms | p99 ms | ceiling requests/s | ours/ceiling | peer, 1 worker | peer, {workers} workers |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| connections | ours requests/s | p50 ms | p99 ms | ceiling requests/s | ours/ceiling | an alert: requests/s (p99 ms) | peer, 1 worker | peer, {workers} workers |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var connections in PredictBenchmark.Connections)
         {
             var ours = Find(results, Role.Ours, connections, "/predict")!;
             var ceiling = Find(results, Role.Ceiling, connections)!;
             Console.WriteLine($"| {connections} | {ours.Result.RequestsPerSecond:N0} | {ours.Result.P50Ms:0.000} | {ours.Result.P99Ms:0.00} | {ceiling.Result.RequestsPerSecond:N0} | "
-                              + $"{Ratio(ours, ceiling)} | {Find(results, Role.Peer, connections, "/predict")!.Result.RequestsPerSecond:N0} | "
+                              + $"{Ratio(ours, ceiling)} | {Alert(results, connections)} | {Find(results, Role.Peer, connections, "/predict")!.Result.RequestsPerSecond:N0} | "
                               + $"{Find(results, Role.BestPeer, connections, "/predict")!.Result.RequestsPerSecond:N0} |");
         }
 
@@ -85,16 +90,20 @@ internal static class PredictReport
                           + "Server CPU of the peer with workers counts its worker processes.");
     }
 
+    private static string Alert(List<Cell> results, int connections) =>
+        Find(results, Role.OursAlert, connections) is { } a ? $"{a.Result.RequestsPerSecond:N0} ({a.Result.P99Ms:0.00})" : "";
+
     private static Cell? Find(List<Cell> results, Role role, int connections, string? endpoint = null) =>
         results.SingleOrDefault(r => r.Target.Role == role && r.Connections == connections && (endpoint is null || r.Target.Path == endpoint));
 
     private static string Ratio(Cell ours, Cell? other) =>
-        other is null ? "" : (ours.Result.RequestsPerSecond / other.Result.RequestsPerSecond).ToString(ours.Target.Role == Role.Ours && other.Target.Role == Role.Ceiling ? "0.00" : "0.0", CultureInfo.InvariantCulture) + "×";
+        other is null ? "" : (ours.Result.RequestsPerSecond / other.Result.RequestsPerSecond).ToString(other.Target.Role == Role.Ceiling ? "0.00" : "0.0", CultureInfo.InvariantCulture) + "×";
 
     private static string Label(Role role, int workers) => role switch
     {
         Role.Ours => "fraudstream api",
         Role.Ceiling => "ceiling: fraudstream api",
+        Role.OursAlert => "fraudstream api, an alert",
         Role.Peer => "FastAPI peer, 1 worker",
         _ => $"FastAPI peer, {workers} workers",
     };
