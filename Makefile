@@ -17,7 +17,7 @@ help:
 	@echo "make bench-scorer - exactly-once scorer vs pass-through: records/s, latency, peak memory (about 4 min; BENCH_ARGS=\"records rounds Section:Key=value ...\")"
 	@echo "make bench-restore  - restore one partition's card history from its changelog into the memory and the rocksdb store: time, memory, cost a transaction (default 1,000,000 cards; BENCH_ARGS=\"cards transactions-per-card\")"
 	@echo "make bench-independent - detection quality on a handbook-style simulated dataset: fraudstream train vs hand-made features (about 5 min; BENCH_ARGS=\"customers days seed [csv]\")"
-	@echo "make bench-predict - wrk against /predict and /predict/batch, beside a FastAPI + uvicorn + XGBoost peer (about 3 min; BENCH_ARGS=\"seconds [registry]\")"
+	@echo "make bench-predict - wrk against /predict and /predict/batch, beside a FastAPI + uvicorn + XGBoost peer (1 and 2 workers) and the same server's /health/live as the ceiling (about 6 min; BENCH_ARGS=\"seconds [registry]\")"
 	@echo "make deps   - install Debian packages, build librdkafka, restore NuGet (idempotent)"
 	@echo "make install - publish fraudstream to \$$PREFIX/lib/fraudstream with a launcher in \$$PREFIX/bin (PREFIX default ~/.local)"
 

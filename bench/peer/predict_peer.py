@@ -2,8 +2,11 @@
 Debian's packages (run it with /usr/bin/python3, not another Python on PATH).
 
 It serves the production model of a FraudStream model registry (a local directory) with the same features as
-FraudStream.Core's pipeline (tx-v1, src/FraudStream.Core/Features/TransactionFeatures.cs), ported line by line, the
-model's threshold and its best iteration, so a transaction gets the same score here as from `fraudstream api`.
+FraudStream.Core's pipeline (the 16 transaction features of tx-v1, src/FraudStream.Core/Features/TransactionFeatures.cs,
+ported line by line), the model's threshold and its best iteration, so a transaction gets the same score here as from
+`fraudstream api`. A tx-v2 model also names history features (the card's, merchant's and terminal's recent past);
+`fraudstream api` keeps no history and answers /predict with every history feature missing ("history": "missing"),
+so this peer leaves every feature it does not compute as NaN, which XGBoost treats as missing, and says so too.
 
     PEER_REGISTRY=/path/to/registry PEER_API_KEY=... PEER_THREADS=1 \
         /usr/bin/python3 -m uvicorn predict_peer:app --app-dir bench/peer --host 127.0.0.1 --port 8081
@@ -28,7 +31,8 @@ from pydantic import BaseModel
 
 EARTH_RADIUS_KM = 6371.0088
 HIGH_RISK_CATEGORIES = frozenset([4829, 5732, 5815, 5816, 5817, 5818, 5944, 5947, 6051, 7995])
-PIPELINE_VERSION = "tx-v1"
+STATELESS_VERSION = "tx-v1"  # the transaction's own features only
+HISTORY_VERSION = "tx-v2"  # the same 16, then history features, which /predict has none of
 FEATURE_NAMES = [
     "amount", "log_amount", "amount_is_whole", "hour_of_day", "day_of_week", "is_night", "is_weekend",
     "channel_pos", "channel_ecommerce", "channel_atm", "channel_contactless", "card_present",
@@ -66,8 +70,12 @@ def load_production(registry):
     folder = os.path.join(registry, "models", version)
     with open(os.path.join(folder, "metadata.json"), encoding="utf-8") as f:
         metadata = json.load(f)
-    if metadata["pipeline"]["version"] != PIPELINE_VERSION:
-        raise RuntimeError(f"model {version} needs pipeline {metadata['pipeline']['version']}, this peer has {PIPELINE_VERSION}")
+    pipeline = metadata["pipeline"]
+    if pipeline["version"] not in (STATELESS_VERSION, HISTORY_VERSION):
+        raise RuntimeError(f"model {version} needs pipeline {pipeline['version']}, this peer serves {STATELESS_VERSION} and {HISTORY_VERSION}")
+    unknown = [name for name in pipeline["feature_names"] if name not in FEATURE_NAMES]
+    if pipeline["version"] == STATELESS_VERSION and unknown:
+        raise RuntimeError(f"model {version} ({STATELESS_VERSION}) names features this peer does not compute: {', '.join(unknown)}")
     booster = xgb.Booster(model_file=os.path.join(folder, metadata["model_file"]))
     booster.set_param({"nthread": int(os.environ.get("PEER_THREADS", "1"))})
     return version, booster, metadata
@@ -114,8 +122,10 @@ def distance_km(t: Transaction):
 
 
 VERSION, BOOSTER, METADATA = load_production(os.environ["PEER_REGISTRY"])
-COLUMNS = [FEATURE_NAMES.index(name) for name in METADATA["pipeline"]["feature_names"]]
 MODEL_FEATURES = METADATA["pipeline"]["feature_names"]
+# Where each model column comes from in all_features(), or None: a history feature, missing (NaN) as in the api's answers.
+COLUMNS = [FEATURE_NAMES.index(name) if name in FEATURE_NAMES else None for name in MODEL_FEATURES]
+HISTORY = "missing" if None in COLUMNS else "not_used"
 THRESHOLD = float(np.float32(METADATA["threshold"]))
 ITERATIONS = (0, int(METADATA.get("best_iteration", 0)) + 1)
 API_KEY = os.environ["PEER_API_KEY"].encode()
@@ -132,7 +142,7 @@ def rows_of(transactions):
     rows = np.empty((len(transactions), len(COLUMNS)), dtype=np.float32)
     for i, t in enumerate(transactions):
         features = all_features(t)
-        rows[i] = [features[c] for c in COLUMNS]
+        rows[i] = [math.nan if c is None else features[c] for c in COLUMNS]
     return rows
 
 
@@ -155,7 +165,8 @@ def predict(transactions):
                 top.append({"feature": MODEL_FEATURES[j], "value": float(rows[i, j]), "contribution": float(c[j])})
         score = float(scores[i])
         predictions.append({"transaction_id": t.transaction_id, "score": score, "is_fraud": score >= THRESHOLD,
-                            "threshold": THRESHOLD, "model_version": VERSION, "top_features": top})
+                            "threshold": THRESHOLD, "model_version": VERSION, "top_features": top,
+                            "history": HISTORY})
     return predictions
 
 

@@ -18,19 +18,36 @@ internal sealed partial class ServerProcess : IDisposable
         _process = process;
     }
 
-    /// <summary>"ours" or "peer".</summary>
+    /// <summary>"ours", or the peer's name ("peer", "peer2").</summary>
     public string Name { get; }
 
     /// <summary>http://127.0.0.1:port, once known.</summary>
     public string BaseUrl { get; private set; } = "";
 
-    /// <summary>CPU time the server process has used so far (all its threads).</summary>
+    /// <summary>
+    /// CPU time the server has used so far: its process and every process below it (uvicorn's workers), all threads.
+    /// A child that exits between two readings takes its time with it; the servers' children live as long as they do.
+    /// </summary>
     public TimeSpan CpuTime
     {
         get
         {
             _process.Refresh();
-            return _process.TotalProcessorTime;
+            var total = _process.TotalProcessorTime;
+            foreach (var pid in Descendants(_process.Id))
+            {
+                try
+                {
+                    using var child = Process.GetProcessById(pid);
+                    total += child.TotalProcessorTime;
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                {
+                    // exited meanwhile
+                }
+            }
+
+            return total;
         }
     }
 
@@ -63,14 +80,20 @@ internal sealed partial class ServerProcess : IDisposable
         return server;
     }
 
-    /// <summary>Starts the FastAPI peer under uvicorn (one worker, its default) on a free loopback port.</summary>
-    public static ServerProcess StartPeer(string python, string peerDirectory, IReadOnlyDictionary<string, string> environment, out IReadOnlyList<string> command)
+    /// <summary>
+    /// Starts the FastAPI peer under uvicorn on a free loopback port: with no <paramref name="options"/>, uvicorn's
+    /// defaults (one worker; its event loop uvloop, which it picks by itself when installed), else those options
+    /// (e.g. --workers, --loop, --http).
+    /// </summary>
+    public static ServerProcess StartPeer(
+        string name, string python, string peerDirectory, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> options,
+        out IReadOnlyList<string> command)
     {
         var port = FreePort();
         string[] arguments =
         [
             "-m", "uvicorn", "predict_peer:app", "--app-dir", peerDirectory, "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--workers", "1", "--log-level", "warning", "--no-access-log",
+            .. options, "--log-level", "warning", "--no-access-log",
         ];
         command = [python, .. arguments];
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -84,7 +107,7 @@ internal sealed partial class ServerProcess : IDisposable
             start.Environment[key] = value;
         }
 
-        var server = new ServerProcess("peer", Process.Start(start) ?? throw new BenchmarkFailedException($"could not start {python}"))
+        var server = new ServerProcess(name, Process.Start(start) ?? throw new BenchmarkFailedException($"could not start {python}"))
         {
             BaseUrl = $"http://127.0.0.1:{port}",
         };
@@ -138,6 +161,47 @@ internal sealed partial class ServerProcess : IDisposable
         }
 
         _process.Dispose();
+    }
+
+    /// <summary>The processes below <paramref name="root"/>, from each one's parent in /proc/&lt;pid&gt;/stat.</summary>
+    private static List<int> Descendants(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after its last ')'.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // exited meanwhile
+            }
+        }
+
+        var found = new List<int>();
+        var frontier = new Queue<int>([root]);
+        while (frontier.TryDequeue(out var parent))
+        {
+            foreach (var (pid, ppid) in parents)
+            {
+                if (ppid == parent)
+                {
+                    found.Add(pid);
+                    frontier.Enqueue(pid);
+                }
+            }
+        }
+
+        return found;
     }
 
     private static int FreePort()

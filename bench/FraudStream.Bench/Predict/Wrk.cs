@@ -33,13 +33,17 @@ internal static partial class Wrk
         return script;
     }
 
-    /// <summary>wrk's arguments: two threads (one when there is one connection: wrk needs a connection per thread).</summary>
-    public static string[] Arguments(int connections, int seconds, string script, string url) =>
+    /// <summary>
+    /// wrk's arguments: two threads (one when there is one connection: wrk needs a connection per thread); without a
+    /// script wrk sends a plain GET.
+    /// </summary>
+    public static string[] Arguments(int connections, int seconds, string? script, string url) =>
     [
-        $"-t{Math.Min(2, connections)}", $"-c{connections}", $"-d{seconds}s", "--timeout", "5s", "--latency", "-s", script, url,
+        $"-t{Math.Min(2, connections)}", $"-c{connections}", $"-d{seconds}s", "--timeout", "5s", "--latency",
+        .. script is null ? Array.Empty<string>() : ["-s", script], url,
     ];
 
-    public static async Task<WrkResult> RunAsync(int connections, int seconds, string script, string url)
+    public static async Task<WrkResult> RunAsync(int connections, int seconds, string? script, string url)
     {
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in Arguments(connections, seconds, script, url))
