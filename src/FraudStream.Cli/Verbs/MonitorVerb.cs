@@ -71,17 +71,26 @@ internal static class MonitorVerb
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<AccuracyMonitor>();
         builder.Services.AddHostedService(p => p.GetRequiredService<AccuracyMonitor>());
-        ManagementEndpoints.AddServices(
-            builder.Services,
-            builder.Configuration,
-            new TelemetrySources("fraudstream-monitor", [AccuracyMonitor.MeterName], ActivitySources: []),
-            ready: provider =>
-            {
-                var accuracy = provider.GetRequiredService<AccuracyMonitor>();
-                return new ReadinessReport(
-                    accuracy.CaughtUp.Task.IsCompleted && accuracy.Problem is null,
-                    new Dictionary<string, object?> { ["caught_up"] = accuracy.CaughtUp.Task.IsCompleted, ["problem"] = accuracy.Problem });
-            });
+        try
+        {
+            ManagementEndpoints.AddServices(
+                builder.Services,
+                builder.Configuration,
+                new TelemetrySources("fraudstream-monitor", [AccuracyMonitor.MeterName], ActivitySources: []),
+                ready: provider =>
+                {
+                    var accuracy = provider.GetRequiredService<AccuracyMonitor>();
+                    return new ReadinessReport(
+                        accuracy.CaughtUp.Task.IsCompleted && accuracy.Problem is null,
+                        new Dictionary<string, object?> { ["caught_up"] = accuracy.CaughtUp.Task.IsCompleted, ["problem"] = accuracy.Problem });
+                });
+        }
+        catch (ArgumentException e)
+        {
+            // The OTLP settings cannot work: one sentence, as for every other setting.
+            await Console.Error.WriteLineAsync(e.Message);
+            return CommandLineRunner.UsageError;
+        }
         await using var app = builder.Build();
         var monitor = app.Services.GetRequiredService<AccuracyMonitor>();
         ManagementEndpoints.Map(app);

@@ -109,6 +109,22 @@ public sealed class ScoreVerbTests
     }
 
     [Test]
+    public async Task An_OTLP_endpoint_that_cannot_work_stops_the_scorer_at_start_with_one_sentence()
+    {
+        // Act
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Telemetry__OtlpEndpoint"] = "otel-collector:4317" },
+            s_limit,
+            "score", "--registry", await TestModels.DirectoryAsync(), "--management-url", "http://127.0.0.1:0");
+
+        // Assert
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Transcript);
+        Assert.That(
+            run.StandardError,
+            Has.Some.EqualTo("Telemetry:OtlpEndpoint (or OTEL_EXPORTER_OTLP_ENDPOINT) must be an http or https URL such as http://otel-collector:4317, not 'otel-collector:4317'."));
+    }
+
+    [Test]
     public async Task A_topic_missing_on_the_cluster_stops_the_scorer_at_start_with_one_sentence()
     {
         // Arrange: every topic exists but the alerts topic, misspelt.
