@@ -16,6 +16,33 @@ internal static partial class ExportedMetrics
     [GeneratedRegex(@"\.Create(?<kind>ObservableUpDownCounter|ObservableCounter|ObservableGauge|UpDownCounter|Counter|Histogram|Gauge)\s*(?:<[^<>()]*>)?\s*\(\s*""(?<name>[A-Za-z_:][A-Za-z0-9_:]*)""")]
     private static partial Regex Instrument();
 
+    /// <summary>An instrument created with a unit: its name and the unit (up to the end of the statement).</summary>
+    [GeneratedRegex(@"\.Create(?:ObservableUpDownCounter|ObservableCounter|ObservableGauge|UpDownCounter|Counter|Histogram|Gauge)\s*(?:<[^<>()]*>)?\s*\(\s*""(?<name>[A-Za-z_:][A-Za-z0-9_:]*)""[^;]*?\bunit:\s*""(?<unit>[^""]*)""")]
+    private static partial Regex InstrumentWithUnit();
+
+    /// <summary>
+    /// The name suffix OpenTelemetry's Prometheus exporter appends for a unit (UCUM) unless the name already ends with it;
+    /// null for a unit this scan does not know.
+    /// </summary>
+    public static string? UnitSuffix(string unit) => unit switch
+    {
+        "By" => "_bytes",
+        "s" => "_seconds",
+        "ms" => "_milliseconds",
+        "1" => "_ratio",
+        _ => null,
+    };
+
+    /// <summary>The instruments of one piece of C# that carry a unit, with that unit.</summary>
+    public static IEnumerable<(string Name, string Unit)> UnitsIn(string code) =>
+        InstrumentWithUnit().Matches(code).Select(m => (m.Groups["name"].Value, m.Groups["unit"].Value));
+
+    /// <summary>Every instrument under src that carries a unit.</summary>
+    public static IReadOnlyList<(string Name, string Unit)> UnitsInSource() =>
+        [.. Directory.EnumerateFiles(Repo.PathOf("src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/bin/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal))
+            .SelectMany(f => UnitsIn(File.ReadAllText(f)))];
+
     [GeneratedRegex(@"\bfraudstream_[A-Za-z0-9_]+")]
     private static partial Regex Referenced();
 

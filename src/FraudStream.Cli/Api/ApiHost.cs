@@ -2,11 +2,13 @@ using FraudStream.Cli.Hosting;
 using FraudStream.Streaming;
 using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
+using FraudStream.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using BadHttpRequestException = Microsoft.AspNetCore.Http.BadHttpRequestException;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -18,7 +20,7 @@ namespace FraudStream.Cli.Api;
 internal static partial class ApiHost
 {
     /// <summary>The API's services: model serving as the scorer has it, keys, limits, metrics, OpenAPI.</summary>
-    public static void AddServices(IServiceCollection services)
+    public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddModelServing();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
@@ -38,8 +40,16 @@ internal static partial class ApiHost
         services.AddProblemDetails();
         ApiAccess.AddServices(services);
 
-        // The same scrape handler as the scorer's management endpoints, over the model's and the API's meters.
-        ManagementEndpoints.AddServices(services, ModelMetrics.MeterName, ApiMetrics.MeterName);
+        // The scorer's operations endpoints, over the model's and the API's meters; each request a span when tracing is on.
+        ManagementEndpoints.AddServices(
+            services,
+            configuration,
+            new TelemetrySources("fraudstream-api", [ModelMetrics.MeterName, ApiMetrics.MeterName], ActivitySources: [], TraceRequests: true),
+            ready: provider =>
+            {
+                var live = provider.GetRequiredService<LiveModel>();
+                return new ReadinessReport(live.Version is not null, new Dictionary<string, object?> { ["model_version"] = live.Version });
+            });
     }
 
     /// <summary>The request pipeline and every route: metrics and error answers outermost, then keys, rate limits, endpoints.</summary>
@@ -61,11 +71,7 @@ internal static partial class ApiHost
         app.MapOpenApi()
             .RequireRateLimiting(ApiAccess.PerAddressPolicy)
             .CacheOutput(policy => policy.Expire(TimeSpan.FromDays(365)).SetVaryByHost(false));
-        ManagementEndpoints.Map(app, ready: () =>
-        {
-            var live = app.Services.GetRequiredService<LiveModel>();
-            return new ReadinessReport(live.Version is not null, new Dictionary<string, object?> { ["model_version"] = live.Version });
-        });
+        ManagementEndpoints.Map(app);
     }
 
     /// <summary>

@@ -19,9 +19,10 @@ internal sealed class ApiMetrics : IDisposable
     private readonly Counter<long> _disagreements;
     private readonly Counter<long> _mirrorFailures;
 
-    public ApiMetrics()
+    /// <summary>Creates the instruments on a meter from the host's <paramref name="meters"/>, which disposes it.</summary>
+    public ApiMetrics(IMeterFactory meters)
     {
-        _meter = new Meter(MeterName);
+        _meter = meters.Create(MeterName);
         _requests = _meter.CreateCounter<long>("fraudstream_api_requests", description: "API requests answered, by route and HTTP status.");
         _duration = _meter.CreateHistogram<double>(
             "fraudstream_api_request_duration_seconds",

@@ -20,13 +20,14 @@ internal sealed class AccuracyMonitor : BackgroundService
 
     private readonly AccuracyMonitorSettings _settings;
     private readonly TimeProvider _time;
-    private readonly Meter _meter = new(MeterName);
+    private readonly Meter _meter;
     private volatile IReadOnlyList<(AccuracyReport Report, string Role)> _reports = [];
 
-    public AccuracyMonitor(AccuracyMonitorSettings settings, TimeProvider time)
+    public AccuracyMonitor(AccuracyMonitorSettings settings, TimeProvider time, IMeterFactory meters)
     {
         _settings = settings;
         _time = time;
+        _meter = meters.Create(MeterName);
         _meter.CreateObservableGauge(
             "fraudstream_live_precision", Observe(r => r.Precision), description: "Alerted frauds over alerts with a known outcome, per version and event-time window.");
         _meter.CreateObservableGauge("fraudstream_live_recall", Observe(r => r.Recall), description: "Alerted frauds over known frauds, per version and window.");

@@ -84,7 +84,7 @@ internal static class ApiVerb
     private static WebApplication Build(Dictionary<string, string?> overrides, FileInfo? configFile, string registryLocation)
     {
         var builder = WebVerbHost.CreateBuilder(overrides, configFile, registryLocation, $"{ApiOptions.Section}:Url", ApiOptions.DefaultUrl);
-        ApiHost.AddServices(builder.Services);
+        ApiHost.AddServices(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         ApiHost.Map(app);

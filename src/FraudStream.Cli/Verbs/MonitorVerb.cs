@@ -2,6 +2,7 @@ using System.CommandLine;
 using FraudStream.Cli.Hosting;
 using FraudStream.Cli.Monitoring;
 using FraudStream.Cli.Traffic;
+using FraudStream.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,12 +71,29 @@ internal static class MonitorVerb
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<AccuracyMonitor>();
         builder.Services.AddHostedService(p => p.GetRequiredService<AccuracyMonitor>());
-        ManagementEndpoints.AddServices(builder.Services, AccuracyMonitor.MeterName);
+        try
+        {
+            ManagementEndpoints.AddServices(
+                builder.Services,
+                builder.Configuration,
+                new TelemetrySources("fraudstream-monitor", [AccuracyMonitor.MeterName], ActivitySources: []),
+                ready: provider =>
+                {
+                    var accuracy = provider.GetRequiredService<AccuracyMonitor>();
+                    return new ReadinessReport(
+                        accuracy.CaughtUp.Task.IsCompleted && accuracy.Problem is null,
+                        new Dictionary<string, object?> { ["caught_up"] = accuracy.CaughtUp.Task.IsCompleted, ["problem"] = accuracy.Problem });
+                });
+        }
+        catch (ArgumentException e)
+        {
+            // The OTLP settings cannot work: one sentence, as for every other setting.
+            await Console.Error.WriteLineAsync(e.Message);
+            return CommandLineRunner.UsageError;
+        }
         await using var app = builder.Build();
         var monitor = app.Services.GetRequiredService<AccuracyMonitor>();
-        ManagementEndpoints.Map(app, ready: () => new ReadinessReport(
-            monitor.CaughtUp.Task.IsCompleted && monitor.Problem is null,
-            new Dictionary<string, object?> { ["caught_up"] = monitor.CaughtUp.Task.IsCompleted, ["problem"] = monitor.Problem }));
+        ManagementEndpoints.Map(app);
         try
         {
             await app.StartAsync();

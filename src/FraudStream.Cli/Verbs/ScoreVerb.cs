@@ -5,6 +5,7 @@ using FraudStream.Streaming;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.Telemetry;
 using FraudStream.Streaming.Scoring;
+using FraudStream.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -123,22 +124,26 @@ internal static class ScoreVerb
         var builder = WebVerbHost.CreateBuilder(overrides, configFile, registryLocation, "Management:Url", ManagementEndpoints.DefaultUrl);
         builder.Services.AddSchemaRegistry(builder.Configuration);
         builder.Services.AddExactlyOnceScorer();
-        ManagementEndpoints.AddServices(builder.Services, ScorerMetrics.MeterName, ModelMetrics.MeterName);
+        ManagementEndpoints.AddServices(
+            builder.Services,
+            builder.Configuration,
+            new TelemetrySources("fraudstream-scorer", [ScorerMetrics.MeterName, ModelMetrics.MeterName], [ScorerTracing.SourceName]),
+            ready: provider =>
+            {
+                var health = provider.GetRequiredService<ScorerHealth>();
+                var live = provider.GetRequiredService<LiveModel>();
+                return new ReadinessReport(
+                    live.Version is not null && health.ProducerReady && health.AssignedPartitions > 0,
+                    new Dictionary<string, object?>
+                    {
+                        ["model_version"] = live.Version,
+                        ["producer_ready"] = health.ProducerReady,
+                        ["assigned_partitions"] = health.AssignedPartitions,
+                    });
+            });
 
         var app = builder.Build();
-        ManagementEndpoints.Map(app, ready: () =>
-        {
-            var health = app.Services.GetRequiredService<ScorerHealth>();
-            var live = app.Services.GetRequiredService<LiveModel>();
-            return new ReadinessReport(
-                live.Version is not null && health.ProducerReady && health.AssignedPartitions > 0,
-                new Dictionary<string, object?>
-                {
-                    ["model_version"] = live.Version,
-                    ["producer_ready"] = health.ProducerReady,
-                    ["assigned_partitions"] = health.AssignedPartitions,
-                });
-        });
+        ManagementEndpoints.Map(app);
         return app;
     }
 }

@@ -189,6 +189,7 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
         _collecting = _free.Pop();
         _collector.Collecting = _collecting;
         _collector.InFlight = batch;
+        batch.Trace = ScorerTracing.StartBatch(_options.InputTopic, batch.Count);
         _inFlight = (batch, Task.Run(() => _handler.Process(batch, stop), CancellationToken.None));
     }
 
@@ -232,6 +233,10 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
     {
         var committedAt = _time.GetUtcNow();
         _metrics.BatchCommitted(batch.Count, commitTime);
+        if (batch.Trace is { } trace)
+        {
+            ScorerTracing.Committed(trace, batch.Rejected.Count(r => batch.Keeps(r.Row)));
+        }
         _handler.Committed(batch, committedAt);
         foreach (var (reason, count) in batch.Rejected.Where(r => batch.Keeps(r.Row)).CountBy(r => r.Reason))
         {

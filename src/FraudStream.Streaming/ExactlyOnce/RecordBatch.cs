@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace FraudStream.Streaming.ExactlyOnce;
@@ -31,6 +32,9 @@ public sealed class RecordBatch
 
     /// <summary>When the first record was collected (<see cref="TimeProvider.GetTimestamp"/>); the linger counts from it.</summary>
     internal long FirstRecordAt { get; set; }
+
+    /// <summary>The batch's span while it is processed and committed; null when tracing is off.</summary>
+    internal Activity? Trace { get; set; }
 
     /// <summary>The number of records.</summary>
     public int Count => Records.Count;
@@ -90,6 +94,9 @@ public sealed class RecordBatch
     /// <summary>Empties the batch (and the handler's work) for reuse.</summary>
     internal void Clear()
     {
+        // Whatever became of the batch (committed, aborted, discarded), its span ends here.
+        Trace?.Dispose();
+        Trace = null;
         Work.Clear();
         FirstRecordAt = 0;
         Records.Clear();

@@ -91,12 +91,12 @@ internal sealed partial class TransactionalCommitter(
         }
         catch (KafkaException e) when (TransactionErrors.IsFenced(e.Error))
         {
-            return Fenced(e.Error);
+            return Fenced(batch, e.Error);
         }
         catch (KafkaException e) when (e.Error.IsFatal)
         {
             LogRebuilding(logger, e.Error.Code, e.Error.Reason);
-            metrics.Aborted("fatal");
+            Aborted(batch, "fatal");
             return Rebuild(stop);
         }
         catch (KafkaRetriableException e)
@@ -104,14 +104,14 @@ internal sealed partial class TransactionalCommitter(
             // Still retriable when the transaction timeout (or the shutdown budget) ran out: the commit may have reached
             // the coordinator. A new producer's InitTransactions completes or aborts it; the broker then knows.
             LogAmbiguous(logger, e.Error.Code, e.Error.Reason);
-            metrics.Aborted("ambiguous");
+            Aborted(batch, "ambiguous");
             return Rebuild(stop);
         }
         catch (KafkaException e)
         {
             LogAborting(logger, e.Error.Code, e.Error.Reason);
-            metrics.Aborted(e is KafkaTxnRequiresAbortException ? "requires_abort" : "error");
-            return Abort(producer, begun, stop);
+            Aborted(batch, e is KafkaTxnRequiresAbortException ? "requires_abort" : "error");
+            return Abort(batch, producer, begun, stop);
         }
     }
 
@@ -137,7 +137,7 @@ internal sealed partial class TransactionalCommitter(
     }
 
     /// <summary>Aborts the transaction, calling again after a timeout; a producer that cannot abort is rebuilt.</summary>
-    private CommitResult Abort(IProducer<byte[], byte[]> producer, long begun, CancellationToken stop)
+    private CommitResult Abort(RecordBatch batch, IProducer<byte[], byte[]> producer, long begun, CancellationToken stop)
     {
         try
         {
@@ -146,7 +146,7 @@ internal sealed partial class TransactionalCommitter(
         }
         catch (KafkaException e) when (TransactionErrors.IsFenced(e.Error))
         {
-            return Fenced(e.Error);
+            return Fenced(batch, e.Error);
         }
         catch (KafkaException e)
         {
@@ -155,11 +155,18 @@ internal sealed partial class TransactionalCommitter(
         }
     }
 
-    private CommitResult Fenced(Error error)
+    /// <summary>Counts an abort and marks the batch's span with it.</summary>
+    private void Aborted(RecordBatch batch, string reason)
+    {
+        metrics.Aborted(reason);
+        ScorerTracing.Aborted(batch.Trace, reason);
+    }
+
+    private CommitResult Fenced(RecordBatch batch, Error error)
     {
         var problem = $"Another scorer instance took over transactional id '{_options.TransactionalId}' ({error.Code}): this instance stops; give every instance its own Scorer:TransactionalId.";
         LogFenced(logger, problem);
-        metrics.Aborted("fenced");
+        Aborted(batch, "fenced");
         health.SetFenced(problem);
         DisposeProducer();
         return CommitResult.Fenced;

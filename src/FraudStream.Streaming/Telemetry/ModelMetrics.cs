@@ -15,12 +15,21 @@ public sealed class ModelMetrics : IDisposable
     private readonly Counter<long> _challengerSwaps;
     private readonly Counter<long> _challengerRefusals;
 
-    /// <summary>Creates the instruments; the info gauges read <paramref name="live"/> and <paramref name="challenger"/> at each collection.</summary>
+    /// <summary>Creates the instruments on a meter of its own (tests).</summary>
     public ModelMetrics(LiveModel live, ChallengerModel challenger)
+        : this(live, challenger, meters: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates the instruments on a meter from <paramref name="meters"/> (the host's, which disposes it) or one of its own;
+    /// the info gauges read <paramref name="live"/> and <paramref name="challenger"/> at each collection.
+    /// </summary>
+    public ModelMetrics(LiveModel live, ChallengerModel challenger, IMeterFactory? meters)
     {
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(challenger);
-        _meter = new Meter(MeterName);
+        _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
         _meter.CreateObservableGauge<int>(
             "fraudstream_model_info",
             () => live.Version is { } version ? [new Measurement<int>(1, new KeyValuePair<string, object?>("version", version))] : [],

@@ -129,10 +129,16 @@ public sealed class ScorerMetrics : IDisposable
     /// <summary>Labels taken in from the labels topic.</summary>
     public long LabelsRead => _labelsRead.Total;
 
-    /// <summary>Creates the instruments.</summary>
+    /// <summary>Creates the instruments on a meter of its own (tests and benchmarks).</summary>
     public ScorerMetrics()
+        : this(meters: null)
     {
-        _meter = new Meter(MeterName);
+    }
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meters"/> (the host's, which disposes it), or one of its own.</summary>
+    public ScorerMetrics(IMeterFactory? meters)
+    {
+        _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
         _restoredRecords = new Tally(_meter.CreateCounter<long>(
             "fraudstream_history_restored_records", description: "Changelog records read to restore card history (at assignment, restart, or after an abort)."));
         _restoredBytes = _meter.CreateCounter<long>("fraudstream_history_restored_bytes", unit: "By", description: "Changelog bytes read to restore card history.");

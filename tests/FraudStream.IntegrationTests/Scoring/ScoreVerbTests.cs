@@ -54,7 +54,7 @@ public sealed class ScoreVerbTests
             Assert.That(metrics.Content.Headers.ContentType?.ToString(), Does.StartWith("text/plain; version=0.0.4"));
             Assert.That(lint.ExitCode, Is.Zero, lint.Output + "\n" + scrape);
             Assert.That(lint.Output, Is.Empty);
-            Assert.That(scrape, Does.Contain($"fraudstream_records_consumed_total {scenario.Records.Count}\n"));
+            Assert.That(scrape, Does.Match($@"\nfraudstream_records_consumed_total(\{{\}})? {scenario.Records.Count}\n"), "written name{} value by OpenTelemetry's exporter");
             Assert.That(scrape, Does.Contain("fraudstream_records_dead_lettered_total{reason=\"invalid_value\"} 2\n"));
             Assert.That(scrape, Does.Contain("fraudstream_records_dead_lettered_total{reason=\"bad_magic_byte\"} 1\n"));
             Assert.That(scrape, Does.Match(@"fraudstream_model_info\{version=""\d{8}_\d{6}""\} 1"));
@@ -106,6 +106,22 @@ public sealed class ScoreVerbTests
         Assert.That(run.StandardError, Has.Some.Contains("Scorer:BootstrapServers is not set"));
         Assert.That(run.StandardError, Has.Some.Contains("Scorer:TransactionalId is not set"));
         Assert.That(run.StandardError, Has.Some.Contains("Scorer:BatchSize must be a whole number from 1 to 100000, not 0."));
+    }
+
+    [Test]
+    public async Task An_OTLP_endpoint_that_cannot_work_stops_the_scorer_at_start_with_one_sentence()
+    {
+        // Act
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_Telemetry__OtlpEndpoint"] = "otel-collector:4317" },
+            s_limit,
+            "score", "--registry", await TestModels.DirectoryAsync(), "--management-url", "http://127.0.0.1:0");
+
+        // Assert
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Transcript);
+        Assert.That(
+            run.StandardError,
+            Has.Some.EqualTo("Telemetry:OtlpEndpoint (or OTEL_EXPORTER_OTLP_ENDPOINT) must be an http or https URL such as http://otel-collector:4317, not 'otel-collector:4317'."));
     }
 
     [Test]
