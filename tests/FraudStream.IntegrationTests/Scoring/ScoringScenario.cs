@@ -130,7 +130,20 @@ public sealed class ScoringScenario
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = TestKafka.BootstrapServers, EnableIdempotence = true, LingerMs = 5 }).Build();
         foreach (var label in labels)
         {
-            producer.Produce(LabelsTopic, new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(label.CardId), Value = codec.Encode(label, schemaId) });
+            var message = new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(label.CardId), Value = codec.Encode(label, schemaId) };
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(LabelsTopic, message);
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    // More labels than librdkafka's local queue holds (100,000) while a loaded broker drains it: wait for room.
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
         }
 
         Assert.That(producer.Flush(TimeSpan.FromMinutes(1)), Is.Zero, "every label delivered");
