@@ -21,8 +21,20 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, ScorerMet
     private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_openTransactionPoll = TimeSpan.FromMilliseconds(50);
 
-    private readonly Lazy<IConsumer<byte[], byte[]>> _committed = new(() => KafkaReaders.Create(options, "restore", IsolationLevel.ReadCommitted));
-    private readonly Lazy<IConsumer<byte[], byte[]>> _uncommitted = new(() => KafkaReaders.Create(options, "restore-end", IsolationLevel.ReadUncommitted));
+    private Lazy<IConsumer<byte[], byte[]>> _committed = new(() => KafkaReaders.Create(options, "restore", IsolationLevel.ReadCommitted));
+    private Lazy<IConsumer<byte[], byte[]>> _uncommitted = new(() => KafkaReaders.Create(options, "restore-end", IsolationLevel.ReadUncommitted));
+
+    /// <summary>
+    /// Closes both readers; the next restore opens new ones. After an outage a reader's cached metadata can lack a
+    /// changelog partition ("Unknown partition") until its next periodic refresh, minutes later; a new reader asks the
+    /// cluster afresh. The readers hold nothing between restores, so nothing is lost.
+    /// </summary>
+    public void Reset()
+    {
+        Dispose();
+        _committed = new(() => KafkaReaders.Create(options, "restore", IsolationLevel.ReadCommitted));
+        _uncommitted = new(() => KafkaReaders.Create(options, "restore-end", IsolationLevel.ReadUncommitted));
+    }
 
     /// <summary>The card histories of <paramref name="partition"/> as its committed changelog holds them, in <paramref name="store"/> (empty, tracking changes).</summary>
     /// <exception cref="OperationCanceledException">Stopped while restoring.</exception>

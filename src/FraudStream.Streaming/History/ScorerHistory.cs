@@ -124,6 +124,16 @@ public sealed partial class ScorerHistory : IDisposable
             {
                 _metrics.HistoryRetried();
                 LogKafkaRetry(_logger, e.Error.Reason, backoff.Delay.TotalSeconds);
+                if (e.Error.Code == ErrorCode.Local_UnknownPartition)
+                {
+                    // Seen after the coordinator-down fault: the restorer's readers kept metadata without the changelog
+                    // partition and failed every retry for minutes. New readers fetch it afresh.
+                    lock (_gate)
+                    {
+                        _restorer.Reset();
+                    }
+                }
+
                 if (backoff.Wait(stop))
                 {
                     throw new OperationCanceledException(stop);
