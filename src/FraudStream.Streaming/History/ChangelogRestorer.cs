@@ -21,8 +21,8 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, ScorerMet
     private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_openTransactionPoll = TimeSpan.FromMilliseconds(50);
 
-    private Lazy<IConsumer<byte[], byte[]>> _committed = new(() => KafkaReaders.Create(options, "restore", IsolationLevel.ReadCommitted));
-    private Lazy<IConsumer<byte[], byte[]>> _uncommitted = new(() => KafkaReaders.Create(options, "restore-end", IsolationLevel.ReadUncommitted));
+    private Lazy<IConsumer<byte[], byte[]>> _committed = Reader(options, "restore", IsolationLevel.ReadCommitted);
+    private Lazy<IConsumer<byte[], byte[]>> _uncommitted = Reader(options, "restore-end", IsolationLevel.ReadUncommitted);
 
     /// <summary>
     /// Closes both readers; the next restore opens new ones. After an outage a reader's cached metadata can lack a
@@ -32,9 +32,13 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, ScorerMet
     public void Reset()
     {
         Dispose();
-        _committed = new(() => KafkaReaders.Create(options, "restore", IsolationLevel.ReadCommitted));
-        _uncommitted = new(() => KafkaReaders.Create(options, "restore-end", IsolationLevel.ReadUncommitted));
+        _committed = Reader(options, "restore", IsolationLevel.ReadCommitted);
+        _uncommitted = Reader(options, "restore-end", IsolationLevel.ReadUncommitted);
     }
+
+    /// <summary>A reader opened on first use.</summary>
+    private static Lazy<IConsumer<byte[], byte[]>> Reader(ScorerOptions options, string purpose, IsolationLevel isolation) =>
+        new(() => KafkaReaders.Create(options, purpose, isolation));
 
     /// <summary>The card histories of <paramref name="partition"/> as its committed changelog holds them, in <paramref name="store"/> (empty, tracking changes).</summary>
     /// <exception cref="OperationCanceledException">Stopped while restoring.</exception>

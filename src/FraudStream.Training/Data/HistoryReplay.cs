@@ -60,10 +60,10 @@ public sealed class HistoryReplay
         ArgumentNullException.ThrowIfNull(unlabelled);
         var width = HistoryFeatures.Count;
         var features = new float[(long)ordered.Count * width];
-        var others = unlabelled.Select(t => new LabelledTransaction(t, false, ""))
-            .Select(r => (Row: r, Labelled: false))
-            .Concat((warmUp ?? []).Select(r => (Row: r, Labelled: true)))
-            .OrderBy(o => o.Row.Transaction.EventTime)
+        // History-only transactions: without a label (awaiting one), or with their label (the warm-up).
+        var others = unlabelled.Select(t => (Transaction: t, IsFraud: (bool?)null, LabelTime: (DateTimeOffset?)null))
+            .Concat((warmUp ?? []).Select(r => (r.Transaction, IsFraud: (bool?)r.IsFraud, r.LabelTime)))
+            .OrderBy(o => o.Transaction.EventTime)
             .ToList();
         var unused = new float[width];
         var replay = new HistoryReplay(settings, labelDelay);
@@ -71,10 +71,9 @@ public sealed class HistoryReplay
         for (var i = 0; i < ordered.Count; i++)
         {
             var row = ordered[i];
-            for (; next < others.Count && others[next].Row.Transaction.EventTime < row.Transaction.EventTime; next++)
+            for (; next < others.Count && others[next].Transaction.EventTime < row.Transaction.EventTime; next++)
             {
-                var (other, labelled) = others[next];
-                replay.Observe(other.Transaction, labelled ? other.IsFraud : null, labelled ? other.LabelTime : null, unused);
+                replay.Observe(others[next].Transaction, others[next].IsFraud, others[next].LabelTime, unused);
             }
 
             replay.Observe(row.Transaction, row.IsFraud, row.LabelTime, features.AsSpan(i * width, width));

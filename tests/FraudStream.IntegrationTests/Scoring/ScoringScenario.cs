@@ -130,20 +130,7 @@ public sealed class ScoringScenario
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = TestKafka.BootstrapServers, EnableIdempotence = true, LingerMs = 5 }).Build();
         foreach (var label in labels)
         {
-            var message = new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(label.CardId), Value = codec.Encode(label, schemaId) };
-            while (true)
-            {
-                try
-                {
-                    producer.Produce(LabelsTopic, message);
-                    break;
-                }
-                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    // More labels than librdkafka's local queue holds (100,000) while a loaded broker drains it: wait for room.
-                    producer.Poll(TimeSpan.FromMilliseconds(50));
-                }
-            }
+            ProduceWaitingForRoom(producer, LabelsTopic, new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(label.CardId), Value = codec.Encode(label, schemaId) });
         }
 
         Assert.That(producer.Flush(TimeSpan.FromMinutes(1)), Is.Zero, "every label delivered");
@@ -364,6 +351,27 @@ public sealed class ScoringScenario
         });
     }
 
+    /// <summary>
+    /// Produces <paramref name="message"/>, waiting for room while librdkafka's local queue (100,000 messages) is full: a
+    /// scenario produces more than that faster than a loaded broker drains it.
+    /// </summary>
+    private static void ProduceWaitingForRoom(
+        IProducer<byte[], byte[]> producer, string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? delivered = null)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message, delivered);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+        }
+    }
+
     private static async Task ProduceAsync(string topic, List<InputRecord> records, int from, int to)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
@@ -377,27 +385,16 @@ public sealed class ScoringScenario
         {
             var record = records[i];
             var key = System.Text.Encoding.UTF8.GetBytes(record.Transaction?.CardId ?? $"bad-{i}");
-            while (true)
+            ProduceWaitingForRoom(producer, topic, new Message<byte[], byte[]> { Key = key, Value = record.Value }, report =>
             {
-                try
+                if (report.Error.IsError)
                 {
-                    producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = record.Value }, report =>
-                    {
-                        if (report.Error.IsError)
-                        {
-                            Interlocked.Increment(ref failures);
-                        }
+                    Interlocked.Increment(ref failures);
+                }
 
-                        record.Partition = report.Partition.Value;
-                        record.Offset = report.Offset.Value;
-                    });
-                    break;
-                }
-                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(50));
-                }
-            }
+                record.Partition = report.Partition.Value;
+                record.Offset = report.Offset.Value;
+            });
         }
 
         await Task.Run(() => producer.Flush(TimeSpan.FromSeconds(60)));
