@@ -141,11 +141,12 @@ public sealed class PatternChangeTests
         using var bootstrapModel = await TestModels.LoadAsync(registryDirectory, bootstrap);
         using var firstModel = await TestModels.LoadAsync(registryDirectory, first);
         using var secondModel = await TestModels.LoadAsync(registryDirectory, second);
-        AssertDriftShowsWhereThePatternChanged(scenario, labels, firstModel, driftBefore, driftAfter);
+        var history = scenario.ExpectedHistory(labels); // what the scorer must have computed: the trainer's replay, every label at its time
+        AssertDriftShowsWhereThePatternChanged(scenario, history, firstModel, driftBefore, driftAfter);
         Assert.That(promotion.ExitCode, Is.Zero, promotion.Transcript);
         Assert.That(promotion.Output, Does.Contain($"Challenger {second} beats production"), promotion.Transcript);
         Assert.That((await registry.GetProductionAsync())!.Version, Is.EqualTo(second));
-        AssertEveryRecordScoredOnceByTheModelInForce(scenario, labels, [bootstrapModel, firstModel, secondModel], shadowTopic);
+        AssertEveryRecordScoredOnceByTheModelInForce(scenario, history, [bootstrapModel, firstModel, secondModel], shadowTopic);
         TestContext.Progress.WriteLine(promotion.Output);
         Directory.Delete(registryDirectory, recursive: true);
     }
@@ -159,13 +160,12 @@ public sealed class PatternChangeTests
     /// 27 days long, so they are still filling.)
     /// </summary>
     private static void AssertDriftShowsWhereThePatternChanged(
-        ScoringScenario scenario, IReadOnlyList<FraudLabel> labels, ScoringModel model, IReadOnlyList<DriftReading> driftBefore, IReadOnlyList<DriftReading> driftAfter)
+        ScoringScenario scenario, Dictionary<string, float[]> history, ScoringModel model, IReadOnlyList<DriftReading> driftBefore, IReadOnlyList<DriftReading> driftAfter)
     {
         var before = driftBefore.Single(r => r.ModelVersion == model.Version);
         var after = driftAfter.Single(r => r.ModelVersion == model.Version);
         TestContext.Progress.WriteLine($"Drift of {model.Version}, before → after the change: score {before.ScorePsi:F3} → {after.ScorePsi:F3}; "
             + string.Join(", ", after.FeaturePsi.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {Psi(before, p.Key):F3} → {p.Value:F3}")));
-        var history = scenario.ExpectedHistory(labels);
         var expectedBefore = ExpectedPsi(scenario, history, model, WarmUp, Before);
         var expectedAfter = ExpectedPsi(scenario, history, model, ChangeStart, Change);
         string[] changed = ["merchant_frauds_1d", "merchant_fraud_share_7d", "merchant_reported_fraud_share_1d", "terminal_frauds_1d"];
@@ -239,10 +239,9 @@ public sealed class PatternChangeTests
     /// it was the challenger, each once.
     /// </summary>
     private static void AssertEveryRecordScoredOnceByTheModelInForce(
-        ScoringScenario scenario, IReadOnlyList<FraudLabel> labels, IReadOnlyList<ScoringModel> models, string shadowTopic)
+        ScoringScenario scenario, Dictionary<string, float[]> history, IReadOnlyList<ScoringModel> models, string shadowTopic)
     {
         scenario.AssertEachRecordScoredOnce();
-        var history = scenario.ExpectedHistory(labels);
         var byId = scenario.Records.ToDictionary(r => r.Transaction!.TransactionId);
         var index = scenario.Records.Select((r, i) => (r.Transaction!.TransactionId, i)).ToDictionary(p => p.TransactionId, p => p.i);
         var byVersion = models.ToDictionary(m => m.Version);
