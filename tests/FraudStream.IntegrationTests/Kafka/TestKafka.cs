@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using FraudStream.Streaming.DevBroker;
+using FraudStream.DevBroker;
 
 namespace FraudStream.IntegrationTests.Kafka;
 

@@ -94,6 +94,7 @@ public sealed partial class LoadgenAndAlertsVerbTests
         var topic = await TestKafka.CreateTopicAsync("loadgen-sigterm", 2);
         using var loadgen = FraudstreamProcess.Start("loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topic, "--rate", "500", "--no-labels");
         await loadgen.WaitForStderrLineAsync(l => l.StartsWith("loadgen: sent", StringComparison.Ordinal), "a progress line", s_limit);
+        var libraries = NativeLibraries.MappedBy(loadgen.Id).Select(Path.GetFileName).ToList();
 
         // Act
         loadgen.SendSigterm();
@@ -108,6 +109,8 @@ public sealed partial class LoadgenAndAlertsVerbTests
             Assert.That(sent, Is.GreaterThan(0));
             Assert.That(SummaryCount(run, "Acknowledged"), Is.EqualTo(sent));
             Assert.That(TestKafka.ReadAllRecords(topic, 2, IsolationLevel.ReadCommitted), Has.Count.EqualTo(sent));
+            Assert.That(libraries, Does.Contain(NativeLibraries.OfficialClient).And.Not.Contain(NativeLibraries.DevelopmentBroker),
+                "the load generator's client is the official librdkafka, never the development broker's");
         });
     }
 
