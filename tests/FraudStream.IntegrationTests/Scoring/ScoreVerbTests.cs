@@ -48,7 +48,7 @@ public sealed class ScoreVerbTests
         Assert.Multiple(() =>
         {
             // Its Kafka client is Confluent's official librdkafka; the development broker's patched one is never loaded.
-            Assert.That(NativeLibraries.Maps(scorer.Id, NativeLibraries.OfficialClient), Is.True, string.Join('\n', NativeLibraries.MappedBy(scorer.Id)));
+            Assert.That(NativeLibraries.MapsOfficialClient(scorer.Id), Is.True, string.Join('\n', NativeLibraries.MappedBy(scorer.Id)));
             Assert.That(NativeLibraries.Maps(scorer.Id, NativeLibraries.DevelopmentBroker), Is.False, string.Join('\n', NativeLibraries.MappedBy(scorer.Id)));
             Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), readyBody.ToString());
