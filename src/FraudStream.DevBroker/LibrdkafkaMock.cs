@@ -69,7 +69,7 @@ internal static partial class LibrdkafkaMock
 
     // Fault injection. librdkafka declares some of these variadic (C "..."); LibraryImport has no varargs, so they are
     // bound with the fixed count of integer arguments each call passes (one error, or one error and its delay). On
-    // x86-64 System V, the only ABI librdkafka.redist ships for here, such arguments travel in the same registers
+    // x86-64 System V, the only ABI deploy/librdkafka builds the library for, such arguments travel in the same registers
     // either way.
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
