@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Installs everything FraudStream's build, tests and demo need on a fresh Debian 12
-# machine with the .NET SDK: Debian packages, then the patched librdkafka packed
-# as a local NuGet package (deploy/librdkafka/build.sh), then the NuGet restore.
+# machine with the .NET SDK: Debian packages, then the development broker's native
+# library (deploy/librdkafka/build.sh, into this checkout's .deps/), then the NuGet
+# restore (Confluent.Kafka brings Confluent's official librdkafka.redist).
 # Idempotent and quick on a second run; called by `make demo` and `make test`.
+# Writes nothing outside this checkout but Debian's packages and NuGet's own cache.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-# Build tools and headers for librdkafka (Node's npm fetches its source); native XGBoost,
+# Build tools and headers for the development broker's librdkafka (Node's npm fetches its
+# source); libsasl2-2, which the official librdkafka.so links against; native XGBoost,
 # and Debian's Python XGBoost and Avro as reference implementations the tests compare with;
 # prometheus for promtool, which lints the metrics scrape and the alert rules; python3-yaml for the
 # static checks of compose.yaml and the Kubernetes manifests.
 debian_packages=(
   build-essential pkg-config python3 nodejs npm
-  libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
+  zlib1g-dev libzstd-dev liblz4-dev libsasl2-2
   libxgboost-dev python3-xgboost python3-numpy python3-avro
   prometheus python3-yaml
 )

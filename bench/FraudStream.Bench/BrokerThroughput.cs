@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using FraudStream.Streaming.DevBroker;
+using FraudStream.DevBroker;
 
 namespace FraudStream.Bench;
 

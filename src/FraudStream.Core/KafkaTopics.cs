@@ -30,4 +30,10 @@ public sealed record KafkaTopics(
 
     /// <summary>The default topic names.</summary>
     public static KafkaTopics Default { get; } = new();
+
+    /// <summary>Whether Kafka accepts <paramref name="name"/> as a topic name.</summary>
+    public static bool IsLegalName(string name) =>
+        name.Length is >= 1 and <= 249
+        && name is not "." and not ".."
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

@@ -68,7 +68,7 @@ public partial class DockerfileTests
     }
 
     [Test]
-    public void The_build_stage_builds_librdkafka_with_deps_sh_and_publishes_the_cli()
+    public void The_build_stage_builds_the_dev_brokers_librdkafka_with_deps_sh_and_publishes_the_cli_with_both_native_libraries()
     {
         var stages = Stages();
         var build = stages.Single(s => s.Name == "build");
@@ -76,6 +76,8 @@ public partial class DockerfileTests
 
         Assert.That(runs, Has.Some.Contains("bash deploy/deps.sh"));
         Assert.That(runs, Has.Some.Match(@"dotnet publish src/FraudStream.Cli\b.*-c Release\b.*-o /app\b"));
+        Assert.That(runs, Has.Some.Contains("test -f /app/runtimes/linux-x64/native/librdkafka.so"), "the clients' official librdkafka");
+        Assert.That(runs, Has.Some.Contains("test -f /app/libfraudstream-devbroker.so"), "the development broker's own library");
         Assert.That(File.Exists(Repo.PathOf("deploy/deps.sh")), Is.True);
     }
 
@@ -87,6 +89,7 @@ public partial class DockerfileTests
         var env = string.Join('\n', runtime.Where(i => i.Keyword == "ENV").Select(i => i.Arguments));
 
         Assert.That(runs, Does.Match(@"apt-get install[^\n]*\blibxgboost0\b"), "Debian's libxgboost0");
+        Assert.That(runs, Does.Match(@"apt-get install(.|\n)*\blibsasl2-2\b"), "the official librdkafka.so links libsasl2.so.3");
         Assert.That(env, Does.Match(@"\bOMP_WAIT_POLICY=PASSIVE\b"));
 
         var user = runtime.LastOrDefault(i => i.Keyword == "USER").Arguments;

@@ -25,6 +25,9 @@ public sealed partial class FraudstreamProcess : IDisposable
 
     private FraudstreamProcess(Process process) => _process = process;
 
+    /// <summary>The operating system's id of the process.</summary>
+    public int Id => _process.Id;
+
     /// <summary>Lines printed on stdout so far.</summary>
     public IReadOnlyList<string> StandardOutput
     {

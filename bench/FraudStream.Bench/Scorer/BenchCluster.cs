@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using FraudStream.Streaming.DevBroker;
+using FraudStream.DevBroker;
 
 namespace FraudStream.Bench.Scorer;
 
@@ -34,8 +34,7 @@ internal sealed class BenchCluster : IDisposable
 
     /// <summary>One line saying which cluster this is.</summary>
     public string Description => _devBroker is not null
-        ? $"development broker {BootstrapServers} (in the orchestrator process), librdkafka {DevelopmentBroker.LibrdkafkaVersion}"
-          + (_devBroker.IsPatchedBuild ? "" : ", UNPATCHED: read_committed is not honoured")
+        ? $"development broker {BootstrapServers} (in the orchestrator process; its librdkafka {DevelopmentBroker.LibrdkafkaVersion}, clients' {Confluent.Kafka.Library.VersionString})"
         : $"external cluster {BootstrapServers} ({BootstrapVariable})";
 
     public static BenchCluster Start()

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using FraudStream.Streaming;
 
 namespace FraudStream.Cli.Hosting;
 
@@ -20,6 +21,17 @@ internal static class CommandLineRunner
                 ? $"Unrecognized command or argument '{parseResult.UnmatchedTokens[0]}'."
                 : parseResult.Errors[0].Message;
             await Console.Error.WriteLineAsync($"{error} Run '{helpCommand} --help' for usage.");
+            return UsageError;
+        }
+
+        // The Kafka client properties file (FRAUDSTREAM_KAFKA_CONFIG) is process-wide: a bad one stops every verb at start.
+        try
+        {
+            _ = KafkaClientProperties.Process;
+        }
+        catch (KafkaClientPropertiesException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
             return UsageError;
         }
 

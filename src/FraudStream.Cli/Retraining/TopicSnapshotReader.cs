@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Cli.Traffic;
+using FraudStream.Streaming;
 
 namespace FraudStream.Cli.Retraining;
 
@@ -42,7 +43,7 @@ internal sealed class TopicSnapshotReader(string bootstrap, TimeProvider time)
         string topic, DateTimeOffset? since, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask<T>> decode, Action<T> accept,
         CancellationToken cancellation)
     {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = bootstrap,
             ClientId = "fraudstream-trainer",

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Confluent.Kafka;
+using FraudStream.Streaming;
 
 namespace FraudStream.Cli.Traffic;
 
@@ -33,7 +34,7 @@ internal static class KafkaCluster
     /// committed (the group id only satisfies the client).
     /// </summary>
     public static IConsumer<byte[], byte[]> CommittedReader(string bootstrap, string clientId, int fetchWaitMaxMs) =>
-        new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = bootstrap,
             ClientId = clientId,

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.CommandLine.Parsing;
 using FraudStream.Cli.Hosting;
 using FraudStream.Core;
-using FraudStream.Streaming.DevBroker;
+using FraudStream.DevBroker;
 using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Cli.Verbs;
@@ -49,7 +49,7 @@ internal static class BrokerVerb
 
         var retentionBytes = new Option<long>("--retention-bytes")
         {
-            Description = "Bytes each partition keeps before dropping its oldest records (FraudStream's patched librdkafka only).",
+            Description = "Bytes each partition keeps before dropping its oldest records.",
             DefaultValueFactory = _ => DevelopmentBrokerOptions.DefaultRetentionBytesPerPartition,
             CustomParser = result => ParseCount(result, "--retention-bytes", long.MaxValue),
         };
@@ -117,7 +117,7 @@ internal static class BrokerVerb
         catch (DllNotFoundException)
         {
             await Console.Error.WriteLineAsync(
-                "librdkafka could not be loaded: run `make` to build FraudStream's librdkafka package, then build again.");
+                "The development broker's library (libfraudstream-devbroker.so) could not be loaded: run `make deps` to build it, then build again.");
             return 1;
         }
         catch (DevelopmentBrokerException e)
@@ -159,10 +159,9 @@ internal static class BrokerVerb
     private static void PrintBanner(DevelopmentBrokerOptions options, DevelopmentBroker broker, FileInfo? bootstrapFile)
     {
         var topics = string.Join(", ", options.Topics.Select(t => $"{t.Key} ({t.Value} {(t.Value == 1 ? "partition" : "partitions")})"));
-        var build = broker.IsPatchedBuild ? "FraudStream's patched build" : "upstream build, not FraudStream's patched one";
         Console.WriteLine("FraudStream DEVELOPMENT broker: librdkafka's mock cluster on loopback, for development and tests only.");
         Console.WriteLine("Not for production: everything is kept in memory and lost when it stops.");
-        Console.WriteLine($"Brokers: {options.BrokerCount}. librdkafka {DevelopmentBroker.LibrdkafkaVersion} ({build}).");
+        Console.WriteLine($"Brokers: {options.BrokerCount}. librdkafka {DevelopmentBroker.LibrdkafkaVersion} with FraudStream's mock-cluster patch (libfraudstream-devbroker.so).");
         Console.WriteLine($"Topics: {topics}.");
         if (bootstrapFile is not null)
         {
@@ -217,7 +216,7 @@ internal static class BrokerVerb
             }
 
             var name = token.Value[..separator];
-            if (!DevelopmentBrokerOptions.IsLegalTopicName(name))
+            if (!KafkaTopics.IsLegalName(name))
             {
                 result.AddError($"--topic '{token.Value}': '{name}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
                 return [];

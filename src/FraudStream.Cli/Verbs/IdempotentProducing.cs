@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using FraudStream.Streaming;
 
 namespace FraudStream.Cli.Verbs;
 
@@ -9,7 +10,7 @@ internal static class IdempotentProducing
 
     /// <summary>An idempotent producer; a record not acknowledged within <paramref name="messageTimeout"/> is reported failed.</summary>
     public static IProducer<byte[], byte[]> Build(string bootstrap, string clientId, TimeSpan messageTimeout) =>
-        new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        new ProducerBuilder<byte[], byte[]>(new ProducerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = bootstrap,
             ClientId = clientId,

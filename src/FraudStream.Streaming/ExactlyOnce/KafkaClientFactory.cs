@@ -33,7 +33,7 @@ public sealed partial class KafkaClientFactory(IOptions<ScorerOptions> options, 
     public IConsumer<byte[], byte[]> CreateConsumer(IPartitionListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        var config = new ConsumerConfig
+        var config = new ConsumerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = _options.BootstrapServers,
             GroupId = _options.GroupId,
@@ -69,7 +69,7 @@ public sealed partial class KafkaClientFactory(IOptions<ScorerOptions> options, 
     /// <inheritdoc />
     public IProducer<byte[], byte[]> CreateProducer()
     {
-        var config = new ProducerConfig
+        var config = new ProducerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = _options.BootstrapServers,
             TransactionalId = _options.TransactionalId,

@@ -188,7 +188,7 @@ public sealed class ScorerOptionsValidator : IValidateOptions<ScorerOptions>
 
         foreach (var (setting, topic) in options.Topics())
         {
-            if (!DevBroker.DevelopmentBrokerOptions.IsLegalTopicName(topic))
+            if (!KafkaTopics.IsLegalName(topic))
             {
                 failures.Add($"{setting} '{topic}' is not a legal Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-').");
             }

@@ -9,7 +9,7 @@ internal static class KafkaReaders
     /// <summary>A consumer with no group (partitions are assigned, nothing is committed), as the scorer's settings connect.</summary>
     public static IConsumer<byte[], byte[]> Create(ScorerOptions options, string purpose, IsolationLevel isolation)
     {
-        var config = new ConsumerConfig
+        var config = new ConsumerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = options.BootstrapServers,
             GroupId = $"fraudstream-{purpose}-unused", // required by the client; never joined (Assign only, no commits)

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using FraudStream.Streaming.DevBroker;
+using FraudStream.DevBroker;
+using FraudStream.Streaming;
 
 namespace FraudStream.IntegrationTests.Kafka;
 
@@ -90,7 +91,7 @@ public static class TestKafka
             return name;
         }
 
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig(KafkaClientProperties.Process.ToDictionary()) { BootstrapServers = BootstrapServers }).Build();
         // Replication factor -1: the cluster's default, whatever its size.
         await admin.CreateTopicsAsync([new TopicSpecification
         {
@@ -117,7 +118,7 @@ public static class TestKafka
     public static string UniqueName(string purpose) => $"fstest-{s_runId}-{purpose}-{Interlocked.Increment(ref s_topicCounter)}";
 
     public static IProducer<string, string> TransactionalProducer(string transactionalId) =>
-        new ProducerBuilder<string, string>(new ProducerConfig
+        new ProducerBuilder<string, string>(new ProducerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = BootstrapServers,
             TransactionalId = transactionalId,
@@ -126,14 +127,14 @@ public static class TestKafka
         }).Build();
 
     public static IProducer<string, string> IdempotentProducer() =>
-        new ProducerBuilder<string, string>(new ProducerConfig
+        new ProducerBuilder<string, string>(new ProducerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = BootstrapServers,
             EnableIdempotence = true,
             LingerMs = 5,
         }).Build();
 
-    public static ConsumerConfig ConsumerConfig(IsolationLevel isolation, string? groupId = null) => new()
+    public static ConsumerConfig ConsumerConfig(IsolationLevel isolation, string? groupId = null) => new(KafkaClientProperties.Process.ToDictionary())
     {
         BootstrapServers = BootstrapServers,
         GroupId = groupId ?? UniqueName("reader"),

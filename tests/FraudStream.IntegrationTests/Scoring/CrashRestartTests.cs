@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using FraudStream.IntegrationTests.Kafka;
-using FraudStream.Streaming.DevBroker;
+using FraudStream.DevBroker;
 
 namespace FraudStream.IntegrationTests.Scoring;
 

@@ -183,8 +183,10 @@ public sealed class ExactlyOnceScorerTests
         await using var restarted = await InProcessScorer.StartAsync(settings, registry);
         await scenario.WaitUntilAllCommittedAsync(TimeSpan.FromMinutes(2));
 
-        // Assert
-        Assert.That(restarted.Health.AssignedPartitions, Is.EqualTo(4));
+        // Assert: everything committed well within the session timeout; the restarted instance holds all four partitions
+        // (polled: a cooperative rebalance the rejoin may still be finishing passes through fewer for a moment).
+        await Eventually.TrueAsync(() => restarted.Health.AssignedPartitions == 4, "the restarted instance holds all four partitions",
+            () => $"assigned: {restarted.Health.AssignedPartitions}", TimeSpan.FromSeconds(30));
         scenario.AssertExactlyExpectedAlerts(model);
     }
 

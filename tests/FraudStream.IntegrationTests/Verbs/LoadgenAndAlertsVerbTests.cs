@@ -8,6 +8,7 @@ using FraudStream.Avro;
 using FraudStream.Core.Generation;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
+using FraudStream.Streaming;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
 namespace FraudStream.IntegrationTests.Verbs;
@@ -94,6 +95,8 @@ public sealed partial class LoadgenAndAlertsVerbTests
         var topic = await TestKafka.CreateTopicAsync("loadgen-sigterm", 2);
         using var loadgen = FraudstreamProcess.Start("loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topic, "--rate", "500", "--no-labels");
         await loadgen.WaitForStderrLineAsync(l => l.StartsWith("loadgen: sent", StringComparison.Ordinal), "a progress line", s_limit);
+        var officialClient = NativeLibraries.MapsOfficialClient(loadgen.Id);
+        var developmentBroker = NativeLibraries.Maps(loadgen.Id, NativeLibraries.DevelopmentBroker);
 
         // Act
         loadgen.SendSigterm();
@@ -108,6 +111,8 @@ public sealed partial class LoadgenAndAlertsVerbTests
             Assert.That(sent, Is.GreaterThan(0));
             Assert.That(SummaryCount(run, "Acknowledged"), Is.EqualTo(sent));
             Assert.That(TestKafka.ReadAllRecords(topic, 2, IsolationLevel.ReadCommitted), Has.Count.EqualTo(sent));
+            Assert.That((officialClient, developmentBroker), Is.EqualTo((true, false)),
+                "the load generator's client is the official librdkafka, never the development broker's");
         });
     }
 
@@ -127,6 +132,44 @@ public sealed partial class LoadgenAndAlertsVerbTests
 
         // Assert
         run.AssertRefused(2, message);
+    }
+
+    [Test]
+    public async Task The_Kafka_client_properties_file_reaches_the_load_generators_producer()
+    {
+        // Arrange: debug=broker makes librdkafka write its debug lines (level 7) to stderr, which only a client built with the file does.
+        var topic = await TestKafka.CreateTopicAsync("loadgen-properties", 1);
+        var properties = Path.GetTempFileName();
+        await File.WriteAllLinesAsync(properties, ["# connection settings for every client", "debug=broker", "socket.keepalive.enable=true"]);
+
+        // Act
+        var run = await FraudstreamProcess.RunAsync(new Dictionary<string, string?> { [KafkaClientProperties.Variable] = properties }, s_limit,
+            "loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topic, "--count", "20", "--no-labels");
+        File.Delete(properties);
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.Zero, run.Transcript);
+            Assert.That(SummaryCount(run, "Acknowledged"), Is.EqualTo(20));
+            Assert.That(run.StandardError, Has.Some.StartsWith("%7|"), "librdkafka's debug output, turned on by the file:\n" + run.Transcript);
+        }
+    }
+
+    [Test]
+    public async Task A_bad_Kafka_client_properties_file_stops_a_verb_at_start_in_one_sentence()
+    {
+        // Arrange
+        var properties = Path.GetTempFileName();
+        await File.WriteAllLinesAsync(properties, ["security.protocol=SASL_SSL", "sasl.mechanism=NOT-A-MECHANISM"]);
+
+        // Act
+        var run = await FraudstreamProcess.RunAsync(new Dictionary<string, string?> { [KafkaClientProperties.Variable] = properties }, s_limit,
+            "loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--count", "10");
+        File.Delete(properties);
+
+        // Assert
+        run.AssertRefused(2, $"{KafkaClientProperties.Variable}={properties}: librdkafka refuses these settings");
     }
 
     [TestCase("loadgen", "--count", "10")]

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace FraudStream.Streaming.DevBroker;
+namespace FraudStream.DevBroker;
 
 /// <summary>Kafka protocol request types (ApiKey) that fault injection can target.</summary>
 public enum KafkaApi : short

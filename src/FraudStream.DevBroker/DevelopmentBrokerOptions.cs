@@ -1,6 +1,6 @@
 using FraudStream.Core;
 
-namespace FraudStream.Streaming.DevBroker;
+namespace FraudStream.DevBroker;
 
 /// <summary>How to start a <see cref="DevelopmentBroker"/>: broker count, topics and per-partition retention.</summary>
 public sealed class DevelopmentBrokerOptions
@@ -75,7 +75,7 @@ public sealed class DevelopmentBrokerOptions
 
     internal static void ValidateTopic(string name, int partitions)
     {
-        if (!IsLegalTopicName(name))
+        if (!KafkaTopics.IsLegalName(name))
         {
             throw new ArgumentException(
                 $"Topic name '{name}' is not legal in Kafka: use 1 to 249 of the characters a-z, A-Z, 0-9, '.', '_' and '-', and not '.' or '..' alone.");
@@ -86,10 +86,4 @@ public sealed class DevelopmentBrokerOptions
             throw new ArgumentException($"Topic '{name}' needs at least 1 partition, not {partitions}.");
         }
     }
-
-    /// <summary>Whether Kafka accepts <paramref name="name"/> as a topic name.</summary>
-    public static bool IsLegalTopicName(string name) =>
-        name.Length is >= 1 and <= 249
-        && name is not "." and not ".."
-        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

@@ -1,41 +1,35 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace FraudStream.Streaming.DevBroker;
+namespace FraudStream.DevBroker;
 
 /// <summary>
 /// A development broker: librdkafka's mock cluster, a Kafka-protocol broker inside this process, listening on loopback.
 /// For local runs and tests only, never for production: it keeps everything in memory and loses it all on dispose.
 /// </summary>
 /// <remarks>
-/// FraudStream's patched librdkafka (built by deploy/librdkafka) makes the mock honour read_committed and lets
-/// retention be raised; with an upstream librdkafka it still runs, with upstream's behaviour, and says so once.
+/// The mock runs inside libfraudstream-devbroker.so: librdkafka with FraudStream's patch (deploy/librdkafka), which
+/// makes the mock honour read_committed and lets retention be raised. The product's clients never load that library.
 /// </remarks>
 public sealed partial class DevelopmentBroker : IDisposable, IAsyncDisposable
 {
-    private static int s_unpatchedWarningLogged;
-
     private readonly KafkaHandle _kafka;
     private readonly MockClusterHandle _cluster;
 
     private readonly int _replicationFactor;
 
-    private DevelopmentBroker(KafkaHandle kafka, MockClusterHandle cluster, int replicationFactor, string bootstrapServers, bool isPatchedBuild)
+    private DevelopmentBroker(KafkaHandle kafka, MockClusterHandle cluster, int replicationFactor, string bootstrapServers)
     {
         _kafka = kafka;
         _cluster = cluster;
         _replicationFactor = replicationFactor;
         BootstrapServers = bootstrapServers;
-        IsPatchedBuild = isPatchedBuild;
     }
 
     /// <summary>Comma-separated host:port list for a client's bootstrap.servers.</summary>
     public string BootstrapServers { get; }
 
-    /// <summary>Whether the loaded librdkafka is FraudStream's patched build (read_committed and retention honoured).</summary>
-    public bool IsPatchedBuild { get; }
-
-    /// <summary>Version of the loaded librdkafka, e.g. "2.15.1".</summary>
+    /// <summary>Version of the broker's librdkafka (libfraudstream-devbroker.so), e.g. "2.15.1".</summary>
     public static string LibrdkafkaVersion => LibrdkafkaMock.Version();
 
     /// <summary>Starts a development broker with the given brokers and topics.</summary>
@@ -66,7 +60,8 @@ public sealed partial class DevelopmentBroker : IDisposable, IAsyncDisposable
             cluster.AttachOwner(kafka);
             try
             {
-                var isPatched = TrySetRetention(cluster, options, logger);
+                LibrdkafkaMock.MockPartitionRetentionSet(
+                    cluster, options.RetentionBytesPerPartition, options.RetentionMessageSetsPerPartition);
                 LibrdkafkaMock.MockGroupInitialRebalanceDelayMs(cluster, (int)options.GroupInitialRebalanceDelay.TotalMilliseconds);
                 var replicationFactor = ReplicationFactorFor(options.BrokerCount);
                 foreach (var (topic, partitions) in options.Topics)
@@ -81,7 +76,7 @@ public sealed partial class DevelopmentBroker : IDisposable, IAsyncDisposable
                 }
 
                 LogStarted(logger, bootstrap, options.BrokerCount, LibrdkafkaVersion);
-                return new DevelopmentBroker(kafka, cluster, replicationFactor, bootstrap, isPatched);
+                return new DevelopmentBroker(kafka, cluster, replicationFactor, bootstrap);
             }
             catch
             {
@@ -151,25 +146,6 @@ public sealed partial class DevelopmentBroker : IDisposable, IAsyncDisposable
         return kafka;
     }
 
-    private static bool TrySetRetention(MockClusterHandle cluster, DevelopmentBrokerOptions options, ILogger logger)
-    {
-        try
-        {
-            LibrdkafkaMock.MockPartitionRetentionSet(
-                cluster, options.RetentionBytesPerPartition, options.RetentionMessageSetsPerPartition);
-            return true;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            if (Interlocked.Exchange(ref s_unpatchedWarningLogged, 1) == 0)
-            {
-                LogUnpatched(logger, LibrdkafkaVersion);
-            }
-
-            return false;
-        }
-    }
-
     private static void CreateTopic(MockClusterHandle cluster, string topic, int partitions, int replicationFactor)
     {
         var error = LibrdkafkaMock.MockTopicCreate(cluster, topic, partitions, replicationFactor);
@@ -180,12 +156,6 @@ public sealed partial class DevelopmentBroker : IDisposable, IAsyncDisposable
                 error);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message =
-        "librdkafka {Version} is not FraudStream's patched build (no rd_kafka_mock_partition_retention_set): "
-        + "the development broker has upstream's read_committed handling and retention (5 MB / 100k message sets per partition). "
-        + "Run `make` to build the patched librdkafka.")]
-    private static partial void LogUnpatched(ILogger logger, string version);
 
     [LoggerMessage(Level = LogLevel.Information, Message =
         "Development broker started: {BootstrapServers} ({BrokerCount} broker(s), librdkafka {Version})")]

@@ -1,16 +1,17 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace FraudStream.Streaming.DevBroker;
+namespace FraudStream.DevBroker;
 
 /// <summary>Source-generated bindings to the parts of librdkafka's C API that run its mock cluster.</summary>
 /// <remarks>
-/// "librdkafka" resolves through the app's deps.json native asset (the librdkafka.redist package's
-/// runtimes/linux-x64/native/librdkafka.so), the same file Confluent.Kafka loads.
+/// "fraudstream-devbroker" resolves to libfraudstream-devbroker.so beside the app: librdkafka with FraudStream's
+/// mock-cluster patch, built by deploy/librdkafka/build.sh under its own name and SONAME and linked -Bsymbolic, so
+/// it never stands in for the official librdkafka that Confluent.Kafka loads, and both can share one process.
 /// </remarks>
 internal static partial class LibrdkafkaMock
 {
-    private const string Library = "librdkafka";
+    private const string Library = "fraudstream-devbroker";
 
     /// <summary>RD_KAFKA_PRODUCER from rd_kafka_type_t.</summary>
     internal const int ProducerType = 0;
@@ -58,7 +59,6 @@ internal static partial class LibrdkafkaMock
 
     /// <summary>
     /// FraudStream's patch to librdkafka (deploy/librdkafka): sets the retention cap of partitions created afterwards.
-    /// Missing from upstream builds, where calling it throws <see cref="EntryPointNotFoundException"/>.
     /// </summary>
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_partition_retention_set")]
     internal static partial void MockPartitionRetentionSet(MockClusterHandle cluster, long maxBytes, long maxMessageSets);
@@ -69,7 +69,7 @@ internal static partial class LibrdkafkaMock
 
     // Fault injection. librdkafka declares some of these variadic (C "..."); LibraryImport has no varargs, so they are
     // bound with the fixed count of integer arguments each call passes (one error, or one error and its delay). On
-    // x86-64 System V, the only ABI librdkafka.redist ships for here, such arguments travel in the same registers
+    // x86-64 System V, the only ABI deploy/librdkafka builds the library for, such arguments travel in the same registers
     // either way.
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_push_request_errors_array")]

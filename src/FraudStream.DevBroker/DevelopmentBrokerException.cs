@@ -1,4 +1,4 @@
-namespace FraudStream.Streaming.DevBroker;
+namespace FraudStream.DevBroker;
 
 /// <summary>librdkafka refused to start or configure the development broker; the message carries librdkafka's own text.</summary>
 public sealed class DevelopmentBrokerException : Exception
