@@ -1,4 +1,4 @@
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Transactions;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Training;

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
 using FraudStream.Core.Features.History;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Transactions;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.Streaming.ExactlyOnce;

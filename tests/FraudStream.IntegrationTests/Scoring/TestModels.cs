@@ -1,4 +1,4 @@
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 using FraudStream.Streaming.Scoring;

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using FraudStream.Avro;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
 using FraudStream.Streaming;
@@ -288,14 +288,9 @@ public sealed partial class LoadgenAndAlertsVerbTests
         FraudstreamRun run;
         await using (var scorer = await InProcessScorer.StartAsync(settings, registry))
         {
-            var deadline = DateTime.UtcNow + s_limit;
-            while (!(scorer.Health.AssignedPartitions == 2 && scorer.Model.Version is not null) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(25);
-            }
-
-            Assert.That(scorer.Health.AssignedPartitions, Is.EqualTo(2), "the scorer never got its partitions");
-            Assert.That(scorer.Model.Version, Is.Not.Null, "the scorer never loaded its model");
+            await Eventually.TrueAsync(() => scorer.Health.AssignedPartitions == 2 && scorer.Model.Version is not null,
+                "the scorer has its two partitions and a model", () => $"partitions {scorer.Health.AssignedPartitions}, model {scorer.Model.Version ?? "none"}",
+                s_limit);
 
             // Act
             run = await Loadgen("--topic", input, "--count", "2000", "--rate", "4000", "--seed", "21", "--fraud-ratio", "0.05",

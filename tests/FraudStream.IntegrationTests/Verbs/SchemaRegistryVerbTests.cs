@@ -4,7 +4,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
 using FraudStream.Streaming.ExactlyOnce;
