@@ -1,4 +1,5 @@
 using FraudStream.Avro.Tests.Support;
+using FraudStream.Core.Outputs;
 
 namespace FraudStream.Avro.Tests;
 

@@ -273,13 +273,13 @@ public sealed class ExactlyOnceScorerTests
 
         // Assert
         var alerts = scenario.ReadAlerts();
-        var models = new Dictionary<string, Streaming.Scoring.ScoringModel> { [firstVersion] = first, [secondVersion] = second };
+        var models = new Dictionary<string, Serving.ScoringModel> { [firstVersion] = first, [secondVersion] = second };
         Assert.That(alerts.Select(a => a.ModelVersion).ToHashSet(), Is.EquivalentTo(new[] { firstVersion, secondVersion }));
         Assert.That(alerts.Select(a => a.TransactionId).Distinct().Count(), Is.EqualTo(alerts.Count), "no transaction alerted twice");
         scenario.AssertAlertsPointAtTheirSource(alerts);
         var byId = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId);
         var history = scenario.ExpectedHistory();
-        float ScoreOf(Streaming.Scoring.ScoringModel m, Core.Transactions.Transaction t) => ScoringScenario.ScoreOf(m, t, history[t.TransactionId]);
+        float ScoreOf(Serving.ScoringModel m, Core.Transactions.Transaction t) => ScoringScenario.ScoreOf(m, t, history[t.TransactionId]);
         foreach (var partition in alerts.GroupBy(a => a.SourcePartition))
         {
             var ordered = partition.OrderBy(a => a.SourceOffset).ToList();

@@ -5,7 +5,7 @@ using FraudStream.IntegrationTests.Training;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 using FraudStream.Streaming.Monitoring;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 
 namespace FraudStream.IntegrationTests.Scoring;
 

@@ -47,8 +47,9 @@ public sealed class ScoreVerbTests
         Assert.Multiple(() =>
         {
             // Its Kafka client is Confluent's official librdkafka; the development broker's patched one is never loaded.
-            Assert.That(NativeLibraries.MapsOfficialClient(scorer.Id), Is.True, string.Join('\n', NativeLibraries.MappedBy(scorer.Id)));
-            Assert.That(NativeLibraries.Maps(scorer.Id, NativeLibraries.DevelopmentBroker), Is.False, string.Join('\n', NativeLibraries.MappedBy(scorer.Id)));
+            Assert.That(MappedFiles.Maps(scorer.Id, MappedFiles.KafkaClientAssembly), Is.True, "the scorer's Kafka client assembly");
+            Assert.That(MappedFiles.MapsOfficialClient(scorer.Id), Is.True, string.Join('\n', MappedFiles.Of(scorer.Id)));
+            Assert.That(MappedFiles.Maps(scorer.Id, MappedFiles.DevelopmentBroker), Is.False, string.Join('\n', MappedFiles.Of(scorer.Id)));
             Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), readyBody.ToString());
             Assert.That(readyBody.GetProperty("model_version").GetString(), Does.Match(@"^\d{8}_\d{6}$"));

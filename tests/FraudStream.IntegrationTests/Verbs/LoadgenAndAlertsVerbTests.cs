@@ -5,9 +5,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using FraudStream.Avro;
-using FraudStream.Simulation;
+using FraudStream.Core.Outputs;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
+using FraudStream.Simulation;
 using FraudStream.Streaming;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
@@ -95,8 +96,8 @@ public sealed partial class LoadgenAndAlertsVerbTests
         var topic = await TestKafka.CreateTopicAsync("loadgen-sigterm", 2);
         using var loadgen = FraudstreamProcess.Start("loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topic, "--rate", "500", "--no-labels");
         await loadgen.WaitForStderrLineAsync(l => l.StartsWith("loadgen: sent", StringComparison.Ordinal), "a progress line", s_limit);
-        var officialClient = NativeLibraries.MapsOfficialClient(loadgen.Id);
-        var developmentBroker = NativeLibraries.Maps(loadgen.Id, NativeLibraries.DevelopmentBroker);
+        var officialClient = MappedFiles.MapsOfficialClient(loadgen.Id);
+        var developmentBroker = MappedFiles.Maps(loadgen.Id, MappedFiles.DevelopmentBroker);
 
         // Act
         loadgen.SendSigterm();

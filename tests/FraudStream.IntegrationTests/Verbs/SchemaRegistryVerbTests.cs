@@ -4,9 +4,10 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
-using FraudStream.Simulation;
+using FraudStream.Core.Outputs;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
+using FraudStream.Simulation;
 using FraudStream.Streaming.ExactlyOnce;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
