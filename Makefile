@@ -13,7 +13,7 @@ help:
 	@echo "make test   - run the test suite (FRAUDSTREAM_KAFKA_BOOTSTRAP=host:port for a real cluster)"
 	@echo "make broker - run the development broker until Ctrl+C"
 	@echo "make bench  - dev broker throughput benchmark"
-	@echo "make bench-hotpath - BenchmarkDotNet: features, XGBoost prediction, scoring (about 4 min)"
+	@echo "make bench-hotpath - BenchmarkDotNet: decode (ours vs Confluent's AvroDeserializer), features, XGBoost prediction, scoring (about 6 min)"
 	@echo "make bench-scorer - exactly-once scorer vs pass-through: records/s, latency, peak memory (about 4 min; BENCH_ARGS=\"records rounds Section:Key=value ...\")"
 	@echo "make bench-restore  - restore one partition's card history from its changelog into the memory and the rocksdb store: time, memory, cost a transaction (default 1,000,000 cards; BENCH_ARGS=\"cards transactions-per-card\")"
 	@echo "make bench-independent - detection quality on a handbook-style simulated dataset: fraudstream train vs hand-made features (about 5 min; BENCH_ARGS=\"customers days seed [csv]\")"

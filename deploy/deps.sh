@@ -11,13 +11,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build tools and headers for the development broker's librdkafka (Node's npm fetches its
 # source); libsasl2-2, which the official librdkafka.so links against; native XGBoost,
-# and Debian's Python XGBoost and Avro as reference implementations the tests compare with;
+# and Debian's Python XGBoost as a reference implementation the tests compare with;
 # prometheus for promtool, which lints the metrics scrape and the alert rules; python3-yaml for the
 # static checks of compose.yaml and the Kubernetes manifests.
 debian_packages=(
   build-essential pkg-config python3 nodejs npm
   zlib1g-dev libzstd-dev liblz4-dev libsasl2-2
-  libxgboost-dev python3-xgboost python3-numpy python3-avro
+  libxgboost-dev python3-xgboost python3-numpy
   prometheus python3-yaml
 )
 

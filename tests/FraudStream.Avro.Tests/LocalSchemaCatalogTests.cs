@@ -5,7 +5,7 @@ namespace FraudStream.Avro.Tests;
 
 public sealed class LocalSchemaCatalogTests
 {
-    private static string SchemasFolder => Path.GetDirectoryName(AvroReference.SchemaPath("transaction.avsc"))!;
+    private static string SchemasFolder => Path.GetDirectoryName(SchemaFiles.PathOf("transaction.avsc"))!;
 
     [Test]
     public async Task Schema_files_get_ids_in_file_name_order()

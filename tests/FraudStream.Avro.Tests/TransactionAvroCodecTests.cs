@@ -200,7 +200,7 @@ public sealed class TransactionAvroCodecTests
     public void Decoding_with_a_resolved_writer_schema_allocates_no_more_than_the_own_schema_path()
     {
         // Arrange
-        var writer = AvroSchema.Parse(File.ReadAllText(AvroReference.SchemaPath("transaction.avsc")));
+        var writer = AvroSchema.Parse(File.ReadAllText(SchemaFiles.PathOf("transaction.avsc")));
         var body = _codec.Encode(TestTransactions.Typical());
         _codec.Decode(body, writer);
         _codec.Decode(body);

@@ -79,8 +79,7 @@ public sealed class TransactionMessageCodecTests
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        using var http = new HttpClient();
-        var registry = new SchemaRegistryClient(http, new SchemaRegistryOptions { Url = new Uri($"http://127.0.0.1:{port}"), MaxRetryAttempts = 0 });
+        using var registry = new SchemaRegistryClient(new SchemaRegistryOptions { Url = new Uri($"http://127.0.0.1:{port}"), MaxRetryAttempts = 0 });
         var codec = new TransactionMessageCodec(registry, new TransactionAvroCodec());
         var message = codec.Encode(TestTransactions.Typical(), 2);
 

@@ -49,6 +49,9 @@ public sealed class FakeSchemaRegistryServer : IAsyncDisposable
     /// <summary>Requests received, including failed and hung ones.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>The Authorization header of each request received (null when there was none).</summary>
+    public ConcurrentQueue<string?> Authorizations { get; } = new();
+
     /// <summary>Content types of the POST bodies received.</summary>
     public ConcurrentQueue<string?> PostContentTypes { get; } = new();
 
@@ -126,6 +129,7 @@ public sealed class FakeSchemaRegistryServer : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _requests);
+            Authorizations.Enqueue(context.Request.Headers["Authorization"]);
             _ = Task.Run(() => Handle(context));
         }
     }

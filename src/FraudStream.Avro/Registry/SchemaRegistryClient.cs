@@ -1,48 +1,52 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
+using ConfluentRegistry = Confluent.SchemaRegistry;
 
 namespace FraudStream.Avro.Registry;
 
 /// <summary>
-/// Confluent Schema Registry REST client: schemas cached per id; timeouts, connection errors and 5xx are retried
+/// Confluent Schema Registry through Confluent's <see cref="ConfluentRegistry.CachedSchemaRegistryClient"/> (REST calls, auth, TLS,
+/// per-attempt timeout, its caches), with our retries around it: timeouts, refused connections and 5xx/408/429 answers are retried
 /// (then <see cref="SchemaRegistryUnavailableException"/>); a 404 for an id is a definitive <see cref="UnknownSchemaIdException"/>.
 /// </summary>
-public sealed partial class SchemaRegistryClient : ISchemaRegistry
+public sealed partial class SchemaRegistryClient : ISchemaRegistry, IDisposable
 {
-    private const string MediaType = "application/vnd.schemaregistry.v1+json";
-
-    private readonly HttpClient _http;
-    private readonly Uri _baseUrl;
+    private readonly ConfluentRegistry.ISchemaRegistryClient _client;
+    private readonly string _url;
     private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<int, AvroSchema> _schemas = new();
 
-    public SchemaRegistryClient(HttpClient http, SchemaRegistryOptions options, ILogger<SchemaRegistryClient>? logger = null, TimeProvider? timeProvider = null)
+    /// <exception cref="ArgumentException">The options cannot work (one sentence: <see cref="SchemaRegistryOptions.Problem"/>, or what Confluent's client refused).</exception>
+    public SchemaRegistryClient(SchemaRegistryOptions options, ILogger<SchemaRegistryClient>? logger = null, TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
-        _http = http;
-        var url = options.Url ?? throw new ArgumentException("SchemaRegistry:Url is not set: give the registry's base URL, e.g. http://schema-registry:8081.", nameof(options));
-        _baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
+        if (options.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        _url = options.Url!.AbsoluteUri;
+        try
+        {
+            _client = new ConfluentRegistry.CachedSchemaRegistryClient(options.ToConfluentConfig());
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new ArgumentException($"The {SchemaRegistryOptions.SectionName} settings do not work with Confluent's client: {e.Message}", nameof(options), e);
+        }
+
         _logger = logger ?? NullLogger<SchemaRegistryClient>.Instance;
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider ?? TimeProvider.System };
         if (options.MaxRetryAttempts > 0)
         {
             pipeline.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutRejectedException>()
-                    .Handle<TransientRegistryResponseException>(),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
                 MaxRetryAttempts = options.MaxRetryAttempts,
                 Delay = options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
@@ -55,7 +59,7 @@ public sealed partial class SchemaRegistryClient : ISchemaRegistry
             });
         }
 
-        _pipeline = pipeline.AddTimeout(options.RequestTimeout).Build();
+        _pipeline = pipeline.Build();
     }
 
     /// <inheritdoc />
@@ -64,10 +68,10 @@ public sealed partial class SchemaRegistryClient : ISchemaRegistry
         ArgumentException.ThrowIfNullOrEmpty(subject);
         ArgumentException.ThrowIfNullOrEmpty(schema);
         var parsed = AvroSchema.Parse(schema); // Refuse a bad schema here, with our message, before the registry does.
-        var body = JsonSerializer.Serialize(new Dictionary<string, string> { ["schema"] = schema });
-        var path = $"subjects/{Uri.EscapeDataString(subject)}/versions";
-        using var document = await SendAsync(HttpMethod.Post, path, body, null, cancellationToken).ConfigureAwait(false);
-        var id = document.RootElement.GetProperty("id").GetInt32();
+        var id = await CallAsync(
+            () => _client.RegisterSchemaAsync(subject, new ConfluentRegistry.Schema(schema, ConfluentRegistry.SchemaType.Avro), normalize: false),
+            schemaId: null,
+            cancellationToken).ConfigureAwait(false);
         _schemas.TryAdd(id, parsed);
         return id;
     }
@@ -76,84 +80,57 @@ public sealed partial class SchemaRegistryClient : ISchemaRegistry
     public ValueTask<AvroSchema> GetSchemaAsync(int id, CancellationToken cancellationToken = default) =>
         _schemas.TryGetValue(id, out var cached) ? ValueTask.FromResult(cached) : new ValueTask<AvroSchema>(FetchAsync(id, cancellationToken));
 
+    /// <summary>Disposes Confluent's client (its HTTP clients).</summary>
+    public void Dispose() => _client.Dispose();
+
     private async Task<AvroSchema> FetchAsync(int id, CancellationToken cancellationToken)
     {
-        using var document = await SendAsync(HttpMethod.Get, $"schemas/ids/{id.ToString(CultureInfo.InvariantCulture)}", null, id, cancellationToken).ConfigureAwait(false);
-        var root = document.RootElement;
-        if (root.TryGetProperty("schemaType", out var type) && type.GetString() is { } schemaType && schemaType != "AVRO")
+        var fetched = await CallAsync(() => _client.GetSchemaAsync(id, format: null), id, cancellationToken).ConfigureAwait(false);
+        if (fetched.SchemaType != ConfluentRegistry.SchemaType.Avro)
         {
-            throw new SchemaRegistryException($"Schema {id} is a {schemaType} schema, not Avro.");
+            throw new SchemaRegistryException($"Schema {id} is a {fetched.SchemaType} schema, not Avro.");
         }
-
-        var schema = AvroSchema.Parse(root.GetProperty("schema").GetString() ?? string.Empty);
 
         // One instance per id, so callers can cache per-schema work (resolution plans) by reference.
-        return _schemas.GetOrAdd(id, schema);
+        return _schemas.GetOrAdd(id, AvroSchema.Parse(fetched.SchemaString));
     }
 
-    private async Task<JsonDocument> SendAsync(HttpMethod method, string path, string? body, int? schemaId, CancellationToken cancellationToken)
-    {
-        var uri = new Uri(_baseUrl, path);
-        try
-        {
-            return await _pipeline.ExecuteAsync(
-                async token =>
-                {
-                    using var request = new HttpRequestMessage(method, uri);
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaType));
-                    if (body is not null)
-                    {
-                        request.Content = new StringContent(body, Encoding.UTF8, MediaType);
-                        request.Content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
-                    }
-
-                    using var response = await _http.SendAsync(request, token).ConfigureAwait(false);
-                    var text = await response.Content.ReadAsStringAsync(token).ConfigureAwait(false);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        return JsonDocument.Parse(text);
-                    }
-
-                    var status = (int)response.StatusCode;
-                    var (errorCode, message) = ParseError(text);
-                    if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
-                    {
-                        throw new TransientRegistryResponseException($"{method} {uri} answered {status}: {message}");
-                    }
-
-                    if (schemaId is { } id && response.StatusCode == HttpStatusCode.NotFound)
-                    {
-                        throw new UnknownSchemaIdException(id, $"The Schema Registry at {_baseUrl} has no schema with id {id} (error_code {errorCode}: {message}).");
-                    }
-
-                    throw new SchemaRegistryException($"{method} {uri} was refused with {status} (error_code {errorCode}): {message}", status, errorCode);
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or TransientRegistryResponseException)
-        {
-            throw new SchemaRegistryUnavailableException($"The Schema Registry at {_baseUrl} is unavailable ({e.Message}); retry later.", e);
-        }
-    }
-
-    private static (int ErrorCode, string Message) ParseError(string text)
+    /// <summary>One call through the timeout and retries; Confluent's exceptions become ours.</summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call, int? schemaId, CancellationToken cancellationToken)
     {
         try
         {
-            using var document = JsonDocument.Parse(text);
-            var root = document.RootElement;
-            var code = root.TryGetProperty("error_code", out var c) && c.TryGetInt32(out var n) ? n : 0;
-            var message = root.TryGetProperty("message", out var m) ? m.GetString() ?? string.Empty : text;
-            return (code, message);
+            // Confluent's calls take no token: on cancellation the caller stops waiting; the request ends at its HTTP timeout.
+            return await _pipeline.ExecuteAsync(async token => await call().WaitAsync(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
-        catch (JsonException)
+        catch (Exception e) when (IsTransient(e))
         {
-            return (0, text.Length > 200 ? text[..200] : text);
+            throw new SchemaRegistryUnavailableException($"The Schema Registry at {_url} is unavailable ({e.Message}); retry later.", e);
+        }
+        catch (ConfluentRegistry.SchemaRegistryException e) when (schemaId is { } id && e.Status == HttpStatusCode.NotFound)
+        {
+            throw new UnknownSchemaIdException(id, $"The Schema Registry at {_url} has no schema with id {id} (error_code {e.ErrorCode}: {e.Message}).");
+        }
+        catch (ConfluentRegistry.SchemaRegistryException e)
+        {
+            var status = (int)e.Status;
+            throw new SchemaRegistryException($"The Schema Registry at {_url} refused the request with {status} (error_code {e.ErrorCode}): {e.Message}", status, e.ErrorCode, e);
         }
     }
+
+    /// <summary>
+    /// An outage, worth another attempt: a 5xx/408/429 answer, or no answer (Confluent wraps a refused connection and its HTTP
+    /// timeout in an <see cref="HttpRequestException"/>); any other answer of the registry is definitive.
+    /// </summary>
+    private static bool IsTransient(Exception e) => e switch
+    {
+        ConfluentRegistry.SchemaRegistryException { Status: var status } =>
+            (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests,
+        HttpRequestException => true,
+        TaskCanceledException { InnerException: TimeoutException } => true,
+        _ => false,
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schema Registry request failed; retry {Attempt} in {Delay}: {Reason}")]
     private static partial void LogRetry(ILogger logger, int attempt, TimeSpan delay, string? reason);
-
-    private sealed class TransientRegistryResponseException(string message) : Exception(message);
 }

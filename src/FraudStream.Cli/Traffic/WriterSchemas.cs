@@ -26,7 +26,7 @@ internal static class WriterSchemas
         }
 
         return TryParseUrl(url, "--schema-registry-url", out var uri, out error)
-            ? new SchemaRegistryClient(new HttpClient(), new SchemaRegistryOptions { Url = uri }, timeProvider: time)
+            ? new SchemaRegistryClient(new SchemaRegistryOptions { Url = uri }, timeProvider: time)
             : null;
     }
 

@@ -121,6 +121,22 @@ public sealed class ScoreVerbTests
             Has.Some.EqualTo("Telemetry:OtlpEndpoint (or OTEL_EXPORTER_OTLP_ENDPOINT) must be an http or https URL such as http://otel-collector:4317, not 'otel-collector:4317'."));
     }
 
+    [TestCase("FRAUDSTREAM_SchemaRegistry__BasicAuthUserInfo", "no-colon", "SchemaRegistry:BasicAuthUserInfo must be user:password.")]
+    [TestCase("FRAUDSTREAM_SchemaRegistry__SslCaLocation", "/nonexistent/ca.pem", "SchemaRegistry:SslCaLocation '/nonexistent/ca.pem' is not a file: name the CA certificate (PEM).")]
+    [TestCase("FRAUDSTREAM_SchemaRegistry__RequestTimeout", "soon", "Failed to convert configuration value 'soon' at 'SchemaRegistry:RequestTimeout' to type 'System.TimeSpan'. Fix that setting.")]
+    public async Task A_schema_registry_setting_that_cannot_work_stops_the_scorer_at_start_with_one_sentence(string variable, string value, string sentence)
+    {
+        // Act
+        var run = await FraudstreamProcess.RunAsync(
+            new Dictionary<string, string?> { ["FRAUDSTREAM_SchemaRegistry__Url"] = "http://127.0.0.1:9", [variable] = value },
+            s_limit,
+            "score", "--registry", await TestModels.DirectoryAsync(), "--management-url", "http://127.0.0.1:0");
+
+        // Assert
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Transcript);
+        Assert.That(run.StandardError, Has.Some.EqualTo(sentence), run.Transcript);
+    }
+
     [Test]
     public async Task A_topic_missing_on_the_cluster_stops_the_scorer_at_start_with_one_sentence()
     {

@@ -92,8 +92,7 @@ public sealed class SchemaRegistryVerbTests
 
         // Assert: decoded with the writer schemas the double holds for those ids, the input is what loadgen generated
         // and the alerts are exactly what the model alerts on.
-        using var http = new HttpClient();
-        var client = new SchemaRegistryClient(http, new SchemaRegistryOptions { Url = schemaRegistry.Url });
+        using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = schemaRegistry.Url });
         var codec = new TransactionMessageCodec(client, new TransactionAvroCodec());
         var transactions = new List<Transaction>();
         foreach (var record in inputRecords)
