@@ -1,8 +1,8 @@
 using System.Globalization;
+using FraudStream.Serving;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.History;
 using FraudStream.Streaming.Monitoring;
-using FraudStream.Streaming.Scoring;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,27 +16,7 @@ namespace FraudStream.Streaming;
 public static class ScorerServiceCollectionExtensions
 {
     /// <summary>
-    /// The live model and its follower of the registry's production alias ("Model" section, validated at start):
-    /// what both the scorer and the API score with.
-    /// </summary>
-    public static IServiceCollection AddModelServing(this IServiceCollection services)
-    {
-        services.AddOptions<ModelFollowerOptions>().BindConfiguration(ModelFollowerOptions.Section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelFollowerOptions>, ModelFollowerOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<LiveModel>();
-        services.TryAddSingleton<ChallengerModel>();
-        services.TryAddSingleton<ModelMetrics>();
-        services.TryAddSingleton<ProductionModelFollower>();
-        services.AddHostedService(provider => provider.GetRequiredService<ProductionModelFollower>());
-        // The challenger alias is followed only where a challenger is used (ModelFollowerOptions.FollowChallenger).
-        services.TryAddSingleton<ChallengerModelFollower>();
-        services.AddHostedService(provider => provider.GetRequiredService<ChallengerModelFollower>());
-        return services;
-    }
-
-    /// <summary>
-    /// The exactly-once scorer ("Scorer" section, validated at start) on top of <see cref="AddModelServing"/>. Its parts
+    /// The exactly-once scorer ("Scorer" section, validated at start) on top of <see cref="ModelServingServiceCollectionExtensions.AddModelServing"/>. Its parts
     /// are registered only when absent, so a host (a benchmark, a test) may bring its own <see cref="IBatchHandler"/>,
     /// <see cref="IKafkaClientFactory"/> or <see cref="IStartupCheck"/>.
     /// </summary>

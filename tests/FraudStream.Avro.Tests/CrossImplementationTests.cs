@@ -1,5 +1,6 @@
 using Avro.Generic;
 using FraudStream.Avro.Tests.Support;
+using FraudStream.Core.Outputs;
 
 namespace FraudStream.Avro.Tests;
 

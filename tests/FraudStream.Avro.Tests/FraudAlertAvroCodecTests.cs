@@ -1,3 +1,5 @@
+using FraudStream.Core.Outputs;
+
 namespace FraudStream.Avro.Tests;
 
 public sealed class FraudAlertAvroCodecTests

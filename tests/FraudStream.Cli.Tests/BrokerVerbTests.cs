@@ -36,7 +36,7 @@ public sealed partial class BrokerVerbTests
         var bootstrap = await StartBrokerAsync("--brokers", "1", "--topic", "e2e:2", "--bootstrap-file", bootstrapFile);
         var fileContents = await File.ReadAllTextAsync(bootstrapFile);
         var stdout = Fraudstream.StandardOutput.ToList();
-        var brokerLibraries = NativeLibraries.MappedBy(Fraudstream.Id);
+        var brokerLibraries = MappedFiles.Of(Fraudstream.Id);
 
         var value = $"e2e-{Guid.NewGuid():N}";
         var delivered = await ProduceOneAsync(bootstrap, "e2e", value);
@@ -47,7 +47,7 @@ public sealed partial class BrokerVerbTests
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(brokerLibraries.Select(Path.GetFileName), Does.Contain(NativeLibraries.DevelopmentBroker), "the broker runs in its own patched librdkafka");
+            Assert.That(brokerLibraries.Select(Path.GetFileName), Does.Contain(MappedFiles.DevelopmentBroker), "the broker runs in its own patched librdkafka");
             Assert.That(stdout[stdout.IndexOf(bootstrap) - 1], Is.EqualTo("Bootstrap servers:"), "the bare bootstrap line follows its heading");
             Assert.That(fileContents, Is.EqualTo(bootstrap + "\n"), "the bootstrap file holds what stdout printed");
             Assert.That(delivered.Status, Is.EqualTo(PersistenceStatus.Persisted));

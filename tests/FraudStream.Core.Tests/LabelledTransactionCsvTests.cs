@@ -1,4 +1,4 @@
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Transactions;
 
 namespace FraudStream.Core.Tests;

@@ -1,6 +1,6 @@
 using FraudStream.Core.Features;
 using FraudStream.Core.Features.History;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Transactions;
 using FraudStream.Training.Data;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Models;
 using FraudStream.Core.Transactions;
 using FraudStream.Training;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FraudStream.Bench.Scorer;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 
 namespace FraudStream.Bench.Predict;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using FraudStream.Bench.HotPath;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 using FraudStream.Training;

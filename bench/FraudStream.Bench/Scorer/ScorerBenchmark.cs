@@ -3,7 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 
 namespace FraudStream.Bench.Scorer;
 

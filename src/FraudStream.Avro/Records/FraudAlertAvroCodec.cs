@@ -1,4 +1,5 @@
 using System.Buffers;
+using FraudStream.Core.Outputs;
 
 namespace FraudStream.Avro;
 

@@ -3,7 +3,7 @@ using FraudStream.Core.Models;
 using FraudStream.Core.Transactions;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

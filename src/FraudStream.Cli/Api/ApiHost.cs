@@ -1,7 +1,5 @@
 using FraudStream.Cli.Hosting;
-using FraudStream.Streaming;
-using FraudStream.Streaming.Scoring;
-using FraudStream.Streaming.Telemetry;
+using FraudStream.Serving;
 using FraudStream.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FraudStream.Avro;
+using FraudStream.Core.Outputs;
 
 namespace FraudStream.Cli.Api;
 

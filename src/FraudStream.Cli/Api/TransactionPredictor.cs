@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using FraudStream.Avro;
+using FraudStream.Core.Outputs;
 using FraudStream.Core.Transactions;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using Microsoft.Extensions.Options;
 
 namespace FraudStream.Cli.Api;

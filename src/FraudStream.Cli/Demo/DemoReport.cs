@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 using FraudStream.Cli.Api;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 
 namespace FraudStream.Cli.Demo;
 

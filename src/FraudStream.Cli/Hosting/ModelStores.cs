@@ -1,7 +1,7 @@
 using System.CommandLine;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Cli.Hosting;

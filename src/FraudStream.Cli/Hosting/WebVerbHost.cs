@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FraudStream.Registry;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;

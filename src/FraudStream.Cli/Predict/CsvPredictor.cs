@@ -2,7 +2,7 @@ using System.Globalization;
 using FraudStream.Core.Features;
 using FraudStream.Core.Features.History;
 using FraudStream.Core.Transactions;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using FraudStream.Training.Data;
 
 namespace FraudStream.Cli.Predict;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using FraudStream.Core.Transactions;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 
 namespace FraudStream.Cli.Predict;
 

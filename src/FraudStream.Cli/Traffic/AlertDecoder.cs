@@ -1,5 +1,6 @@
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
+using FraudStream.Core.Outputs;
 
 namespace FraudStream.Cli.Traffic;
 

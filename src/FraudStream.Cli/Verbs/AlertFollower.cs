@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
 using FraudStream.Cli.Traffic;
+using FraudStream.Core.Outputs;
 
 namespace FraudStream.Cli.Verbs;
 

@@ -10,6 +10,7 @@ using FraudStream.Cli.Api;
 using FraudStream.Cli.Hosting;
 using FraudStream.Cli.Traffic;
 using FraudStream.Core;
+using FraudStream.Core.Outputs;
 using FraudStream.Streaming.ExactlyOnce;
 
 namespace FraudStream.Cli.Verbs;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using FraudStream.Cli.Api;
 using FraudStream.Cli.Hosting;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FraudStream.Cli.Hosting;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Transactions;
 
 namespace FraudStream.Cli.Verbs;

@@ -7,7 +7,7 @@ using FraudStream.Avro.Registry;
 using FraudStream.Cli.Hosting;
 using FraudStream.Cli.Traffic;
 using FraudStream.Core;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 
 namespace FraudStream.Cli.Verbs;
 

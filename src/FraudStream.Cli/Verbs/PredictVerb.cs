@@ -6,7 +6,7 @@ using FraudStream.Cli.Predict;
 using FraudStream.Core.Features;
 using FraudStream.Core.Features.History;
 using FraudStream.Registry;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using FraudStream.Training;
 
 namespace FraudStream.Cli.Verbs;

@@ -4,7 +4,7 @@ using FraudStream.Cli.Hosting;
 using FraudStream.Streaming;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.Telemetry;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using FraudStream.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using FraudStream.Core.Features.History;
 using FraudStream.Streaming.History;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
 namespace FraudStream.Streaming.ExactlyOnce;

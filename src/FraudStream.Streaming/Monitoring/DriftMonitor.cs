@@ -1,7 +1,7 @@
 using FraudStream.Core.Models;
 using FraudStream.Registry;
 using FraudStream.Streaming.ExactlyOnce;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

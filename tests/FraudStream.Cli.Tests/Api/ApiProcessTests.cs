@@ -20,8 +20,10 @@ public sealed class ApiProcessTests
         var answer = JsonNode.Parse(await rollback.Content.ReadAsStringAsync())!;
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(NativeLibraries.Maps(api.Process.Id, NativeLibraries.DevelopmentBroker), Is.False,
-                "the api never loads the development broker's librdkafka:\n" + string.Join('\n', NativeLibraries.MappedBy(api.Process.Id)));
+            Assert.That(MappedFiles.Maps(api.Process.Id, MappedFiles.DevelopmentBroker), Is.False,
+                "the api never loads the development broker's librdkafka:\n" + string.Join('\n', MappedFiles.Of(api.Process.Id)));
+            Assert.That(MappedFiles.Maps(api.Process.Id, MappedFiles.KafkaClientAssembly) || MappedFiles.MapsOfficialClient(api.Process.Id), Is.False,
+                "model serving has no Kafka reference: the api loads no Kafka client:\n" + string.Join('\n', MappedFiles.Of(api.Process.Id)));
             Assert.That(rollback.StatusCode, Is.EqualTo(HttpStatusCode.OK), answer.ToJsonString());
             Assert.That(answer["production"]!.GetValue<string>(), Is.EqualTo(ApiFixture.OlderVersion));
             Assert.That(answer["serving"]!.GetValue<string>(), Is.EqualTo(ApiFixture.OlderVersion));

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 
 namespace FraudStream.Cli.Tests.Api;
 

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 
 namespace FraudStream.Cli.Tests.Api;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FraudStream.Avro;
 using FraudStream.Cli.Api;
 using FraudStream.Cli.Verbs;
+using FraudStream.Core.Outputs;
 
 namespace FraudStream.Cli.Tests.Api;
 

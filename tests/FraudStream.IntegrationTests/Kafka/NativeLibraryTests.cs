@@ -27,14 +27,14 @@ public sealed class NativeLibraryTests
         }
 
         var values = TestKafka.ReadAllValues(topic, 1, IsolationLevel.ReadCommitted);
-        var libraries = NativeLibraries.MappedBy(Environment.ProcessId);
+        var libraries = MappedFiles.Of(Environment.ProcessId);
 
         // Assert
         using (Assert.EnterMultipleScope())
         {
             Assert.That(values, Is.EqualTo(new[] { "v" }));
-            Assert.That(NativeLibraries.MapsOfficialClient(Environment.ProcessId), Is.True, string.Join('\n', libraries));
-            Assert.That(libraries.Select(Path.GetFileName), Does.Contain(NativeLibraries.DevelopmentBroker), string.Join('\n', libraries));
+            Assert.That(MappedFiles.MapsOfficialClient(Environment.ProcessId), Is.True, string.Join('\n', libraries));
+            Assert.That(libraries.Select(Path.GetFileName), Does.Contain(MappedFiles.DevelopmentBroker), string.Join('\n', libraries));
             Assert.That(Library.VersionString, Is.EqualTo("2.16.0"), "the client: Confluent's librdkafka.redist");
             Assert.That(DevelopmentBroker.LibrdkafkaVersion, Is.EqualTo("2.15.1"), "the broker: FraudStream's patched build");
         }

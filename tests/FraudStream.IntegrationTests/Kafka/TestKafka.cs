@@ -218,22 +218,9 @@ public static class TestKafka
     /// <summary>Waits until <paramref name="group"/> has committed at least <paramref name="records"/> records of <paramref name="topic"/>.</summary>
     public static async Task WaitUntilCommittedAsync(string group, string topic, int partitions, long records, TimeSpan limit, Func<string>? context = null)
     {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var committed = CommittedRecords(group, topic, partitions);
-            if (committed >= records)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"The scorer group committed {committed} of {records} records within {limit}.\n{context?.Invoke()}");
-            }
-
-            await Task.Delay(25);
-        }
+        long committed = 0;
+        await Eventually.TrueAsync(() => (committed = CommittedRecords(group, topic, partitions)) >= records,
+            $"the scorer group commits {records} records", () => $"It committed {committed}.\n{context?.Invoke()}", limit, TimeSpan.FromMilliseconds(25));
     }
 
     /// <summary>Records <paramref name="group"/> has committed on <paramref name="topic"/>, summed over its partitions (offsets start at 0).</summary>

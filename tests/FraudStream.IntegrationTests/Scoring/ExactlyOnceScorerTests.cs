@@ -237,7 +237,7 @@ public sealed class ExactlyOnceScorerTests
         await using var first = await InProcessScorer.StartAsync(settings, registry);
         await scenario.WaitUntilCommittedAsync(scenario.Records.Count / 4, TimeSpan.FromMinutes(2));
         await using var second = await InProcessScorer.StartAsync(settings, registry);
-        await WaitUntilAsync(() => second.Health.ProducerReady, "the second instance's producer never became ready");
+        await Eventually.TrueAsync(() => second.Health.ProducerReady, "the second instance's producer becomes ready", within: TimeSpan.FromMinutes(1));
         await scenario.ProduceRestAsync();
         await scenario.WaitUntilAllCommittedAsync();
         await first.StopAsync();
@@ -273,13 +273,13 @@ public sealed class ExactlyOnceScorerTests
 
         // Assert
         var alerts = scenario.ReadAlerts();
-        var models = new Dictionary<string, Streaming.Scoring.ScoringModel> { [firstVersion] = first, [secondVersion] = second };
+        var models = new Dictionary<string, Serving.ScoringModel> { [firstVersion] = first, [secondVersion] = second };
         Assert.That(alerts.Select(a => a.ModelVersion).ToHashSet(), Is.EquivalentTo(new[] { firstVersion, secondVersion }));
         Assert.That(alerts.Select(a => a.TransactionId).Distinct().Count(), Is.EqualTo(alerts.Count), "no transaction alerted twice");
         scenario.AssertAlertsPointAtTheirSource(alerts);
         var byId = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId);
         var history = scenario.ExpectedHistory();
-        float ScoreOf(Streaming.Scoring.ScoringModel m, Core.Transactions.Transaction t) => ScoringScenario.ScoreOf(m, t, history[t.TransactionId]);
+        float ScoreOf(Serving.ScoringModel m, Core.Transactions.Transaction t) => ScoringScenario.ScoreOf(m, t, history[t.TransactionId]);
         foreach (var partition in alerts.GroupBy(a => a.SourcePartition))
         {
             var ordered = partition.OrderBy(a => a.SourceOffset).ToList();
@@ -303,16 +303,6 @@ public sealed class ExactlyOnceScorerTests
                 .Count(r => !alerted.Contains(r.Transaction!.TransactionId)), Is.Zero, "missing alerts before the switch");
             Assert.That(inPartition.Where(r => r.Offset >= firstSecond && ScoreOf(second, r.Transaction!) >= second.Threshold)
                 .Count(r => !alerted.Contains(r.Transaction!.TransactionId)), Is.Zero, "missing alerts after the switch");
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), failure);
-            await Task.Delay(20);
         }
     }
 }

@@ -126,7 +126,7 @@ public sealed class FaultInjectionTests
 
         public string TransactionalId { get; private init; } = "";
 
-        private Streaming.Scoring.ScoringModel Model { get; init; } = null!;
+        private Serving.ScoringModel Model { get; init; } = null!;
 
         public static async Task<FaultRun> StartAsync(
             DevelopmentBroker broker, string purpose, int seed, Action<Dictionary<string, string?>>? adjust = null)

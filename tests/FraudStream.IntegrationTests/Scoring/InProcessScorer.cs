@@ -4,7 +4,7 @@ using FraudStream.Registry.Stores;
 using FraudStream.Streaming;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.Monitoring;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

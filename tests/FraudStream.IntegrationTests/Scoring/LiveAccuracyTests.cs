@@ -109,7 +109,7 @@ public sealed class LiveAccuracyTests
         });
     }
 
-    private static (double Precision, double Recall, double PrAuc, int Alerts) Expected(IReadOnlyList<Avro.TransactionScore> scores, Dictionary<string, bool> fraud)
+    private static (double Precision, double Recall, double PrAuc, int Alerts) Expected(IReadOnlyList<Core.Outputs.TransactionScore> scores, Dictionary<string, bool> fraud)
     {
         var values = scores.Select(s => s.Score).ToArray();
         var truth = scores.Select(s => fraud[s.TransactionId] ? 1f : 0f).ToArray();

@@ -1,11 +1,11 @@
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Transactions;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Training;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
 using FraudStream.Streaming.Monitoring;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 
 namespace FraudStream.IntegrationTests.Scoring;
 

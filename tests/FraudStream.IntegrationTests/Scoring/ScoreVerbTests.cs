@@ -32,15 +32,14 @@ public sealed class ScoreVerbTests
         var readyBody = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
         // Lag is sampled about once a second: wait until both partitions report that the scorer caught up.
         string[] caughtUp = [.. Enumerable.Range(0, 2).Select(p => $"fraudstream_consumer_lag_records{{partition=\"{p}\",topic=\"{scenario.InputTopic}\"}} 0\n")];
-        HttpResponseMessage metrics;
-        string scrape;
-        var deadline = DateTime.UtcNow + s_limit;
-        do
+        HttpResponseMessage? metrics = null;
+        var scrape = "";
+        await Eventually.TrueAsync(async () =>
         {
             metrics = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
             scrape = await metrics.Content.ReadAsStringAsync();
-        }
-        while (!caughtUp.All(scrape.Contains) && DateTime.UtcNow < deadline && await Delay());
+            return caughtUp.All(scrape.Contains);
+        }, "both partitions report lag 0", () => scrape, s_limit, TimeSpan.FromMilliseconds(100));
 
         var lint = await Promtool.CheckMetricsAsync(scrape);
 
@@ -48,13 +47,14 @@ public sealed class ScoreVerbTests
         Assert.Multiple(() =>
         {
             // Its Kafka client is Confluent's official librdkafka; the development broker's patched one is never loaded.
-            Assert.That(NativeLibraries.MapsOfficialClient(scorer.Id), Is.True, string.Join('\n', NativeLibraries.MappedBy(scorer.Id)));
-            Assert.That(NativeLibraries.Maps(scorer.Id, NativeLibraries.DevelopmentBroker), Is.False, string.Join('\n', NativeLibraries.MappedBy(scorer.Id)));
+            Assert.That(MappedFiles.Maps(scorer.Id, MappedFiles.KafkaClientAssembly), Is.True, "the scorer's Kafka client assembly");
+            Assert.That(MappedFiles.MapsOfficialClient(scorer.Id), Is.True, string.Join('\n', MappedFiles.Of(scorer.Id)));
+            Assert.That(MappedFiles.Maps(scorer.Id, MappedFiles.DevelopmentBroker), Is.False, string.Join('\n', MappedFiles.Of(scorer.Id)));
             Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), readyBody.ToString());
             Assert.That(readyBody.GetProperty("model_version").GetString(), Does.Match(@"^\d{8}_\d{6}$"));
             Assert.That(readyBody.GetProperty("assigned_partitions").GetInt32(), Is.EqualTo(2));
-            Assert.That(metrics.Content.Headers.ContentType?.ToString(), Does.StartWith("text/plain; version=0.0.4"));
+            Assert.That(metrics!.Content.Headers.ContentType?.ToString(), Does.StartWith("text/plain; version=0.0.4"));
             Assert.That(lint.ExitCode, Is.Zero, lint.Output + "\n" + scrape);
             Assert.That(lint.Output, Is.Empty);
             Assert.That(scrape, Does.Match($@"\nfraudstream_records_consumed_total(\{{\}})? {scenario.Records.Count}\n"), "written name{} value by OpenTelemetry's exporter");
@@ -87,12 +87,6 @@ public sealed class ScoreVerbTests
             scorer.Dispose();
             throw;
         }
-    }
-
-    private static async Task<bool> Delay()
-    {
-        await Task.Delay(100);
-        return true;
     }
 
     [Test]

@@ -2,11 +2,12 @@ using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
 using FraudStream.Core.Features.History;
-using FraudStream.Core.Generation;
+using FraudStream.Core.Outputs;
 using FraudStream.Core.Transactions;
 using FraudStream.IntegrationTests.Kafka;
+using FraudStream.Serving;
+using FraudStream.Simulation;
 using FraudStream.Streaming.ExactlyOnce;
-using FraudStream.Streaming.Scoring;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
 namespace FraudStream.IntegrationTests.Scoring;

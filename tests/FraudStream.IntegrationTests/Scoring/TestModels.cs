@@ -1,7 +1,7 @@
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
-using FraudStream.Streaming.Scoring;
+using FraudStream.Serving;
 using FraudStream.Training;
 
 namespace FraudStream.IntegrationTests.Scoring;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Models;
 using FraudStream.Core.Transactions;
 using FraudStream.Registry;

@@ -5,9 +5,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using FraudStream.Avro;
-using FraudStream.Core.Generation;
+using FraudStream.Core.Outputs;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
+using FraudStream.Simulation;
 using FraudStream.Streaming;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
@@ -95,8 +96,8 @@ public sealed partial class LoadgenAndAlertsVerbTests
         var topic = await TestKafka.CreateTopicAsync("loadgen-sigterm", 2);
         using var loadgen = FraudstreamProcess.Start("loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topic, "--rate", "500", "--no-labels");
         await loadgen.WaitForStderrLineAsync(l => l.StartsWith("loadgen: sent", StringComparison.Ordinal), "a progress line", s_limit);
-        var officialClient = NativeLibraries.MapsOfficialClient(loadgen.Id);
-        var developmentBroker = NativeLibraries.Maps(loadgen.Id, NativeLibraries.DevelopmentBroker);
+        var officialClient = MappedFiles.MapsOfficialClient(loadgen.Id);
+        var developmentBroker = MappedFiles.Maps(loadgen.Id, MappedFiles.DevelopmentBroker);
 
         // Act
         loadgen.SendSigterm();
@@ -288,14 +289,9 @@ public sealed partial class LoadgenAndAlertsVerbTests
         FraudstreamRun run;
         await using (var scorer = await InProcessScorer.StartAsync(settings, registry))
         {
-            var deadline = DateTime.UtcNow + s_limit;
-            while (!(scorer.Health.AssignedPartitions == 2 && scorer.Model.Version is not null) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(25);
-            }
-
-            Assert.That(scorer.Health.AssignedPartitions, Is.EqualTo(2), "the scorer never got its partitions");
-            Assert.That(scorer.Model.Version, Is.Not.Null, "the scorer never loaded its model");
+            await Eventually.TrueAsync(() => scorer.Health.AssignedPartitions == 2 && scorer.Model.Version is not null,
+                "the scorer has its two partitions and a model", () => $"partitions {scorer.Health.AssignedPartitions}, model {scorer.Model.Version ?? "none"}",
+                s_limit);
 
             // Act
             run = await Loadgen("--topic", input, "--count", "2000", "--rate", "4000", "--seed", "21", "--fraud-ratio", "0.05",

@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using FraudStream.Avro;
-using FraudStream.Core.Generation;
+using FraudStream.Simulation;
 using FraudStream.Core.Transactions;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;

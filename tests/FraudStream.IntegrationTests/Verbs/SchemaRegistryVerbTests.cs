@@ -4,9 +4,10 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
-using FraudStream.Core.Generation;
+using FraudStream.Core.Outputs;
 using FraudStream.IntegrationTests.Kafka;
 using FraudStream.IntegrationTests.Scoring;
+using FraudStream.Simulation;
 using FraudStream.Streaming.ExactlyOnce;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
@@ -142,21 +143,12 @@ public sealed class SchemaRegistryVerbTests
     {
         var banner = await scorer.WaitForStdoutLineAsync(l => l.Contains("management endpoint: http://", StringComparison.Ordinal), "the endpoint banner", s_limit);
         using var http = new HttpClient { BaseAddress = new Uri(banner[banner.IndexOf("http://", StringComparison.Ordinal)..].Split(' ')[0]) };
-        var deadline = DateTime.UtcNow + s_limit;
-        while (true)
+        var answer = "";
+        await Eventually.TrueAsync(async () =>
         {
             using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
-            if (ready.StatusCode == HttpStatusCode.OK)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"The scorer was not ready within {s_limit}: {await ready.Content.ReadAsStringAsync()}\n{scorer.Transcript}");
-            }
-
-            await Task.Delay(100);
-        }
+            answer = await ready.Content.ReadAsStringAsync();
+            return ready.StatusCode == HttpStatusCode.OK;
+        }, "the scorer reports ready", () => $"{answer}\n{scorer.Transcript}", s_limit, TimeSpan.FromMilliseconds(100));
     }
 }

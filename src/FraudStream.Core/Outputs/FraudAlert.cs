@@ -1,4 +1,4 @@
-namespace FraudStream.Avro;
+namespace FraudStream.Core.Outputs;
 
 /// <summary>A transaction scored at or above the model's threshold (schemas/fraud_alert.avsc). Kafka key: card id.</summary>
 /// <param name="TransactionId">The scored transaction.</param>

@@ -3,7 +3,7 @@ using FraudStream.Core.Models;
 using FraudStream.XGBoost;
 using FraudStream.XGBoost.Flat;
 
-namespace FraudStream.Streaming.Scoring;
+namespace FraudStream.Serving;
 
 /// <summary>
 /// One registry version loaded for scoring: its booster, the feature pipeline bound to its columns and the threshold in

@@ -1,4 +1,4 @@
-namespace FraudStream.Core.Generation;
+namespace FraudStream.Simulation;
 
 /// <summary>The simulated world: cities, merchants and their terminals, card-holders, and the random draws they share.</summary>
 public sealed partial class TransactionGenerator

@@ -1,10 +1,9 @@
 using FraudStream.Registry;
-using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FraudStream.Streaming.Scoring;
+namespace FraudStream.Serving;
 
 /// <summary>
 /// Follows the registry's production alias into <see cref="LiveModel"/>. When the production version is refused and no

@@ -1,4 +1,4 @@
-namespace FraudStream.Streaming.Scoring;
+namespace FraudStream.Serving;
 
 /// <summary>
 /// The model in force right now, shared by the scorer's batches and the API's requests. A new version is swapped in

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
-using FraudStream.Streaming.Scoring;
 
-namespace FraudStream.Streaming.Telemetry;
+namespace FraudStream.Serving;
 
 /// <summary>Metrics of the model in force and of hot reloads, shared by the scorer and the API.</summary>
 public sealed class ModelMetrics : IDisposable

@@ -1,6 +1,6 @@
 using FraudStream.Core.Transactions;
 
-namespace FraudStream.Core.Generation;
+namespace FraudStream.Simulation;
 
 /// <summary>
 /// Generates a realistic, labelled stream of card transactions in event-time order: card-holders with

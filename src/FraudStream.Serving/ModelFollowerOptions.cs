@@ -1,7 +1,7 @@
 using FraudStream.Registry;
 using Microsoft.Extensions.Options;
 
-namespace FraudStream.Streaming.Scoring;
+namespace FraudStream.Serving;
 
 /// <summary>How the scorer and the API follow the registry's production alias (configuration section "Model").</summary>
 public sealed class ModelFollowerOptions

@@ -1,4 +1,4 @@
-namespace FraudStream.Core.Generation;
+namespace FraudStream.Simulation;
 
 /// <summary>The names of the generator's scenarios, as written in the CSV's <c>scenario</c> column.</summary>
 public static class FraudScenarios

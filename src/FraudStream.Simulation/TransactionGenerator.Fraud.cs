@@ -1,6 +1,6 @@
 using FraudStream.Core.Transactions;
 
-namespace FraudStream.Core.Generation;
+namespace FraudStream.Simulation;
 
 /// <summary>The fraud scenarios: which one a fraud event is, and the transactions it schedules.</summary>
 public sealed partial class TransactionGenerator

@@ -1,7 +1,7 @@
-using FraudStream.Avro;
+using FraudStream.Core.Outputs;
 using FraudStream.Core.Transactions;
 
-namespace FraudStream.Streaming.Scoring;
+namespace FraudStream.Serving;
 
 /// <summary>
 /// Scores batches of transactions with one model: features for the whole batch into one buffer, one predict call

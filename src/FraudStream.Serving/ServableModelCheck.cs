@@ -3,7 +3,7 @@ using FraudStream.Core.Models;
 using FraudStream.Registry;
 using FraudStream.XGBoost;
 
-namespace FraudStream.Streaming.Scoring;
+namespace FraudStream.Serving;
 
 /// <summary>
 /// The one check that a version whose metadata and checksum hold can be scored with: the pipeline binds to its features

@@ -1,9 +1,8 @@
 using FraudStream.Registry;
-using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FraudStream.Streaming.Scoring;
+namespace FraudStream.Serving;
 
 /// <summary>The challenger model: scored in shadow beside production, never raising an alert; none most of the time.</summary>
 public sealed class ChallengerModel : IDisposable

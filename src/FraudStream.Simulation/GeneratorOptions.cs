@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FraudStream.Core.Generation;
+namespace FraudStream.Simulation;
 
 /// <summary>How to generate transactions.</summary>
 public sealed record GeneratorOptions

@@ -1,10 +1,9 @@
 using FraudStream.Registry;
 using FraudStream.Registry.Stores;
-using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FraudStream.Streaming.Scoring;
+namespace FraudStream.Serving;
 
 /// <summary>
 /// Follows one of the registry's aliases (production, challenger): polls it, loads and checks a newly named version off
