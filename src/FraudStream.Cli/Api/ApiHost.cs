@@ -1,6 +1,6 @@
 using FraudStream.Cli.Hosting;
 using FraudStream.Serving;
-using FraudStream.Telemetry;
+using FraudStream.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace FraudStream.Telemetry.Tests.Support;
+namespace FraudStream.Operations.Tests.Support;
 
 /// <summary>
 /// A real web host with the operations endpoints on a free port, a meter with one instrument of each kind FraudStream
@@ -45,7 +45,7 @@ internal sealed class OperationsHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var meterName = $"FraudStream.Telemetry.Tests.{Guid.NewGuid():N}";
+        var meterName = $"FraudStream.Operations.Tests.{Guid.NewGuid():N}";
         OperationsHost? host = null;
         builder.Services.AddOperations(
             builder.Configuration,

@@ -9,7 +9,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace FraudStream.Telemetry;
+namespace FraudStream.Operations;
 
 /// <summary>What /health/ready answers: ready or not, and the facts behind it (each a JSON property beside "status").</summary>
 public sealed record ReadinessReport(bool Ready, IReadOnlyDictionary<string, object?> Checks);

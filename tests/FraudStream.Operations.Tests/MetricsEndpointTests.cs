@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
-using FraudStream.Telemetry.Tests.Support;
+using FraudStream.Operations.Tests.Support;
 
-namespace FraudStream.Telemetry.Tests;
+namespace FraudStream.Operations.Tests;
 
 /// <summary>/metrics through OpenTelemetry's Prometheus exporter, as FraudStream configures it: today's names, text 0.0.4, promtool clean.</summary>
 [TestFixture]

@@ -1,7 +1,7 @@
 using System.Net;
-using FraudStream.Telemetry.Tests.Support;
+using FraudStream.Operations.Tests.Support;
 
-namespace FraudStream.Telemetry.Tests;
+namespace FraudStream.Operations.Tests;
 
 /// <summary>/health/live and /health/ready through ASP.NET Core health checks: the paths, codes and JSON of before.</summary>
 [TestFixture]

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Exporter;
 
-namespace FraudStream.Telemetry.Tests;
+namespace FraudStream.Operations.Tests;
 
 /// <summary>Which collector, if any, the settings and the standard environment variables name.</summary>
 [TestFixture]

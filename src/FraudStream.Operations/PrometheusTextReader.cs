@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace FraudStream.Telemetry;
+namespace FraudStream.Operations;
 
 /// <summary>One sample of a Prometheus scrape: the metric's name, its labels and its value.</summary>
 /// <param name="Name">Metric name, e.g. fraudstream_score_psi.</param>

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using FraudStream.Telemetry.Tests.Support;
+using FraudStream.Operations.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 
-namespace FraudStream.Telemetry.Tests;
+namespace FraudStream.Operations.Tests;
 
 /// <summary>Spans over OTLP: off unless a collector is named; then every request but the operations endpoints, and the process's own sources.</summary>
 [TestFixture]
@@ -12,7 +12,7 @@ public sealed class TracingTests
     [Test]
     public async Task Without_a_collector_there_is_no_tracer_provider_and_nobody_listens_to_the_sources()
     {
-        var source = $"FraudStream.Telemetry.Tests.{Guid.NewGuid():N}";
+        var source = $"FraudStream.Operations.Tests.{Guid.NewGuid():N}";
         await using var host = await OperationsHost.StartAsync(activitySources: source);
         using var activitySource = new ActivitySource(source);
 
@@ -28,7 +28,7 @@ public sealed class TracingTests
     {
         // Arrange
         await using var collector = await OtlpReceiver.StartAsync();
-        var source = $"FraudStream.Telemetry.Tests.{Guid.NewGuid():N}";
+        var source = $"FraudStream.Operations.Tests.{Guid.NewGuid():N}";
         await using var host = await OperationsHost.StartAsync(
             new Dictionary<string, string?> { [OtlpTarget.EndpointKey] = collector.Url.ToString(), [OtlpTarget.ProtocolKey] = "http/protobuf" },
             source);

@@ -1,4 +1,4 @@
-namespace FraudStream.Telemetry.Tests;
+namespace FraudStream.Operations.Tests;
 
 /// <summary>Reading another process's scrape: what the retraining trigger learns drift from.</summary>
 public sealed class PrometheusTextReaderTests

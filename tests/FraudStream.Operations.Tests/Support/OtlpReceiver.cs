@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace FraudStream.Telemetry.Tests.Support;
+namespace FraudStream.Operations.Tests.Support;
 
 /// <summary>A stand-in OTLP/HTTP collector: keeps the body of every POST to /v1/traces and answers 200.</summary>
 internal sealed class OtlpReceiver : IAsyncDisposable

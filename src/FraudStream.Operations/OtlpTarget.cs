@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Exporter;
 
-namespace FraudStream.Telemetry;
+namespace FraudStream.Operations;
 
 /// <summary>Where traces go over OTLP, when a setting or the standard environment variable names a collector.</summary>
 /// <param name="Endpoint">The URL spans are sent to (for http/protobuf, the full /v1/traces URL).</param>
