@@ -1,4 +1,3 @@
-using FraudStream.Cli.Hosting;
 using FraudStream.Serving;
 using FraudStream.Operations;
 using Microsoft.AspNetCore.Builder;
@@ -12,13 +11,17 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
-/// <summary>Registration and request pipeline of `fraudstream api`; the host adds a <c>ModelRegistry</c>.</summary>
-internal static partial class ApiHost
+/// <summary>
+/// The /predict service (`fraudstream api`): <see cref="AddPredictionApi"/> registers it, <see cref="MapPredictionApi"/>
+/// maps its request pipeline and routes; the host adds a <c>ModelRegistry</c> and serves it with Kestrel.
+/// </summary>
+public static partial class ApiHost
 {
-    /// <summary>The API's services: model serving as the scorer has it, keys, limits, metrics, OpenAPI.</summary>
-    public static void AddServices(IServiceCollection services, IConfiguration configuration)
+    /// <summary>The API's services: model serving as the scorer has it, keys, limits, metrics, OpenAPI, the operations endpoints.</summary>
+    /// <exception cref="ArgumentException">The OTLP settings cannot work (one sentence).</exception>
+    public static IServiceCollection AddPredictionApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddModelServing();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
@@ -39,8 +42,7 @@ internal static partial class ApiHost
         ApiAccess.AddServices(services);
 
         // The scorer's operations endpoints, over the model's and the API's meters; each request a span when tracing is on.
-        ManagementEndpoints.AddServices(
-            services,
+        services.AddOperations(
             configuration,
             new TelemetrySources("fraudstream-api", [ModelMetrics.MeterName, ApiMetrics.MeterName], ActivitySources: [], TraceRequests: true),
             ready: provider =>
@@ -48,10 +50,11 @@ internal static partial class ApiHost
                 var live = provider.GetRequiredService<LiveModel>();
                 return new ReadinessReport(live.Version is not null, new Dictionary<string, object?> { ["model_version"] = live.Version });
             });
+        return services;
     }
 
     /// <summary>The request pipeline and every route: metrics and error answers outermost, then keys, rate limits, endpoints.</summary>
-    public static void Map(WebApplication app)
+    public static WebApplication MapPredictionApi(this WebApplication app)
     {
         UseRequestObservation(app);
 
@@ -69,7 +72,8 @@ internal static partial class ApiHost
         app.MapOpenApi()
             .RequireRateLimiting(ApiAccess.PerAddressPolicy)
             .CacheOutput(policy => policy.Expire(TimeSpan.FromDays(365)).SetVaryByHost(false));
-        ManagementEndpoints.Map(app);
+        app.MapOperations();
+        return app;
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 /// <summary>Settings of the /predict API (configuration section "Api").</summary>
 internal sealed class ApiOptions

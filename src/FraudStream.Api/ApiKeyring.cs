@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 /// <summary>Who a request's X-API-Key says it is: a stable name for rate limiting and metrics, and whether it may administer.</summary>
 internal sealed record ApiCaller(string Name, bool IsAdmin);

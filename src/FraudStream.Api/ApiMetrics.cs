@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 /// <summary>Request metrics of the /predict API.</summary>
 internal sealed class ApiMetrics : IDisposable

@@ -5,7 +5,7 @@ using System.Text.Unicode;
 using FraudStream.Core.Transactions;
 using Microsoft.AspNetCore.Http;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 /// <summary>
 /// What is wrong with a request body, by field: a malformed body (not JSON, wrong types) is a 400, a well-formed body

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 /// <summary>Endpoint metadata: the endpoint needs an X-API-Key, an admin one when <see cref="Admin"/>.</summary>
 internal sealed record ApiKeyRequirement(bool Admin)

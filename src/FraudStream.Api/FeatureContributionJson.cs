@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FraudStream.Core.Outputs;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 /// <summary>
 /// A feature contribution as JSON (/predict's and `alerts --json`'s <c>top_features</c>): a missing feature's value is

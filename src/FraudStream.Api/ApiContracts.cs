@@ -1,4 +1,4 @@
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 // These types describe the API in the OpenAPI document; requests are read by TransactionJson, answers use the same names.
 

@@ -4,7 +4,7 @@ using FraudStream.Core.Transactions;
 using FraudStream.Serving;
 using Microsoft.Extensions.Options;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 /// <summary>One /predict answer.</summary>
 /// <param name="TransactionId">The transaction scored.</param>

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FraudStream.Cli.Api;
+namespace FraudStream.Api;
 
 /// <summary>The routes of `fraudstream api`: scoring, the model registry, health.</summary>
 internal static partial class ApiEndpoints
