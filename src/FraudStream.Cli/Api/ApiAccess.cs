@@ -1,4 +1,7 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
@@ -126,7 +129,7 @@ internal static class ApiAccess
             }
 
             var presented = context.Request.Headers[KeyHeader];
-            var caller = presented.Count == 1 ? context.RequestServices.GetRequiredService<ApiKeyring>().Identify(presented[0]) : null;
+            var caller = presented.Count == 1 ? Identify(context, presented[0]) : null;
             if (caller is null)
             {
                 context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{KeyHeader}\"";
@@ -153,8 +156,39 @@ internal static class ApiAccess
         });
     }
 
+    /// <summary>
+    /// The caller <paramref name="presented"/> belongs to. A keep-alive connection presents the same key on every
+    /// request, so the connection remembers the key it last proved and the next request presenting exactly that key
+    /// (compared in constant time) skips the keyring's hash; any other key is hashed and checked as always.
+    /// </summary>
+    private static ApiCaller? Identify(HttpContext context, string? presented)
+    {
+        var connection = context.Features.Get<IConnectionItemsFeature>()?.Items;
+        if (presented is not null && connection is not null && connection.TryGetValue(typeof(ProvenKey), out var remembered)
+            && remembered is ProvenKey proven && proven.Matches(presented))
+        {
+            return proven.Caller;
+        }
+
+        var caller = context.RequestServices.GetRequiredService<ApiKeyring>().Identify(presented);
+        if (caller is not null && connection is not null)
+        {
+            connection[typeof(ProvenKey)] = new ProvenKey(presented!, caller);
+        }
+
+        return caller;
+    }
+
     /// <summary>Marks endpoints as needing a key (an admin one when <paramref name="admin"/>) and rate-limited per key.</summary>
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder, bool admin = false)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(admin ? ApiKeyRequirement.AdminKey : ApiKeyRequirement.AnyKey).RequireRateLimiting(PerKeyPolicy);
+}
+
+/// <summary>A key this connection has presented and the keyring has identified, with its caller.</summary>
+internal sealed record ProvenKey(string Key, ApiCaller Caller)
+{
+    /// <summary>Whether <paramref name="presented"/> is this key, in time that does not depend on where they differ.</summary>
+    public bool Matches(string presented) =>
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(Key.AsSpan()), MemoryMarshal.AsBytes(presented.AsSpan()));
 }

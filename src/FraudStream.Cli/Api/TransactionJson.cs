@@ -78,6 +78,15 @@ internal static class TransactionJson
         ["UNKNOWN"] = Channel.Unknown,
     };
 
+    // The fields Read looks for: its FieldReader finds a field's slot by the name it asks for.
+    private static readonly string[] s_fieldNames =
+    [
+        "transaction_id", "card_id", "event_time", "amount", "currency", "merchant_id", "merchant_category", "channel", "card_present",
+        "terminal_id", "merchant_country", "merchant_latitude", "merchant_longitude", "cardholder_latitude", "cardholder_longitude",
+    ];
+
+    private static readonly byte[][] s_utf8FieldNames = [.. s_fieldNames.Select(System.Text.Encoding.UTF8.GetBytes)];
+
     /// <summary>Parses a body; null (with the reason in <paramref name="errors"/>) when it is not JSON.</summary>
     public static JsonDocument? Parse(ReadOnlyMemory<byte> body, RequestErrors errors)
     {
@@ -109,13 +118,22 @@ internal static class TransactionJson
             return null;
         }
 
-        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        // Each known field's value in its slot, matched on the UTF-8 name without making a string of it.
+        var fields = new JsonElement?[s_fieldNames.Length];
         try
         {
             foreach (var property in element.EnumerateObject())
             {
-                // Parse refused repeated names already.
-                fields[property.Name] = property.Value;
+                if (KnownField(property) is { } known)
+                {
+                    // Parse refused repeated names already.
+                    fields[known] = property.Value;
+                }
+                else
+                {
+                    // Unknown fields are ignored, but the name must be text as before.
+                    _ = property.Name;
+                }
             }
         }
         catch (InvalidOperationException)
@@ -187,6 +205,20 @@ internal static class TransactionJson
         return json;
     }
 
+    /// <summary>The slot of <paramref name="property"/> in <see cref="s_fieldNames"/>, or null for a field Read does not know.</summary>
+    private static int? KnownField(JsonProperty property)
+    {
+        for (var i = 0; i < s_utf8FieldNames.Length; i++)
+        {
+            if (property.NameEquals(s_utf8FieldNames[i]))
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>"an array", "a number", ... for messages.</summary>
     public static string Describe(JsonValueKind kind) => kind switch
     {
@@ -200,7 +232,7 @@ internal static class TransactionJson
     };
 
     /// <summary>Reads the fields of one object, recording every problem (not only the first).</summary>
-    private sealed class FieldReader(Dictionary<string, JsonElement> fields, string prefix, RequestErrors errors)
+    private sealed class FieldReader(JsonElement?[] fields, string prefix, RequestErrors errors)
     {
         public bool Ok { get; private set; } = true;
 
@@ -226,7 +258,7 @@ internal static class TransactionJson
                 return null;
             }
 
-            return value.Length == length && value.All(allowed) ? value : Invalid(name, rule);
+            return value.Length == length && AllAre(value, allowed) ? value : Invalid(name, rule);
         }
 
         public DateTimeOffset? Time(string name)
@@ -301,7 +333,7 @@ internal static class TransactionJson
 
         public bool? Boolean(string name)
         {
-            if (!fields.TryGetValue(name, out var element))
+            if (Field(name) is not { } element)
             {
                 Invalid(name, "is required.");
                 return null;
@@ -318,7 +350,7 @@ internal static class TransactionJson
 
         private string? Text(string name, bool required)
         {
-            if (!fields.TryGetValue(name, out var element) || (!required && element.ValueKind == JsonValueKind.Null))
+            if (Field(name) is not { } element || (!required && element.ValueKind == JsonValueKind.Null))
             {
                 return required ? Invalid(name, "is required.") : null;
             }
@@ -341,7 +373,7 @@ internal static class TransactionJson
 
         private JsonElement? Number(string name, bool required)
         {
-            if (!fields.TryGetValue(name, out var element) || (!required && element.ValueKind == JsonValueKind.Null))
+            if (Field(name) is not { } element || (!required && element.ValueKind == JsonValueKind.Null))
             {
                 if (required)
                 {
@@ -359,6 +391,21 @@ internal static class TransactionJson
 
             return element;
         }
+
+        private static bool AllAre(string value, Func<char, bool> allowed)
+        {
+            foreach (var c in value)
+            {
+                if (!allowed(c))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private JsonElement? Field(string name) => fields[Array.IndexOf(s_fieldNames, name)];
 
         private string? Invalid(string name, string message)
         {
