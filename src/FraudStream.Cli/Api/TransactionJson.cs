@@ -106,6 +106,12 @@ internal static class TransactionJson
             errors.Malformed("body", $"is not valid JSON: {e.Message}");
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // The check for repeated names unescapes every name: an escaped lone surrogate ("\ud800") is valid JSON but no text.
+            errors.Malformed("body", "has a field name that is not valid Unicode text.");
+            return null;
+        }
     }
 
     /// <summary>Reads one transaction; null when something is wrong (recorded in <paramref name="errors"/> under <paramref name="prefix"/>).</summary>
@@ -120,11 +126,12 @@ internal static class TransactionJson
 
         // Each known field's value in its slot, matched on the UTF-8 name without making a string of it.
         var fields = new JsonElement?[s_fieldNames.Length];
+        var expected = 0;
         try
         {
             foreach (var property in element.EnumerateObject())
             {
-                if (KnownField(property) is { } known)
+                if (KnownField(property, ref expected) is { } known)
                 {
                     // Parse refused repeated names already.
                     fields[known] = property.Value;
@@ -205,14 +212,20 @@ internal static class TransactionJson
         return json;
     }
 
-    /// <summary>The slot of <paramref name="property"/> in <see cref="s_fieldNames"/>, or null for a field Read does not know.</summary>
-    private static int? KnownField(JsonProperty property)
+    /// <summary>
+    /// The slot of <paramref name="property"/> in <see cref="s_fieldNames"/>, or null for a field Read does not know.
+    /// Clients send the fields in the schema's order, so the search starts at the slot after the last one found
+    /// (<paramref name="expected"/>) and usually ends there.
+    /// </summary>
+    private static int? KnownField(JsonProperty property, ref int expected)
     {
-        for (var i = 0; i < s_utf8FieldNames.Length; i++)
+        for (var tried = 0; tried < s_utf8FieldNames.Length; tried++)
         {
-            if (property.NameEquals(s_utf8FieldNames[i]))
+            var slot = (expected + tried) % s_utf8FieldNames.Length;
+            if (property.NameEquals(s_utf8FieldNames[slot]))
             {
-                return i;
+                expected = slot + 1;
+                return slot;
             }
         }
 

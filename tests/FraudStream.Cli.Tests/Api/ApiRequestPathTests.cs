@@ -88,6 +88,43 @@ public sealed class ApiRequestPathTests
         Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain(ApiFixture.MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    [Test]
+    public async Task Fields_in_any_order_beside_unknown_ones_give_the_same_answer()
+    {
+        var canonical = ApiFixture.ToJson(ApiFixture.Transactions(1, seed: 5)[0]);
+        var reordered = new JsonObject { ["note"] = "not a field", ["transaction_id"] = "escaped-name" };
+        foreach (var (name, value) in canonical.Reverse().Where(f => f.Key != "transaction_id"))
+        {
+            reordered[name] = value?.DeepClone();
+        }
+
+        var first = await PredictAsync(canonical.ToJsonString());
+        // The same name with an escaped letter: read as transaction_id, as the JSON it is.
+        var second = await PredictAsync(reordered.ToJsonString().Replace("\"transaction_id\"", "\"transaction_\\u0069d\"", StringComparison.Ordinal));
+
+        Assert.That(second["score"]!.GetValue<float>(), Is.EqualTo(first["score"]!.GetValue<float>()));
+        Assert.That(second["transaction_id"]!.GetValue<string>(), Is.EqualTo("escaped-name"));
+    }
+
+    [Test]
+    public async Task An_unknown_field_whose_name_is_no_text_is_400()
+    {
+        var body = ApiFixture.ToJson(ApiFixture.Transactions(1)[0]).ToJsonString().TrimEnd('}') + ",\"\\ud800\":1}";
+
+        using var response = await RunningApi.PostJsonAsync(Api.User, "/predict", body);
+
+        var problem = await ApiTests.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.That(problem["errors"]!["body"]![0]!.GetValue<string>(), Does.Contain("not valid Unicode text"));
+    }
+
+    private static async Task<JsonNode> PredictAsync(string body)
+    {
+        using var response = await RunningApi.PostJsonAsync(Api.User, "/predict", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+        return JsonNode.Parse(text)!;
+    }
+
     /// <summary>A JSON body sent without a Content-Length, in chunks as it is written.</summary>
     private static StreamContent Chunked(string body)
     {
