@@ -159,11 +159,14 @@ internal static class ApiAccess
     /// <summary>
     /// The caller <paramref name="presented"/> belongs to. A keep-alive connection presents the same key on every
     /// request, so the connection remembers the key it last proved and the next request presenting exactly that key
-    /// (compared in constant time) skips the keyring's hash; any other key is hashed and checked as always.
+    /// (compared in constant time) skips the keyring's hash; any other key is hashed and checked as always. Only
+    /// HTTP/1.x connections remember: they carry one request at a time, and the connection's items are not safe to
+    /// share between the concurrent streams of an HTTP/2 connection.
     /// </summary>
     private static ApiCaller? Identify(HttpContext context, string? presented)
     {
-        var connection = context.Features.Get<IConnectionItemsFeature>()?.Items;
+        var oneAtATime = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol);
+        var connection = oneAtATime ? context.Features.Get<IConnectionItemsFeature>()?.Items : null;
         if (presented is not null && connection is not null && connection.TryGetValue(typeof(ProvenKey), out var remembered)
             && remembered is ProvenKey proven && proven.Matches(presented))
         {
@@ -185,10 +188,16 @@ internal static class ApiAccess
         builder.WithMetadata(admin ? ApiKeyRequirement.AdminKey : ApiKeyRequirement.AnyKey).RequireRateLimiting(PerKeyPolicy);
 }
 
-/// <summary>A key this connection has presented and the keyring has identified, with its caller.</summary>
-internal sealed record ProvenKey(string Key, ApiCaller Caller)
+/// <summary>
+/// A key this connection has presented and the keyring has identified, with its caller. A class, not a record: a
+/// record's generated ToString would print the key.
+/// </summary>
+internal sealed class ProvenKey(string key, ApiCaller caller)
 {
+    /// <summary>Who the key belongs to.</summary>
+    public ApiCaller Caller { get; } = caller;
+
     /// <summary>Whether <paramref name="presented"/> is this key, in time that does not depend on where they differ.</summary>
     public bool Matches(string presented) =>
-        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(Key.AsSpan()), MemoryMarshal.AsBytes(presented.AsSpan()));
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(key.AsSpan()), MemoryMarshal.AsBytes(presented.AsSpan()));
 }
