@@ -1,4 +1,7 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
@@ -126,7 +129,7 @@ internal static class ApiAccess
             }
 
             var presented = context.Request.Headers[KeyHeader];
-            var caller = presented.Count == 1 ? context.RequestServices.GetRequiredService<ApiKeyring>().Identify(presented[0]) : null;
+            var caller = presented.Count == 1 ? Identify(context, presented[0]) : null;
             if (caller is null)
             {
                 context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{KeyHeader}\"";
@@ -153,8 +156,48 @@ internal static class ApiAccess
         });
     }
 
+    /// <summary>
+    /// The caller <paramref name="presented"/> belongs to. A keep-alive connection presents the same key on every
+    /// request, so the connection remembers the key it last proved and the next request presenting exactly that key
+    /// (compared in constant time) skips the keyring's hash; any other key is hashed and checked as always. Only
+    /// HTTP/1.x connections remember: they carry one request at a time, and the connection's items are not safe to
+    /// share between the concurrent streams of an HTTP/2 connection.
+    /// </summary>
+    private static ApiCaller? Identify(HttpContext context, string? presented)
+    {
+        var oneAtATime = HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol);
+        var connection = oneAtATime ? context.Features.Get<IConnectionItemsFeature>()?.Items : null;
+        if (presented is not null && connection is not null && connection.TryGetValue(typeof(ProvenKey), out var remembered)
+            && remembered is ProvenKey proven && proven.Matches(presented))
+        {
+            return proven.Caller;
+        }
+
+        var caller = context.RequestServices.GetRequiredService<ApiKeyring>().Identify(presented);
+        if (caller is not null && connection is not null)
+        {
+            connection[typeof(ProvenKey)] = new ProvenKey(presented!, caller);
+        }
+
+        return caller;
+    }
+
     /// <summary>Marks endpoints as needing a key (an admin one when <paramref name="admin"/>) and rate-limited per key.</summary>
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder, bool admin = false)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(admin ? ApiKeyRequirement.AdminKey : ApiKeyRequirement.AnyKey).RequireRateLimiting(PerKeyPolicy);
+}
+
+/// <summary>
+/// A key this connection has presented and the keyring has identified, with its caller. A class, not a record: a
+/// record's generated ToString would print the key.
+/// </summary>
+internal sealed class ProvenKey(string key, ApiCaller caller)
+{
+    /// <summary>Who the key belongs to.</summary>
+    public ApiCaller Caller { get; } = caller;
+
+    /// <summary>Whether <paramref name="presented"/> is this key, in time that does not depend on where they differ.</summary>
+    public bool Matches(string presented) =>
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(key.AsSpan()), MemoryMarshal.AsBytes(presented.AsSpan()));
 }

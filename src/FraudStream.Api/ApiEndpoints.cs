@@ -6,7 +6,6 @@ using FraudStream.Registry.Stores;
 using FraudStream.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -89,33 +88,35 @@ internal static partial class ApiEndpoints
 
     private static async Task<IResult> PredictAsync(HttpContext context, TransactionPredictor predictor, IOptions<ApiOptions> options)
     {
-        var (body, refusal) = await ReadBodyAsync(context, options.Value.MaxBodyBytes);
-        if (refusal is not null)
+        // Disposed after the document, which reads the body's pooled buffer.
+        using var body = await RequestBody.ReadAsync(context, options.Value.MaxBodyBytes);
+        if (body.Refusal is { } refusal)
         {
             return refusal;
         }
 
         var errors = new RequestErrors();
-        using var document = TransactionJson.Parse(body, errors);
+        using var document = TransactionJson.Parse(body.Memory, errors);
         if (document is null || TransactionJson.Read(document.RootElement, "", errors) is not { } transaction)
         {
             return Invalid(errors);
         }
 
-        return predictor.Predict([transaction]) is { } predictions ? Results.Json(predictions[0], Json) : NoModel();
+        return predictor.Predict([transaction]) is { } predictions ? new PredictionJson(predictions[0]) : NoModel();
     }
 
     private static async Task<IResult> PredictBatchAsync(HttpContext context, TransactionPredictor predictor, IOptions<ApiOptions> options)
     {
         var limit = options.Value.MaxBatchSize;
-        var (body, refusal) = await ReadBodyAsync(context, options.Value.MaxBodyBytes);
-        if (refusal is not null)
+        // Disposed after the document, which reads the body's pooled buffer.
+        using var body = await RequestBody.ReadAsync(context, options.Value.MaxBodyBytes);
+        if (body.Refusal is { } refusal)
         {
             return refusal;
         }
 
         var errors = new RequestErrors();
-        using var document = TransactionJson.Parse(body, errors);
+        using var document = TransactionJson.Parse(body.Memory, errors);
         if (document is null)
         {
             return Invalid(errors);
@@ -237,65 +238,6 @@ internal static partial class ApiEndpoints
         }
     }
 
-    /// <summary>Reads the whole body, refusing one over <paramref name="limit"/> bytes (413) or that is not JSON (415).</summary>
-    private static async Task<(ReadOnlyMemory<byte> Body, IResult? Refusal)> ReadBodyAsync(HttpContext context, long limit)
-    {
-        var request = context.Request;
-        if (request.ContentType is { } contentType && !IsJson(contentType))
-        {
-            return (default, Results.Problem(
-                title: "Unsupported media type.",
-                detail: $"Send the body as application/json, not {Truncate(contentType)}.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType));
-        }
-
-        // A compressed body would otherwise be read as (invalid) UTF-8 and answered 400 for the wrong reason.
-        if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
-        {
-            return (default, Results.Problem(
-                title: "Unsupported media type.",
-                detail: $"Send the body uncompressed: Content-Encoding {Truncate(encoding.ToString())} is not supported.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType));
-        }
-
-        if (request.ContentLength > limit)
-        {
-            return (default, TooLarge(limit));
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = limit;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return (default, TooLarge(limit));
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
-    }
-
-    private static bool IsJson(string contentType)
-    {
-        var mediaType = contentType.Split(';', 2)[0].Trim();
-        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static IResult TooLarge(long limit) => Results.Problem(
-        title: "Request body too large.",
-        detail: $"A request body may be at most {limit} bytes (Api:MaxBodyBytes): send fewer transactions per request.",
-        statusCode: StatusCodes.Status413PayloadTooLarge);
-
     private static IResult Invalid(RequestErrors errors) => Results.ValidationProblem(
         errors.ToDictionary(),
         title: errors.IsMalformed ? "The request body is malformed." : "The request holds values that cannot be a transaction.",
@@ -321,7 +263,8 @@ internal static partial class ApiEndpoints
         };
     }
 
-    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
+    /// <summary>The first 64 characters of <paramref name="text"/>, for messages that quote what a client sent.</summary>
+    public static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rolled the production model back to {Version} (POST /model/rollback).")]
     private static partial void LogRolledBack(ILogger logger, string version);

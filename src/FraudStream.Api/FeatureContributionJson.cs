@@ -20,6 +20,18 @@ internal sealed class FeatureContributionJson : JsonConverter<FeatureContributio
         writer.WriteEndObject();
     }
 
+    /// <summary>Writes <paramref name="features"/> as the array property <paramref name="name"/>.</summary>
+    public static void WriteArray(Utf8JsonWriter writer, string name, IEnumerable<FeatureContribution> features)
+    {
+        writer.WriteStartArray(name);
+        foreach (var feature in features)
+        {
+            Write(writer, feature);
+        }
+
+        writer.WriteEndArray();
+    }
+
     /// <inheritdoc />
     public override void Write(Utf8JsonWriter writer, FeatureContribution value, JsonSerializerOptions options) => Write(writer, value);
 

@@ -78,6 +78,15 @@ internal static class TransactionJson
         ["UNKNOWN"] = Channel.Unknown,
     };
 
+    // The fields Read looks for: its FieldReader finds a field's slot by the name it asks for.
+    private static readonly string[] s_fieldNames =
+    [
+        "transaction_id", "card_id", "event_time", "amount", "currency", "merchant_id", "merchant_category", "channel", "card_present",
+        "terminal_id", "merchant_country", "merchant_latitude", "merchant_longitude", "cardholder_latitude", "cardholder_longitude",
+    ];
+
+    private static readonly byte[][] s_utf8FieldNames = [.. s_fieldNames.Select(System.Text.Encoding.UTF8.GetBytes)];
+
     /// <summary>Parses a body; null (with the reason in <paramref name="errors"/>) when it is not JSON.</summary>
     public static JsonDocument? Parse(ReadOnlyMemory<byte> body, RequestErrors errors)
     {
@@ -97,6 +106,12 @@ internal static class TransactionJson
             errors.Malformed("body", $"is not valid JSON: {e.Message}");
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // The check for repeated names unescapes every name: an escaped lone surrogate ("\ud800") is valid JSON but no text.
+            errors.Malformed("body", "has a field name that is not valid Unicode text.");
+            return null;
+        }
     }
 
     /// <summary>Reads one transaction; null when something is wrong (recorded in <paramref name="errors"/> under <paramref name="prefix"/>).</summary>
@@ -109,13 +124,23 @@ internal static class TransactionJson
             return null;
         }
 
-        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        // Each known field's value in its slot, matched on the UTF-8 name without making a string of it.
+        var fields = new JsonElement?[s_fieldNames.Length];
+        var expected = 0;
         try
         {
             foreach (var property in element.EnumerateObject())
             {
-                // Parse refused repeated names already.
-                fields[property.Name] = property.Value;
+                if (KnownField(property, ref expected) is { } known)
+                {
+                    // Parse refused repeated names already.
+                    fields[known] = property.Value;
+                }
+                else
+                {
+                    // Unknown fields are ignored, but the name must be text as before.
+                    _ = property.Name;
+                }
             }
         }
         catch (InvalidOperationException)
@@ -187,6 +212,26 @@ internal static class TransactionJson
         return json;
     }
 
+    /// <summary>
+    /// The slot of <paramref name="property"/> in <see cref="s_fieldNames"/>, or null for a field Read does not know.
+    /// Clients send the fields in the schema's order, so the search starts at the slot after the last one found
+    /// (<paramref name="expected"/>) and usually ends there.
+    /// </summary>
+    private static int? KnownField(JsonProperty property, ref int expected)
+    {
+        for (var tried = 0; tried < s_utf8FieldNames.Length; tried++)
+        {
+            var slot = (expected + tried) % s_utf8FieldNames.Length;
+            if (property.NameEquals(s_utf8FieldNames[slot]))
+            {
+                expected = slot + 1;
+                return slot;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>"an array", "a number", ... for messages.</summary>
     public static string Describe(JsonValueKind kind) => kind switch
     {
@@ -200,7 +245,7 @@ internal static class TransactionJson
     };
 
     /// <summary>Reads the fields of one object, recording every problem (not only the first).</summary>
-    private sealed class FieldReader(Dictionary<string, JsonElement> fields, string prefix, RequestErrors errors)
+    private sealed class FieldReader(JsonElement?[] fields, string prefix, RequestErrors errors)
     {
         public bool Ok { get; private set; } = true;
 
@@ -226,7 +271,7 @@ internal static class TransactionJson
                 return null;
             }
 
-            return value.Length == length && value.All(allowed) ? value : Invalid(name, rule);
+            return value.Length == length && AllAre(value, allowed) ? value : Invalid(name, rule);
         }
 
         public DateTimeOffset? Time(string name)
@@ -301,7 +346,7 @@ internal static class TransactionJson
 
         public bool? Boolean(string name)
         {
-            if (!fields.TryGetValue(name, out var element))
+            if (Field(name) is not { } element)
             {
                 Invalid(name, "is required.");
                 return null;
@@ -318,7 +363,7 @@ internal static class TransactionJson
 
         private string? Text(string name, bool required)
         {
-            if (!fields.TryGetValue(name, out var element) || (!required && element.ValueKind == JsonValueKind.Null))
+            if (Field(name) is not { } element || (!required && element.ValueKind == JsonValueKind.Null))
             {
                 return required ? Invalid(name, "is required.") : null;
             }
@@ -341,7 +386,7 @@ internal static class TransactionJson
 
         private JsonElement? Number(string name, bool required)
         {
-            if (!fields.TryGetValue(name, out var element) || (!required && element.ValueKind == JsonValueKind.Null))
+            if (Field(name) is not { } element || (!required && element.ValueKind == JsonValueKind.Null))
             {
                 if (required)
                 {
@@ -359,6 +404,21 @@ internal static class TransactionJson
 
             return element;
         }
+
+        private static bool AllAre(string value, Func<char, bool> allowed)
+        {
+            foreach (var c in value)
+            {
+                if (!allowed(c))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private JsonElement? Field(string name) => fields[Array.IndexOf(s_fieldNames, name)];
 
         private string? Invalid(string name, string message)
         {

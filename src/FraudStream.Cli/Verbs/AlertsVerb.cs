@@ -194,13 +194,7 @@ internal static class AlertsVerb
             writer.WriteNumber("score", alert.Score);
             writer.WriteNumber("threshold", alert.Threshold);
             writer.WriteString("model_version", alert.ModelVersion);
-            writer.WriteStartArray("top_features");
-            foreach (var feature in alert.TopFeatures)
-            {
-                FeatureContributionJson.Write(writer, feature);
-            }
-
-            writer.WriteEndArray();
+            FeatureContributionJson.WriteArray(writer, "top_features", alert.TopFeatures);
             writer.WriteString("source_topic", alert.SourceTopic);
             writer.WriteNumber("source_partition", alert.SourcePartition);
             writer.WriteNumber("source_offset", alert.SourceOffset);

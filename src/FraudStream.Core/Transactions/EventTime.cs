@@ -23,6 +23,11 @@ public static class EventTime
     /// <summary>Reads <paramref name="text"/> as an event time; false when it is not one (<see cref="Rule"/>).</summary>
     public static bool TryParse(string? text, out DateTimeOffset time)
     {
+        if (TryParseUtc(text, out time))
+        {
+            return true;
+        }
+
         if (!DateTimeOffset.TryParseExact(
                 text, s_formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time)
             || time < Earliest
@@ -30,6 +35,62 @@ public static class EventTime
         {
             time = default;
             return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The common shape alone, read digit by digit: "yyyy-MM-ddTHH:mm:ssZ" or with 1 to 7 fraction digits before the Z,
+    /// in the accepted years. False for anything else, which <see cref="TryParse"/> then reads with the general formats:
+    /// where this accepts, the answer is theirs (tested), at a fraction of their cost on /predict's path.
+    /// </summary>
+    internal static bool TryParseUtc(ReadOnlySpan<char> text, out DateTimeOffset time)
+    {
+        time = default;
+        if (text.Length is < 20 or > 28 || text[^1] != 'Z' || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':'
+            || !TryDigits(text[..4], out var year) || !TryDigits(text.Slice(5, 2), out var month) || !TryDigits(text.Slice(8, 2), out var day)
+            || !TryDigits(text.Slice(11, 2), out var hour) || !TryDigits(text.Slice(14, 2), out var minute) || !TryDigits(text.Slice(17, 2), out var second))
+        {
+            return false;
+        }
+
+        long fractionTicks = 0;
+        if (text.Length > 20)
+        {
+            var fraction = text[20..^1];
+            if (text[19] != '.' || fraction.Length == 0 || !TryDigits(fraction, out var digits))
+            {
+                return false;
+            }
+
+            fractionTicks = digits;
+            for (var scale = fraction.Length; scale < 7; scale++)
+            {
+                fractionTicks *= 10;
+            }
+        }
+
+        if (year is < 2000 or > 2099 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        time = new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fractionTicks), TimeSpan.Zero);
+        return true;
+    }
+
+    private static bool TryDigits(ReadOnlySpan<char> digits, out int value)
+    {
+        value = 0;
+        foreach (var c in digits)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+
+            value = (value * 10) + (c - '0');
         }
 
         return true;
