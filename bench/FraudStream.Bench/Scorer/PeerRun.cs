@@ -10,7 +10,11 @@ namespace FraudStream.Bench.Scorer;
 /// <param name="CpuUs">Its CPU over the measured window, µs per record.</param>
 /// <param name="Report">What it says of itself.</param>
 /// <param name="CommittedAlerts">Alerts a read_committed reader of its alerts topic sees afterwards.</param>
-internal sealed record PeerResult(int Batch, double Rate, double WindowSeconds, double CpuUs, PeerReport Report, long CommittedAlerts);
+/// <param name="Markers">
+/// Offsets of the alerts topic that hold no alert: transaction markers, so more than zero only when the alerts were
+/// written in transactions (Kafka writes one per partition a transaction wrote to; the development broker fewer).
+/// </param>
+internal sealed record PeerResult(int Batch, double Rate, double WindowSeconds, double CpuUs, PeerReport Report, long CommittedAlerts, long Markers);
 
 /// <summary>
 /// The Python peer after the scorer rounds, on one more input topic preloaded with the same records: one consumer group
@@ -42,11 +46,13 @@ internal static class PeerRun
             using var peer = PythonPeer.Start(cluster.BootstrapServers, plan.RegistryDirectory, input, alerts, group, batch, records);
             var throughput = ScorerRun.MeasureThroughput(offsets, peer, records, started);
             var report = await peer.WaitAsync(TimeSpan.FromSeconds(60));
+            var committedAlerts = CountCommitted(cluster.BootstrapServers, alerts, plan.Partitions);
+            using var alertOffsets = new CommittedOffsets(cluster.BootstrapServers, alerts + "-probe", alerts, plan.Partitions);
             var result = new PeerResult(batch, throughput.Rate, throughput.WindowSeconds, throughput.ScorerCpuUs, report,
-                CountCommitted(cluster.BootstrapServers, alerts, plan.Partitions));
+                committedAlerts, alertOffsets.EndOffsets().Sum() - committedAlerts);
             Console.WriteLine(
                 $"python peer, batch {batch,6:N0}: first commit after {throughput.StartupSeconds:0.00} s, {result.Rate:N0} records/s over {result.WindowSeconds:0.00} s "
-                + $"(loop's own {report.LoopRate:N0}/s, {report.Batches:N0} transactions, {report.Alerts:N0} alerts, {result.CommittedAlerts:N0} seen by a read_committed reader), "
+                + $"(loop's own {report.LoopRate:N0}/s, {report.Batches:N0} transactions, {report.Alerts:N0} alerts, {result.CommittedAlerts:N0} seen by a read_committed reader, {result.Markers:N0} transaction markers), "
                 + $"{result.CpuUs:0.00} CPU µs/record, peak RSS {report.PeakRssBytes / 1048576.0:0} MiB");
             results.Add(result);
         }
