@@ -60,7 +60,7 @@ internal static class ScorerBenchmark
                 }
             }
 
-            var peers = bench.PythonPeer ?? !cluster.IsDevelopmentBroker ? await PeerRun.ExecuteAsync(cluster, plan) : [];
+            var peers = RunsPeer(bench, cluster) ? await PeerRun.ExecuteAsync(cluster, plan) : [];
             PrintSummary(results, cluster.IsDevelopmentBroker, bench, peers);
             return 0;
         }
@@ -83,6 +83,9 @@ internal static class ScorerBenchmark
             }
         }
     }
+
+    /// <summary>The Python peer runs on an external cluster unless Bench:PythonPeer=false, on the development broker only when asked.</summary>
+    private static bool RunsPeer(BenchSettings bench, BenchCluster cluster) => bench.PythonPeer ?? !cluster.IsDevelopmentBroker;
 
     /// <summary>Benchmark shape (Bench:* settings).</summary>
     private sealed record BenchSettings(double LatencyRate, double LatencySeconds, int Partitions, bool Challenger = false, bool? PythonPeer = null);
@@ -169,6 +172,10 @@ internal static class ScorerBenchmark
         Console.WriteLine($"runs: {rounds} rounds of scorer and pass-through (alternating which goes first), {records:N0} preloaded records, {bench.Partitions} input partitions, "
                           + $"latency phase {bench.LatencyRate:N0} records/s for {bench.LatencySeconds:0.#} s");
         Console.WriteLine("scorer settings: product defaults" + string.Concat(scorerSettings.Select(s => $", {s.Key}={s.Value}")));
+        if (RunsPeer(bench, cluster))
+        {
+            Console.WriteLine($"then the Python peer (bench/peer/scorer_peer.py) at batches of {string.Join(" and ", PeerRun.Batches.Select(b => b.ToString("N0", CultureInfo.InvariantCulture)))}, as a reference");
+        }
     }
 
     private static void PrintRun(RunResult r) =>
