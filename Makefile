@@ -14,7 +14,7 @@ help:
 	@echo "make broker - run the development broker until Ctrl+C"
 	@echo "make bench  - dev broker throughput benchmark"
 	@echo "make bench-hotpath - BenchmarkDotNet: decode (ours vs Confluent's AvroDeserializer), features, XGBoost prediction, scoring (about 6 min)"
-	@echo "make bench-scorer - exactly-once scorer vs pass-through: records/s, latency, peak memory (about 4 min; BENCH_ARGS=\"records rounds Section:Key=value ...\")"
+	@echo "make bench-scorer - exactly-once scorer vs pass-through: records/s, latency, peak memory (about 4 min; BENCH_ARGS=\"records rounds Section:Key=value ...\"); with FRAUDSTREAM_KAFKA_BOOTSTRAP or Bench:PythonPeer=true also the Python confluent-kafka + XGBoost exactly-once peer"
 	@echo "make bench-restore  - restore one partition's card history from its changelog into the memory and the rocksdb store: time, memory, cost a transaction (default 1,000,000 cards; BENCH_ARGS=\"cards transactions-per-card\")"
 	@echo "make bench-independent - detection quality on a handbook-style simulated dataset: fraudstream train vs hand-made features (about 5 min; BENCH_ARGS=\"customers days seed [csv]\")"
 	@echo "make bench-predict - wrk against /predict and /predict/batch, beside a FastAPI + uvicorn + XGBoost peer (1 and 2 workers) and the same server's /health/live as the ceiling (about 6 min; BENCH_ARGS=\"seconds [registry]\")"
@@ -57,6 +57,8 @@ bench-hotpath: build
 
 .PHONY: bench-scorer
 bench-scorer: build
+	@# The Python peer's packages, when it runs: on an external cluster, or when asked for on the dev broker.
+	@if [[ -n "$$FRAUDSTREAM_KAFKA_BOOTSTRAP" || "$(BENCH_ARGS)" == *[Pp]ython[Pp]eer=true* ]]; then bash bench/peer/deps.sh; fi
 	OMP_WAIT_POLICY=PASSIVE dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- scorer $(or $(BENCH_ARGS),500000 3)
 
 .PHONY: bench-restore

@@ -52,3 +52,12 @@ fi
 
 echo "deps: restoring NuGet packages" >&2
 dotnet restore "$root/FraudStream.sln" --verbosity quiet
+
+# Checkouts from before the clients moved to Confluent's official librdkafka packed their own build as
+# librdkafka.redist 2.15.1 into NuGet's cache; NuGet never replaces a version it holds. Say so (the cache
+# belongs to the user: nothing here deletes from it).
+stale=${NUGET_PACKAGES:-$HOME/.nuget/packages}/librdkafka.redist/2.15.1
+if grep -qs fraudstream-local-build "$stale"/*.nuspec; then
+  echo "deps: WARNING: NuGet's cache holds FraudStream's former local build of librdkafka.redist 2.15.1 ($stale)," \
+    "which the clients load instead of Confluent's official package: delete that directory and run make again." >&2
+fi

@@ -20,6 +20,10 @@ internal static class BrokerThroughput
         var options = new DevelopmentBrokerOptions();
         options.Topics.Clear();
         using var broker = DevelopmentBroker.Start(options);
+        // What a README table of these numbers must say beside them: the command, the date and the machine's load.
+        Console.WriteLine($"command: dotnet run -c Release --project bench/FraudStream.Bench -- broker {records} {rounds}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start, "
+                          + $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"development broker {broker.BootstrapServers}, librdkafka {DevelopmentBroker.LibrdkafkaVersion}, " +
                           $"{records:N0} records of {RecordBytes} bytes, median of {rounds} rounds");
         Console.WriteLine();

@@ -243,7 +243,8 @@ internal static class PredictBenchmark
         Console.WriteLine($"runs: wrk for {seconds} s per server, endpoint and connection count ({string.Join(", ", Connections)}), servers alternating which goes first");
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The checkout this benchmark was built in (where FraudStream.sln is), or the working directory.</summary>
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -26,9 +26,13 @@ internal sealed class CommittedOffsets : IDisposable
             IsolationLevel = IsolationLevel.ReadUncommitted,
         }).Build();
         _partitions = Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)).ToList();
+        GroupId = group;
     }
 
     public int Partitions => _partitions.Count;
+
+    /// <summary>The group whose offsets these are.</summary>
+    public string GroupId { get; }
 
     /// <summary>Committed offset per partition (0 where nothing is committed yet).</summary>
     public long[] Read()

@@ -14,7 +14,8 @@ namespace FraudStream.Bench.Scorer;
 /// <see cref="ScorerRun"/> for what each number means). Settings other than Bench:* go to the scorer unchanged
 /// (e.g. Scorer:BatchSize=5000, Scorer:Producer:linger.ms=0, Model:PredictionThreads=2); Bench:LatencyRate (records/s,
 /// default 20000), Bench:LatencySeconds (default 10) and Bench:Partitions (default 8) shape the runs; Bench:Challenger=true
-/// adds a mode with a challenger scored in shadow.
+/// adds a mode with a challenger scored in shadow. After the rounds, the Python peer (<see cref="PeerRun"/>) runs as a
+/// reference on an external cluster, or on the development broker with Bench:PythonPeer=true (false skips it anywhere).
 /// </summary>
 internal static class ScorerBenchmark
 {
@@ -59,7 +60,8 @@ internal static class ScorerBenchmark
                 }
             }
 
-            PrintSummary(results, cluster.IsDevelopmentBroker, bench);
+            var peers = RunsPeer(bench, cluster) ? await PeerRun.ExecuteAsync(cluster, plan) : [];
+            PrintSummary(results, cluster.IsDevelopmentBroker, bench, peers);
             return 0;
         }
         catch (BenchmarkFailedException e)
@@ -82,8 +84,11 @@ internal static class ScorerBenchmark
         }
     }
 
+    /// <summary>The Python peer runs on an external cluster unless Bench:PythonPeer=false, on the development broker only when asked.</summary>
+    private static bool RunsPeer(BenchSettings bench, BenchCluster cluster) => bench.PythonPeer ?? !cluster.IsDevelopmentBroker;
+
     /// <summary>Benchmark shape (Bench:* settings).</summary>
-    private sealed record BenchSettings(double LatencyRate, double LatencySeconds, int Partitions, bool Challenger = false);
+    private sealed record BenchSettings(double LatencyRate, double LatencySeconds, int Partitions, bool Challenger = false, bool? PythonPeer = null);
 
     private static bool TryParse(
         string[] args, out int records, out int rounds, out BenchSettings bench, out Dictionary<string, string> scorerSettings, out string error)
@@ -126,9 +131,12 @@ internal static class ScorerBenchmark
                 case "CHALLENGER" when bool.TryParse(value, out var challenger):
                     bench = bench with { Challenger = challenger };
                     break;
+                case "PYTHONPEER" when bool.TryParse(value, out var peer):
+                    bench = bench with { PythonPeer = peer };
+                    break;
                 default:
                     error = $"'{setting}' is not a benchmark setting: Bench:LatencyRate takes 1 to 10000000 (records/s), "
-                            + "Bench:LatencySeconds 1 to 600, Bench:Partitions a whole number from 1 to 1000, Bench:Challenger true or false.";
+                            + "Bench:LatencySeconds 1 to 600, Bench:Partitions a whole number from 1 to 1000, Bench:Challenger and Bench:PythonPeer true or false.";
                     return false;
             }
         }
@@ -164,6 +172,10 @@ internal static class ScorerBenchmark
         Console.WriteLine($"runs: {rounds} rounds of scorer and pass-through (alternating which goes first), {records:N0} preloaded records, {bench.Partitions} input partitions, "
                           + $"latency phase {bench.LatencyRate:N0} records/s for {bench.LatencySeconds:0.#} s");
         Console.WriteLine("scorer settings: product defaults" + string.Concat(scorerSettings.Select(s => $", {s.Key}={s.Value}")));
+        if (RunsPeer(bench, cluster))
+        {
+            Console.WriteLine($"then the Python peer (bench/peer/scorer_peer.py) at batches of {string.Join(" and ", PeerRun.Batches.Select(b => b.ToString("N0", CultureInfo.InvariantCulture)))}, as a reference");
+        }
     }
 
     private static void PrintRun(RunResult r) =>
@@ -176,7 +188,7 @@ internal static class ScorerBenchmark
             + $", peak RSS {r.PeakRssBytes / 1048576.0:0} MiB"
             + (r.Aborted > 0 ? $", {r.Aborted} transactions ABORTED" : ""));
 
-    private static void PrintSummary(List<RunResult> results, bool devBroker, BenchSettings bench)
+    private static void PrintSummary(List<RunResult> results, bool devBroker, BenchSettings bench, List<PeerResult> peers)
     {
         var scorer = results.Where(r => r.Mode == ScorerMode.Scorer).ToList();
         var stateless = results.Where(r => r.Mode == ScorerMode.Stateless).ToList();
@@ -208,6 +220,8 @@ internal static class ScorerBenchmark
                               + $"{Median(runs.Select(r => r.PeakRssBytes / 1048576.0)):0} |");
         }
 
+        PrintPeers(peers, scorer, stateless, pass);
+
         Console.WriteLine();
         Console.WriteLine("Where the time goes in the throughput phase (medians; loop figures from the scorer's own per-batch metrics, "
                           + "CPU from /proc over the measured window). Scoring runs on a pool thread beside the loop thread, which "
@@ -238,6 +252,33 @@ internal static class ScorerBenchmark
         if (results.Any(r => r.LatencyP99Ms > 1000 * bench.LatencySeconds / 4))
         {
             Console.WriteLine($"Note: some latency p99 exceed a quarter of the phase: the scorer may not keep up with {bench.LatencyRate:N0} records/s; lower Bench:LatencyRate.");
+        }
+    }
+
+    /// <summary>The Python peer's reference rows under the modes' table, its ratios and whether its alerts agree with ours.</summary>
+    private static void PrintPeers(List<PeerResult> peers, List<RunResult> scorer, List<RunResult> stateless, List<RunResult> pass)
+    {
+        var passRate = Median(pass.Select(r => r.Rate));
+        foreach (var peer in peers)
+        {
+            Console.WriteLine($"| Python peer, batch {peer.Batch:N0} (reference) | {peer.Rate:N0} | {peer.Rate / passRate:0.00} | – | – | – | {peer.Report.PeakRssBytes / 1048576.0:0} |");
+        }
+
+        if (peers.Count == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine();
+        var statelessAlerts = stateless.Select(r => r.ThroughputAlerts).Distinct().ToList();
+        foreach (var peer in peers)
+        {
+            var agree = statelessAlerts.Count == 1 && statelessAlerts[0] == peer.Report.Alerts ? "equal to" : "DIFFERENT from";
+            Console.WriteLine(
+                $"Python peer, batch {peer.Batch:N0}: {peer.Rate / Median(scorer.Select(r => r.Rate)):0.00}× the scorer (history), "
+                + $"{peer.Rate / Median(stateless.Select(r => r.Rate)):0.00}× the scorer without history, {peer.CpuUs:0.00} CPU µs/record; "
+                + $"{peer.Report.Alerts:N0} alerts ({peer.CommittedAlerts:N0} seen read_committed), {agree} the scorer without history's "
+                + $"({string.Join(", ", statelessAlerts.Select(a => a.ToString("N0", CultureInfo.InvariantCulture)))}; history features are missing in both).");
         }
     }
 

@@ -4,27 +4,11 @@ using System.Text.Json;
 namespace FraudStream.Bench.Scorer;
 
 /// <summary>The orchestrator's handle on one `scorer-run` child process (see <see cref="ScorerHost"/>).</summary>
-internal sealed class ScorerChild : IDisposable
+internal sealed class ScorerChild : MeasuredChild
 {
-    private readonly Process _process;
-    private readonly Task<string> _stdout;
-
     private ScorerChild(Process process)
+        : base(process, "the scorer process")
     {
-        _process = process;
-        _stdout = process.StandardOutput.ReadToEndAsync();
-    }
-
-    public bool HasExited => _process.HasExited;
-
-    /// <summary>User + system CPU the child has used so far (read from /proc, so it is current).</summary>
-    public TimeSpan Cpu
-    {
-        get
-        {
-            _process.Refresh();
-            return _process.TotalProcessorTime;
-        }
     }
 
     /// <summary>Starts this executable again as `scorer-run`, with stderr shared (its warnings show up in the console).</summary>
@@ -57,19 +41,19 @@ internal sealed class ScorerChild : IDisposable
     /// <summary>Batches committed from now on are accounted to <paramref name="name"/> in the report.</summary>
     public void StartPhase(string name)
     {
-        _process.StandardInput.WriteLine($"phase {name}");
-        _process.StandardInput.Flush();
+        Process.StandardInput.WriteLine($"phase {name}");
+        Process.StandardInput.Flush();
     }
 
     /// <summary>Stops the scorer gracefully and returns its report; fails loudly when it does not stop or report.</summary>
     public async Task<ScorerReport> StopAsync(TimeSpan limit)
     {
-        if (!_process.HasExited)
+        if (!Process.HasExited)
         {
             try
             {
-                _process.StandardInput.WriteLine("stop");
-                _process.StandardInput.Close();
+                Process.StandardInput.WriteLine("stop");
+                Process.StandardInput.Close();
             }
             catch (IOException)
             {
@@ -77,48 +61,21 @@ internal sealed class ScorerChild : IDisposable
             }
         }
 
-        using (var timeout = new CancellationTokenSource(limit))
-        {
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new BenchmarkFailedException($"The scorer process {_process.Id} did not stop within {limit.TotalSeconds:0} s of being asked to.");
-            }
-        }
-
-        var output = await _stdout;
+        await WaitForExitAsync(limit, "being asked to");
+        var output = await Stdout;
         var json = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
         var report = json is null ? null : JsonSerializer.Deserialize<ScorerReport>(json, ScorerReport.JsonOptions);
         if (report is null)
         {
-            throw new BenchmarkFailedException($"The scorer process exited with code {_process.ExitCode} without a report (its log is above).");
+            throw new BenchmarkFailedException($"The scorer process exited with code {Process.ExitCode} without a report (its log is above).");
         }
 
-        if (report.Error is not null || _process.ExitCode != 0)
+        if (report.Error is not null || Process.ExitCode != 0)
         {
-            throw new BenchmarkFailedException($"The scorer process exited with code {_process.ExitCode}: {report.Error ?? "no error reported"}");
+            throw new BenchmarkFailedException($"The scorer process exited with code {Process.ExitCode}: {report.Error ?? "no error reported"}");
         }
 
         return report;
-    }
-
-    /// <summary>What to say when the child has exited while it was expected to run.</summary>
-    public string DescribeExit() => _process.HasExited
-        ? $"the scorer process exited early with code {_process.ExitCode} (its log is above)."
-        : "the scorer process is still running.";
-
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(); // only ever this child, by its own handle
-            _process.WaitForExit();
-        }
-
-        _process.Dispose();
     }
 }
 

@@ -152,7 +152,7 @@ internal static class ScorerRun
             report.PeakRssBytes);
     }
 
-    private static IProducer<byte[], byte[]> BuildProducer(string bootstrapServers) =>
+    internal static IProducer<byte[], byte[]> BuildProducer(string bootstrapServers) =>
         new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
             BootstrapServers = bootstrapServers,
@@ -163,7 +163,7 @@ internal static class ScorerRun
         }).Build();
 
     /// <returns>Records per second, from the first send to the last acknowledgement.</returns>
-    private static double Preload(IProducer<byte[], byte[]> producer, string topic, InputRecord[] records)
+    internal static double Preload(IProducer<byte[], byte[]> producer, string topic, InputRecord[] records)
     {
         var failed = 0;
         Action<DeliveryReport<byte[], byte[]>> onDelivery = report =>
@@ -203,14 +203,14 @@ internal static class ScorerRun
         }
     }
 
-    private sealed record Throughput(double StartupSeconds, double Rate, double WindowSeconds, double ScorerCpuUs, double OrchestratorCpuUs);
+    internal sealed record Throughput(double StartupSeconds, double Rate, double WindowSeconds, double ScorerCpuUs, double OrchestratorCpuUs);
 
     /// <summary>
     /// Polls the committed offsets until all <paramref name="records"/> are committed. The window starts at the first
     /// poll that sees any committed record (so process start, model load, group join and the first batch are outside
     /// it) and ends at the first poll that sees them all; CPU of both processes is sampled at the same two polls.
     /// </summary>
-    private static Throughput MeasureThroughput(CommittedOffsets offsets, ScorerChild child, long records, long started)
+    internal static Throughput MeasureThroughput(CommittedOffsets offsets, MeasuredChild child, long records, long started)
     {
         var limit = TimeSpan.FromSeconds(120 + (records / 10_000.0)); // generous: 10k records/s would be a failure of its own
         using var orchestrator = Process.GetCurrentProcess();
@@ -255,7 +255,7 @@ internal static class ScorerRun
 
             if (Stopwatch.GetElapsedTime(started) > limit)
             {
-                throw new BenchmarkFailedException($"The scorer group committed {committed:N0} of {records:N0} records within {limit.TotalSeconds:0} s.");
+                throw new BenchmarkFailedException($"The {offsets.GroupId} group committed {committed:N0} of {records:N0} records within {limit.TotalSeconds:0} s.");
             }
 
             Thread.Sleep(s_pollPeriod);

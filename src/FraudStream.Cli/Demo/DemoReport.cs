@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
-using FraudStream.Cli.Api;
+using FraudStream.Api;
 using FraudStream.Simulation;
 
 namespace FraudStream.Cli.Demo;

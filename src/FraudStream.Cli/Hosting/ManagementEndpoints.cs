@@ -1,4 +1,4 @@
-using FraudStream.Telemetry;
+using FraudStream.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,4 +1,4 @@
-using FraudStream.Telemetry;
+using FraudStream.Operations;
 
 namespace FraudStream.Cli.Retraining;
 

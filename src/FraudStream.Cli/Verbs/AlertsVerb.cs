@@ -6,7 +6,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
 using FraudStream.Avro.Registry;
-using FraudStream.Cli.Api;
+using FraudStream.Api;
 using FraudStream.Cli.Hosting;
 using FraudStream.Cli.Traffic;
 using FraudStream.Core;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using FraudStream.Cli.Api;
+using FraudStream.Api;
 using FraudStream.Cli.Hosting;
 using FraudStream.Serving;
 using Microsoft.AspNetCore.Builder;
@@ -84,10 +84,10 @@ internal static class ApiVerb
     private static WebApplication Build(Dictionary<string, string?> overrides, FileInfo? configFile, string registryLocation)
     {
         var builder = WebVerbHost.CreateBuilder(overrides, configFile, registryLocation, $"{ApiOptions.Section}:Url", ApiOptions.DefaultUrl);
-        ApiHost.AddServices(builder.Services, builder.Configuration);
+        builder.Services.AddPredictionApi(builder.Configuration);
 
         var app = builder.Build();
-        ApiHost.Map(app);
+        app.MapPredictionApi();
         return app;
     }
 }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using FraudStream.Cli.Hosting;
 using FraudStream.Cli.Monitoring;
 using FraudStream.Cli.Traffic;
-using FraudStream.Telemetry;
+using FraudStream.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;

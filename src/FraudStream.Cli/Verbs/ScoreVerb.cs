@@ -5,7 +5,7 @@ using FraudStream.Streaming;
 using FraudStream.Streaming.ExactlyOnce;
 using FraudStream.Streaming.Telemetry;
 using FraudStream.Serving;
-using FraudStream.Telemetry;
+using FraudStream.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -86,7 +86,7 @@ public sealed class ApiFixture
         [.. new TransactionGenerator(new GeneratorOptions { Seed = seed, Cards = 500, FraudRatio = 0.2 }).Generate(count).Select(t => t.Transaction)];
 
     /// <summary>A transaction as /predict's JSON, written by the product's own writer.</summary>
-    public static JsonObject ToJson(Transaction t) => Cli.Api.TransactionJson.Write(t);
+    public static JsonObject ToJson(Transaction t) => FraudStream.Api.TransactionJson.Write(t);
 
     private static async Task<string> TrainAsync(ModelRegistry registry, int seed, string depth, DateTimeOffset at)
     {

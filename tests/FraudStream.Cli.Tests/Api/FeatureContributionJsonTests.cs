@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FraudStream.Cli.Api;
+using FraudStream.Api;
 using FraudStream.Cli.Verbs;
 using FraudStream.Core.Outputs;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using FraudStream.Cli.Api;
+using FraudStream.Api;
 
 namespace FraudStream.Cli.Tests.Api;
 

@@ -1,4 +1,4 @@
-using FraudStream.Cli.Api;
+using FraudStream.Api;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -35,7 +35,7 @@ public sealed class NativeLibraryTests
             Assert.That(values, Is.EqualTo(new[] { "v" }));
             Assert.That(MappedFiles.MapsOfficialClient(Environment.ProcessId), Is.True, string.Join('\n', libraries));
             Assert.That(libraries.Select(Path.GetFileName), Does.Contain(MappedFiles.DevelopmentBroker), string.Join('\n', libraries));
-            Assert.That(Library.VersionString, Is.EqualTo("2.16.0"), "the client: Confluent's librdkafka.redist");
+            Assert.That(Library.VersionString, Is.EqualTo("2.15.1"), "the client: Confluent's librdkafka.redist");
             Assert.That(DevelopmentBroker.LibrdkafkaVersion, Is.EqualTo("2.15.1"), "the broker: FraudStream's patched build");
         }
     }
