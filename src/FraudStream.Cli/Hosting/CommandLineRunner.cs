@@ -10,6 +10,9 @@ internal static class CommandLineRunner
     /// <summary>Exit code for a command line the user must fix.</summary>
     public const int UsageError = 2;
 
+    // Verbs that build no Kafka client: the /predict service and the two file verbs.
+    private static readonly HashSet<string> s_verbsWithoutKafka = ["api", "generate", "predict"];
+
     public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
         var parseResult = root.Parse(args);
@@ -24,10 +27,14 @@ internal static class CommandLineRunner
             return UsageError;
         }
 
-        // The Kafka client properties file (FRAUDSTREAM_KAFKA_CONFIG) is process-wide: a bad one stops every verb at start.
+        // The Kafka client properties file (FRAUDSTREAM_KAFKA_CONFIG) is process-wide: a bad one stops every verb that
+        // builds Kafka clients at start. The verbs that never do leave it unread, so they load no Kafka client for it.
         try
         {
-            _ = KafkaClientProperties.Process;
+            if (!s_verbsWithoutKafka.Contains(TopVerb(parseResult.CommandResult)))
+            {
+                _ = KafkaClientProperties.Process;
+            }
         }
         catch (KafkaClientPropertiesException e)
         {
@@ -37,6 +44,18 @@ internal static class CommandLineRunner
 
         // Verbs handle SIGINT/SIGTERM themselves (TerminationSignal) so a requested stop exits 0, not 130/143.
         return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    /// <summary>The first word after "fraudstream" ("models" for "fraudstream models show"), or "" for the root alone.</summary>
+    private static string TopVerb(CommandResult command)
+    {
+        var top = "";
+        for (SymbolResult? result = command; result is CommandResult { Parent: CommandResult } current; result = current.Parent)
+        {
+            top = current.Command.Name;
+        }
+
+        return top;
     }
 
     /// <summary>The words that name a command, e.g. "fraudstream models show", so the help hint works for nested verbs.</summary>

@@ -38,6 +38,17 @@ public sealed class ApiProcessTests
     }
 
     [Test]
+    public async Task The_api_leaves_the_Kafka_client_properties_unread_and_loads_no_Kafka_client_for_them()
+    {
+        // A file that cannot be read stops every verb that builds Kafka clients; the api builds none.
+        using var api = await RunningApi.StartAsync(ApiFixture.SharedRegistry,
+            new Dictionary<string, string?> { ["FRAUDSTREAM_KAFKA_CONFIG"] = "/nonexistent/kafka.properties" });
+
+        Assert.That(MappedFiles.Maps(api.Process.Id, MappedFiles.KafkaClientAssembly), Is.False,
+            string.Join('\n', MappedFiles.Of(api.Process.Id)));
+    }
+
+    [Test]
     public async Task Requests_over_the_per_key_rate_are_429_and_other_keys_are_not_slowed()
     {
         using var api = await RunningApi.StartAsync(ApiFixture.SharedRegistry, new Dictionary<string, string?> { ["FRAUDSTREAM_Api__RequestsPerSecond"] = "2" });
