@@ -168,6 +168,23 @@ public sealed class ConsumeTests
         Assert.That(collecting.Rejected.Single().Row, Is.EqualTo(1), "the rejection follows its record");
     }
 
+    [Test]
+    public void A_batch_commits_each_kept_partition_past_its_highest_offset_whatever_the_order_of_its_runs()
+    {
+        // Runs of one partition interleave (as fetches from several brokers do); partition 2 was revoked meanwhile.
+        var batch = Batch((0, 0), (0, 1), (1, 5), (0, 2), (1, 6), (2, 9), (0, 3), (3, 7), (3, 4));
+        batch.Dropped.Add(new TopicPartition("in", 2));
+
+        var next = batch.NextOffsets();
+
+        Assert.That(next, Is.EquivalentTo(new[]
+        {
+            new TopicPartitionOffset("in", 0, 4),
+            new TopicPartitionOffset("in", 1, 7),
+            new TopicPartitionOffset("in", 3, 8),
+        }));
+    }
+
     private static RecordBatch Batch(params (int Partition, long Offset)[] records)
     {
         var batch = new RecordBatch(new EchoBatchHandler().CreateWork());

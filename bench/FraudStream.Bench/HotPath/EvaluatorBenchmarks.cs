@@ -7,7 +7,8 @@ namespace FraudStream.Bench.HotPath;
 
 /// <summary>
 /// The two evaluators of `Model:Evaluator` side by side on the same model and rows: native XGBoost (in-place
-/// PredictDense, 1 thread) and the managed <see cref="FlatForest"/>; one row per call, batches of 64 and 500.
+/// PredictDense, 1 thread) and the managed <see cref="FlatForest"/>; one row per call, batches of 64 and 500; the
+/// managed batches also without the gathered (AVX2) walk.
 /// </summary>
 /// <remarks>Setup checks that both give the same scores bit for bit, so the ratios compare the same work.</remarks>
 [Config(typeof(HotPathConfig))]
@@ -90,6 +91,22 @@ public class EvaluatorBenchmarks
     public float ManagedBatch500()
     {
         Managed.Predict(_rows, Batch, _columns, _scores, _iterationEnd);
+        return _scores[Batch - 1];
+    }
+
+    /// <summary>Managed without the gathered walk: every row walks alone (eight trees at a time), as before it.</summary>
+    [Benchmark(OperationsPerInvoke = SmallBatch)]
+    public float ManagedBatch64OneRowWalk()
+    {
+        Managed.Predict(_rows.AsSpan(0, SmallBatch * _columns), SmallBatch, _columns, _scores, _iterationEnd, gathers: false);
+        return _scores[SmallBatch - 1];
+    }
+
+    /// <inheritdoc cref="ManagedBatch64OneRowWalk"/>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public float ManagedBatch500OneRowWalk()
+    {
+        Managed.Predict(_rows, Batch, _columns, _scores, _iterationEnd, gathers: false);
         return _scores[Batch - 1];
     }
 

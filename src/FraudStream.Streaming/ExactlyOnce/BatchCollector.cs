@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
 using FraudStream.Streaming.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,13 @@ internal sealed partial class BatchCollector(
     private static readonly TimeSpan s_inFlightPoll = TimeSpan.FromMilliseconds(2);
     private readonly ScorerOptions _options = options.Value;
     private readonly Dictionary<TopicPartition, long> _firstOffsets = [];
+
+    /// <summary>
+    /// The partition of the last record consumed, already in <see cref="_firstOffsets"/>: records come in runs of one
+    /// partition, so the dictionary is looked up when the run changes, not for every record. Forgotten whenever a
+    /// partition leaves <see cref="_firstOffsets"/>.
+    /// </summary>
+    private int _lastPartition = -1;
 
     /// <summary>A fatal consumer error (e.g. FENCED_INSTANCE_ID): the consumer can do nothing more and the loop must stop.</summary>
     public Error? FatalError { get; private set; }
@@ -175,12 +183,27 @@ internal sealed partial class BatchCollector(
     }
 
     /// <summary>Consumes at most one record into the batch; false when none arrived.</summary>
+    /// <summary>
+    /// Names the record's topic: the scorer's consumer leaves it out of each result (it reads one topic, and
+    /// Confluent.Kafka would copy the name out of librdkafka for every record: <see cref="KafkaClientFactory"/>).
+    /// </summary>
+    [return: NotNullIfNotNull(nameof(record))]
+    private ConsumeResult<byte[], byte[]>? WithTopic(ConsumeResult<byte[], byte[]>? record)
+    {
+        if (record is { Topic: null })
+        {
+            record.Topic = _options.InputTopic;
+        }
+
+        return record;
+    }
+
     private bool ConsumeOne(IConsumer<byte[], byte[]> consumer, RecordBatch batch, TimeSpan wait)
     {
         ConsumeResult<byte[], byte[]>? record;
         try
         {
-            record = consumer.Consume(wait);
+            record = WithTopic(consumer.Consume(wait));
         }
         catch (ConsumeException e) when (e.Error.IsFatal)
         {
@@ -192,7 +215,7 @@ internal sealed partial class BatchCollector(
         {
             // A record at this offset cannot be read and the position is already past it: it is dead-lettered in
             // this batch's transaction, so the partition goes on and nothing valid is lost.
-            record = e.ConsumerRecord;
+            record = WithTopic(e.ConsumerRecord);
             record.Message ??= new Message<byte[], byte[]> { Value = [] };
             batch.Rejected.Add(new Rejection(batch.Count, ConsumeErrorReason, e));
             // librdkafka's fetcher is past it but the application position is not: a pause/resume or a rebalance
@@ -204,7 +227,7 @@ internal sealed partial class BatchCollector(
             // A partition-level error (authorization, offset out of range, a broker error) carries the fetch position,
             // not a record: nothing is skipped, nothing dead-lettered, and the committed offset does not move.
             metrics.PartitionError(e.Error.Code);
-            LogPartitionError(logger, e.ConsumerRecord?.TopicPartitionOffset?.ToString() ?? "no partition", e.Error.Code, e.Error.Reason);
+            LogPartitionError(logger, WithTopic(e.ConsumerRecord)?.TopicPartitionOffset?.ToString() ?? "no partition", e.Error.Code, e.Error.Reason);
             return false;
         }
 
@@ -218,7 +241,12 @@ internal sealed partial class BatchCollector(
             batch.FirstRecordAt = time.GetTimestamp();
         }
 
-        _firstOffsets.TryAdd(record.TopicPartition, record.Offset.Value);
+        if (record.Partition.Value != _lastPartition)
+        {
+            _firstOffsets.TryAdd(record.TopicPartition, record.Offset.Value);
+            _lastPartition = record.Partition.Value;
+        }
+
         batch.Records.Add(record);
         return true;
     }
@@ -271,6 +299,7 @@ internal sealed partial class BatchCollector(
         {
             metrics.Unassigned(partition.Topic, partition.Partition.Value);
             _firstOffsets.Remove(partition);
+            _lastPartition = -1;
         }
 
         PartitionsGone?.Invoke(partitions);

@@ -45,19 +45,35 @@ public sealed class RecordBatch
     /// <summary>The next offset to read of each kept partition: what the batch's transaction commits.</summary>
     internal List<TopicPartitionOffset> NextOffsets()
     {
+        // Records come in runs of one partition, each in offset order: the dictionary is touched once per run.
         var next = new Dictionary<TopicPartition, long>();
+        ConsumeResult<byte[], byte[]>? last = null;
         foreach (var record in Records)
         {
-            if (Dropped.Count > 0 && Dropped.Contains(record.TopicPartition))
+            if (last is not null && record.Partition == last.Partition && record.Topic == last.Topic && record.Offset > last.Offset)
             {
+                last = record;
                 continue;
             }
 
-            var offset = record.Offset.Value + 1;
-            next[record.TopicPartition] = next.TryGetValue(record.TopicPartition, out var seen) ? Math.Max(seen, offset) : offset;
+            Note(next, last);
+            last = record;
         }
 
+        Note(next, last);
         return [.. next.Select(p => new TopicPartitionOffset(p.Key, p.Value))];
+    }
+
+    /// <summary>Records the offset after <paramref name="last"/> for its partition, unless the partition was dropped.</summary>
+    private void Note(Dictionary<TopicPartition, long> next, ConsumeResult<byte[], byte[]>? last)
+    {
+        if (last is null || (Dropped.Count > 0 && Dropped.Contains(last.TopicPartition)))
+        {
+            return;
+        }
+
+        var offset = last.Offset.Value + 1;
+        next[last.TopicPartition] = next.TryGetValue(last.TopicPartition, out var seen) ? Math.Max(seen, offset) : offset;
     }
 
     /// <summary>
