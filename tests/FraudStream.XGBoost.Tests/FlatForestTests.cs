@@ -67,7 +67,7 @@ public sealed class FlatForestTests
                 {
                     foreach (var batch in (ReadOnlySpan<int>)[rows.Rows, 1, 3, 8, 64, 67])
                     {
-                        var walk = $"iterationEnd {iterationEnd}, batches of {batch}, {(gathers ? "gathered" : "one-row")} walk";
+                        var walk = $"iterationEnd {iterationEnd}, batches of {batch}, {(gathers ? "gathered" : "scalar")} walk";
                         var scores = Batched((f, r, c, o, i) => forest.Predict(f, r, c, o, i, gathers), rows, batch, iterationEnd);
                         var margins = Batched((f, r, c, o, i) => forest.PredictMargin(f, r, c, o, i, gathers), rows, batch, iterationEnd);
                         Assert.That(Float32File.BitDifferences(expected, scores), Is.Empty, $"scores, {walk}");
@@ -82,7 +82,7 @@ public sealed class FlatForestTests
     public void This_machine_takes_the_gathered_walk()
     {
         // The bit-for-bit test above covers the gathered walk only where the CPU has AVX2; the project's machines do.
-        Assert.That(FlatForest.GathersSupported, Is.True, "no AVX2 here: only the one-row walk was compared with XGBoost");
+        Assert.That(FlatForest.GathersSupported, Is.True, "no AVX2 here: only the scalar walk was compared with XGBoost");
     }
 
     [Test]
