@@ -21,6 +21,7 @@ public class EvaluatorBenchmarks
     private FlatForest? _forest;
     private float[] _rows = [];
     private float[] _scores = [];
+    private float[] _contributions = [];
     private int _columns;
     private int _iterationEnd;
     private int _next;
@@ -40,6 +41,7 @@ public class EvaluatorBenchmarks
         _columns = pipeline.FeatureCount;
         _rows = new float[Batch * _columns];
         _scores = new float[Batch];
+        _contributions = new float[_columns + 1];
         pipeline.ExtractBatch(HotPathWorkload.Batch(), [], _rows);
         var native = new float[Batch];
         Native.PredictDense(_rows, Batch, _columns, native, iterationEnd: _iterationEnd);
@@ -117,6 +119,24 @@ public class EvaluatorBenchmarks
     {
         Managed.Predict(_rows, Batch, _columns, _scores, _iterationEnd, gathers: false);
         return _scores[Batch - 1];
+    }
+
+    /// <summary>Approximate contributions of one row (an alert's explanation), native: a DMatrix and a libxgboost call.</summary>
+    [Benchmark]
+    public float NativeContributionsOneRow()
+    {
+        var row = Next();
+        Native.PredictContributions(_rows.AsSpan(row * _columns, _columns), 1, _columns, _contributions, iterationEnd: _iterationEnd, approximate: true);
+        return _contributions[_columns];
+    }
+
+    /// <summary>The same contributions from the managed forest (bit for bit the native ones).</summary>
+    [Benchmark]
+    public float ManagedContributionsOneRow()
+    {
+        var row = Next();
+        Managed.PredictApproximateContributions(_rows.AsSpan(row * _columns, _columns), 1, _columns, _contributions, _iterationEnd);
+        return _contributions[_columns];
     }
 
     private int Next()

@@ -50,6 +50,7 @@ public sealed partial class FlatForest
     private readonly int _treesPerRound;
     private readonly FlatTransform _transform;
     private readonly float _baseMargin;
+    private readonly float[]? _means;
 
     private FlatForest(FlatForestReader.Parts parts)
     {
@@ -58,6 +59,7 @@ public sealed partial class FlatForest
         _treesPerRound = parts.TreesPerRound;
         _transform = parts.Transform;
         _baseMargin = parts.BaseMargin;
+        _means = parts.Means;
         FeatureCount = parts.FeatureCount;
         Objective = parts.Objective;
         (_nodes, _leafValues, _depths) = WithFixedPointLeaves(parts.Nodes, parts.Roots);
