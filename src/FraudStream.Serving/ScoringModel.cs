@@ -34,6 +34,7 @@ public sealed class ScoringModel : IDisposable
         Pipeline = pipeline;
         Threshold = threshold;
         IterationEnd = metadata.BestIteration + 1;
+        ManagedExplanations = !exactContributions && _forest is { Explains: true } forest && forest.ContributionDisagreement(booster, IterationEnd) is null;
     }
 
     /// <summary>The registry version, YYYYMMDD_HHMMSS.</summary>
@@ -123,11 +124,27 @@ public sealed class ScoringModel : IDisposable
         }
     }
 
-    /// <summary>Contributions of a few rows: FeatureCount + 1 values per row (the last is the bias), summing to the margin.</summary>
-    public void Explain(ReadOnlySpan<float> features, int rows, Span<float> contributions) =>
+    /// <summary>
+    /// Contributions of a few rows: FeatureCount + 1 values per row (the last is the bias), summing to the margin.
+    /// Approximate ones come from the managed forest when it scores this version and gave XGBoost's contributions bit
+    /// for bit on the check rows at load (<see cref="ManagedExplanations"/>); exact SHAP values always from XGBoost.
+    /// </summary>
+    public void Explain(ReadOnlySpan<float> features, int rows, Span<float> contributions)
+    {
+        if (ManagedExplanations)
+        {
+            _forest!.PredictApproximateContributions(
+                features[..(rows * FeatureCount)], rows, FeatureCount, contributions[..(rows * (FeatureCount + 1))], IterationEnd);
+            return;
+        }
+
         _booster.PredictContributions(
             features[..(rows * FeatureCount)], rows, FeatureCount, contributions[..(rows * (FeatureCount + 1))], iterationEnd: IterationEnd,
             approximate: !ExactContributions);
+    }
+
+    /// <summary>Whether the managed forest computes this version's (approximate) explanations instead of libxgboost.</summary>
+    public bool ManagedExplanations { get; }
 
     /// <summary>The managed forest of <paramref name="booster"/> when it reproduces the booster's scores, or the reason it does not.</summary>
     private static (FlatForest? Forest, string? Fallback) Flatten(Booster booster, int iterationEnd)

@@ -177,6 +177,30 @@ public sealed class ModelTrainerTests
         });
     }
 
+    [Test]
+    public void The_managed_evaluator_explains_the_trainers_model_exactly_as_XGBoost()
+    {
+        // Arrange: approximate contributions of the test rows (the scorer and the api explain alerts with these).
+        using var booster = XGBoost.Booster.LoadModelFromBuffer(_trained.Model, threadCount: 1);
+        var forest = XGBoost.Flat.FlatForest.FromBooster(booster);
+        var iterationEnd = _trained.Metadata.BestIteration + 1;
+        var (_, test) = Matrices();
+        var native = new float[test.Rows * (test.Columns + 1)];
+        var managed = new float[native.Length];
+
+        // Act
+        booster.PredictContributions(test.Features, test.Rows, test.Columns, native, iterationEnd: iterationEnd, approximate: true);
+        forest.PredictApproximateContributions(test.Features, test.Rows, test.Columns, managed, iterationEnd);
+
+        // Assert
+        var differing = Enumerable.Range(0, native.Length).Count(i => BitConverter.SingleToInt32Bits(native[i]) != BitConverter.SingleToInt32Bits(managed[i]));
+        Assert.Multiple(() =>
+        {
+            Assert.That(differing, Is.Zero, $"contributions differing of {native.Length}");
+            Assert.That(forest.ContributionDisagreement(booster, iterationEnd), Is.Null);
+        });
+    }
+
     /// <summary>The training and test rows' features, as the trainer built them.</summary>
     private (FeatureMatrix Train, FeatureMatrix Test) Matrices()
     {

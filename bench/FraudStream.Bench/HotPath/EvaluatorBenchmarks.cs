@@ -8,7 +8,7 @@ namespace FraudStream.Bench.HotPath;
 /// <summary>
 /// The two evaluators of `Model:Evaluator` side by side on the same model and rows: native XGBoost (in-place
 /// PredictDense, 1 thread) and the managed <see cref="FlatForest"/>; one row per call, batches of 64 and 500; the
-/// managed batches also without the gathered (AVX2) walk.
+/// managed paths also on the scalar walk (without AVX2 gathers).
 /// </summary>
 /// <remarks>Setup checks that both give the same scores bit for bit, so the ratios compare the same work.</remarks>
 [Config(typeof(HotPathConfig))]
@@ -21,6 +21,7 @@ public class EvaluatorBenchmarks
     private FlatForest? _forest;
     private float[] _rows = [];
     private float[] _scores = [];
+    private float[] _contributions = [];
     private int _columns;
     private int _iterationEnd;
     private int _next;
@@ -40,6 +41,7 @@ public class EvaluatorBenchmarks
         _columns = pipeline.FeatureCount;
         _rows = new float[Batch * _columns];
         _scores = new float[Batch];
+        _contributions = new float[_columns + 1];
         pipeline.ExtractBatch(HotPathWorkload.Batch(), [], _rows);
         var native = new float[Batch];
         Native.PredictDense(_rows, Batch, _columns, native, iterationEnd: _iterationEnd);
@@ -94,20 +96,47 @@ public class EvaluatorBenchmarks
         return _scores[Batch - 1];
     }
 
-    /// <summary>Managed without the gathered walk: every row walks alone (eight trees at a time), as before it.</summary>
+    /// <summary>Managed, one row per call, on the scalar walk (eight trees at a time, no gathers).</summary>
+    [Benchmark]
+    public float ManagedOneRowScalarWalk()
+    {
+        var row = Next();
+        Managed.Predict(_rows.AsSpan(row * _columns, _columns), 1, _columns, _scores.AsSpan(row, 1), _iterationEnd, gathers: false);
+        return _scores[row];
+    }
+
+    /// <summary>Managed without the gathered walks: every row walks alone (eight trees at a time), as before them.</summary>
     [Benchmark(OperationsPerInvoke = SmallBatch)]
-    public float ManagedBatch64OneRowWalk()
+    public float ManagedBatch64ScalarWalk()
     {
         Managed.Predict(_rows.AsSpan(0, SmallBatch * _columns), SmallBatch, _columns, _scores, _iterationEnd, gathers: false);
         return _scores[SmallBatch - 1];
     }
 
-    /// <inheritdoc cref="ManagedBatch64OneRowWalk"/>
+    /// <inheritdoc cref="ManagedBatch64ScalarWalk"/>
     [Benchmark(OperationsPerInvoke = Batch)]
-    public float ManagedBatch500OneRowWalk()
+    public float ManagedBatch500ScalarWalk()
     {
         Managed.Predict(_rows, Batch, _columns, _scores, _iterationEnd, gathers: false);
         return _scores[Batch - 1];
+    }
+
+    /// <summary>Approximate contributions of one row (an alert's explanation), native: a DMatrix and a libxgboost call.</summary>
+    [Benchmark]
+    public float NativeContributionsOneRow()
+    {
+        var row = Next();
+        Native.PredictContributions(_rows.AsSpan(row * _columns, _columns), 1, _columns, _contributions, iterationEnd: _iterationEnd, approximate: true);
+        return _contributions[_columns];
+    }
+
+    /// <summary>The same contributions from the managed forest (bit for bit the native ones).</summary>
+    [Benchmark]
+    public float ManagedContributionsOneRow()
+    {
+        var row = Next();
+        Managed.PredictApproximateContributions(_rows.AsSpan(row * _columns, _columns), 1, _columns, _contributions, _iterationEnd);
+        return _contributions[_columns];
     }
 
     private int Next()

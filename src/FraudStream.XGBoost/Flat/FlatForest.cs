@@ -24,11 +24,13 @@ namespace FraudStream.XGBoost.Flat;
 /// <b>Layout.</b> Each tree's nodes are stored breadth-first (a split's right child follows its left one). A leaf is a
 /// fixed point of a step (its threshold is NaN and its right way leads back to it) with its value kept aside, so every
 /// row takes exactly its trees' depth in steps, without a leaf test or a branch. Rows are scored in blocks of 64 (the
-/// trees stay in cache for the whole block). Where the CPU has AVX2, each whole group of eight rows walks the trees
-/// together, one row per lane of a vector, its nodes and feature values read with gathers (FlatForest.Gather.cs; 0.72
-/// µs a row on the benchmark's model against the one-row walk's 1.62). The remaining rows (fewer than eight, such as
-/// one /predict request) walk one at a time, eight trees at once (the CPU overlaps their memory reads; eight measured
-/// 1.6 µs a row against four's 2.1). Both add each row's leaves in tree order, so they give the same bits.
+/// trees stay in cache for the whole block). Where the CPU has AVX2 (FlatForest.Gather.cs), each whole group of eight
+/// rows walks the trees together, one row per lane of a vector, and each remaining row (one /predict request, a
+/// batch's last rows) walks eight trees per vector, one tree per lane; either way a step reads nodes and feature values
+/// with gathers (on the benchmark's model 0.69 µs a row in batches and 1.10 µs for one row, against 1.68 and 1.97 for
+/// the scalar walk). The scalar walk, without AVX2, takes one row at a time through eight trees at once (the CPU
+/// overlaps their memory reads; eight measured 1.6 µs a row against four's 2.1). All add each row's leaves in tree
+/// order, so they give the same bits.
 /// </para>
 /// <para>Immutable once built: any number of threads may predict at once.</para>
 /// </remarks>
@@ -48,6 +50,7 @@ public sealed partial class FlatForest
     private readonly int _treesPerRound;
     private readonly FlatTransform _transform;
     private readonly float _baseMargin;
+    private readonly float[]? _means;
 
     private FlatForest(FlatForestReader.Parts parts)
     {
@@ -56,6 +59,7 @@ public sealed partial class FlatForest
         _treesPerRound = parts.TreesPerRound;
         _transform = parts.Transform;
         _baseMargin = parts.BaseMargin;
+        _means = parts.Means;
         FeatureCount = parts.FeatureCount;
         Objective = parts.Objective;
         (_nodes, _leafValues, _depths) = WithFixedPointLeaves(parts.Nodes, parts.Roots);
@@ -112,8 +116,8 @@ public sealed partial class FlatForest
         PredictMargin(features, rows, columns, margins, iterationEnd, gathers: true);
 
     /// <summary>
-    /// As <see cref="Predict(ReadOnlySpan{float}, int, int, Span{float}, int)"/>; <paramref name="gathers"/> false keeps every row on the one-row walk even where the
-    /// CPU has AVX2 (for tests and benchmarks of the two walks).
+    /// As <see cref="Predict(ReadOnlySpan{float}, int, int, Span{float}, int)"/>; <paramref name="gathers"/> false keeps every row on the scalar walk even where the
+    /// CPU has AVX2 (for tests and benchmarks of the walks).
     /// </summary>
     internal int Predict(ReadOnlySpan<float> features, int rows, int columns, Span<float> scores, int iterationEnd, bool gathers)
     {
@@ -142,16 +146,23 @@ public sealed partial class FlatForest
             output.Fill(_baseMargin);
             var block = features.Slice(start * columns, count * columns);
 
-            // Whole groups of eight rows take the gathered walk; the rest (and every row without AVX2) the one-row walk.
-            var gathered = UseGathers(gathers) ? count / Lanes * Lanes : 0;
+            // With AVX2: whole groups of eight rows walk together, each remaining row walks eight trees per vector.
+            // Without it (or when told not to), every row takes the scalar walk.
+            if (!UseGathers(gathers))
+            {
+                Accumulate(block, count, columns, output, treeEnd);
+                continue;
+            }
+
+            var gathered = count / Lanes * Lanes;
             if (gathered > 0)
             {
                 AccumulateGathered(block, gathered, columns, output, treeEnd);
             }
 
-            if (gathered < count)
+            for (var row = gathered; row < count; row++)
             {
-                Accumulate(block[(gathered * columns)..], count - gathered, columns, output[gathered..], treeEnd);
+                output[row] = AccumulateRow(block.Slice(row * columns, columns), output[row], treeEnd);
             }
         }
 

@@ -14,10 +14,14 @@ namespace FraudStream.XGBoost.Flat;
 /// </remarks>
 internal static class FlatForestReader
 {
-    /// <summary>What the reader hands <see cref="FlatForest"/>.</summary>
+    /// <summary>
+    /// What the reader hands <see cref="FlatForest"/>; Means holds each node's mean value (its leaves' values weighted
+    /// by their hessian sums, as XGBoost's approximate contributions compute it), aligned with Nodes, or null when a
+    /// tree has no sum_hessian.
+    /// </summary>
     internal sealed record Parts(
         FlatNode[] Nodes, int[] Roots, float[]? TreeWeights, int FeatureCount, int TreesPerRound, string Objective,
-        FlatTransform Transform, float BaseMargin);
+        FlatTransform Transform, float BaseMargin, float[]? Means);
 
     /// <exception cref="UnsupportedModelException">The model is not one the managed evaluator reproduces, or not a tree model it can read.</exception>
     public static Parts Read(ReadOnlySpan<byte> json)
@@ -80,22 +84,26 @@ internal static class FlatForestReader
         }
 
         var nodes = new List<FlatNode>();
+        List<float>? means = [];
         var roots = new int[trees.GetArrayLength()];
         var index = 0;
         foreach (var tree in trees.EnumerateArray())
         {
             roots[index] = nodes.Count;
-            Flatten(tree, index++, features, nodes);
+            var order = Flatten(tree, index++, features, nodes);
+            means = means is not null && MeanValues(tree, order) is { } treeMeans ? [.. means, .. treeMeans] : null;
         }
 
-        return new Parts([.. nodes], roots, weights, features, perRound, objective, transform, FlatObjective.BaseMargin(objective, baseScore));
+        return new Parts(
+            [.. nodes], roots, weights, features, perRound, objective, transform, FlatObjective.BaseMargin(objective, baseScore), means?.ToArray());
     }
 
     /// <summary>
     /// Appends one tree's reachable nodes in breadth-first order, so each split's right child directly follows its
     /// left one; deleted (pruned) nodes XGBoost keeps in its arrays are left out.
     /// </summary>
-    private static void Flatten(JsonElement tree, int index, int features, List<FlatNode> nodes)
+    /// <returns>The tree's node ids in the order they were appended.</returns>
+    private static List<int> Flatten(JsonElement tree, int index, int features, List<FlatNode> nodes)
     {
         var left = Integers(tree, "left_children");
         var right = Integers(tree, "right_children");
@@ -146,6 +154,48 @@ internal static class FlatForestReader
             order.Add(right[id]);
             nodes.Add(new FlatNode(split[id], conditions[id], leftAt, defaultLeft[id] != 0 ? 1 : 0));
         }
+
+        return order;
+    }
+
+    /// <summary>
+    /// The mean value of each node of <paramref name="order"/> (a tree's node ids, parents before children), in float32
+    /// as libxgboost's FillNodeMeanValues computes it: a leaf's value; a split's children's means weighted by their
+    /// hessian sums, divided by its own. Null when the tree has no sum_hessian.
+    /// </summary>
+    private static float[]? MeanValues(JsonElement tree, List<int> order)
+    {
+        if (!tree.TryGetProperty("sum_hessian", out var sums))
+        {
+            return null;
+        }
+
+        var hessians = sums.EnumerateArray().Select(c => c.GetSingle()).ToArray();
+        var left = Integers(tree, "left_children");
+        var right = Integers(tree, "right_children");
+        var conditions = tree.GetProperty("split_conditions").EnumerateArray().Select(c => c.GetSingle()).ToArray();
+        if (hessians.Length != left.Length)
+        {
+            throw new FormatException("a tree's sum_hessian differs in length from its nodes");
+        }
+
+        var byId = new float[left.Length];
+        for (var k = order.Count - 1; k >= 0; k--)
+        {
+            var id = order[k];
+            if (left[id] == -1)
+            {
+                byId[id] = conditions[id];
+                continue;
+            }
+
+            var mean = byId[left[id]] * hessians[left[id]];
+            mean += byId[right[id]] * hessians[right[id]];
+            mean /= hessians[id];
+            byId[id] = mean;
+        }
+
+        return [.. order.Select(id => byId[id])];
     }
 
     // default_left holds 0/1 integers in XGBoost 1.7 JSON; booleans are accepted too.

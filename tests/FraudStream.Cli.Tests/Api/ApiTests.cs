@@ -217,6 +217,35 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task Managed_explanations_equal_native_ones_and_exact_SHAP_stays_native()
+    {
+        // Arrange: the production model three ways: managed (approximate explanations in managed code), native, exact SHAP.
+        var registry = new ModelRegistry(new LocalDirectoryModelStore(ApiFixture.SharedRegistry));
+        var (metadata, bytes) = await registry.LoadAsync(ApiFixture.NewerVersion);
+        using var managed = ScoringModel.Create(metadata, bytes, predictionThreads: 1, thresholdOverride: null, managed: true);
+        using var native = ScoringModel.Create(metadata, bytes, predictionThreads: 1, thresholdOverride: null, managed: false);
+        using var exact = ScoringModel.Create(metadata, bytes, predictionThreads: 1, thresholdOverride: null, exactContributions: true, managed: true);
+        var transactions = ApiFixture.Transactions(40);
+        var rows = new float[transactions.Count * managed.FeatureCount];
+        managed.Pipeline.ExtractBatch(transactions, [], rows);
+        var fromManaged = new float[transactions.Count * (managed.FeatureCount + 1)];
+        var fromNative = new float[fromManaged.Length];
+
+        // Act
+        managed.Explain(rows, transactions.Count, fromManaged);
+        native.Explain(rows, transactions.Count, fromNative);
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(managed.ManagedExplanations, Is.True);
+            Assert.That(native.ManagedExplanations, Is.False);
+            Assert.That(exact.ManagedExplanations, Is.False, "exact SHAP values come from XGBoost");
+            Assert.That(fromManaged.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(fromNative.Select(BitConverter.SingleToInt32Bits)));
+        }
+    }
+
+    [Test]
     public async Task Batch_answers_in_order_with_the_same_scores_as_single_predictions()
     {
         var transactions = ApiFixture.Transactions(ApiFixture.MaxBatchSize, seed: 12);
