@@ -69,8 +69,6 @@ public sealed partial class FlatForest
             margins[v] = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(output), (nuint)(v * Lanes));
         }
 
-        var one = Vector256<int>.One;
-        var featureBits = Vector256.Create((int)short.MaxValue);
         fixed (int* pairs = _pairs)
         fixed (float* leaves = _leafValues)
         fixed (float* rows = block)
@@ -83,18 +81,7 @@ public sealed partial class FlatForest
                 {
                     for (var v = 0; v < vectors; v++)
                     {
-                        var node = at[v];
-                        var threshold = Avx2.GatherVector256((float*)pairs, node, 8);
-                        var packed = Avx2.GatherVector256(pairs + 1, node, 8);
-                        var value = Avx2.GatherVector256(rows, rowStarts[v] + (packed & featureBits), 4);
-
-                        // All ones where the row goes left: below the threshold, or missing where missing goes left.
-                        var below = Avx.CompareLessThan(value, threshold).AsInt32();
-                        var missing = Avx.CompareUnordered(value, value).AsInt32();
-                        var left = below | (missing & ((packed << 16) >> 31));
-
-                        // Next node: the right child (left + 1), less one when going left.
-                        at[v] = node + (packed >> 16) + one + left;
+                        at[v] = Step8(pairs, rows, at[v], rowStarts[v]);
                     }
                 }
 
@@ -124,8 +111,6 @@ public sealed partial class FlatForest
         const int Vectors = 4;
         Span<Vector256<int>> at = stackalloc Vector256<int>[Vectors];
         Span<float> leafValues = stackalloc float[Group];
-        var one = Vector256<int>.One;
-        var featureBits = Vector256.Create((int)short.MaxValue);
         var tree = 0;
         fixed (int* pairs = _pairs)
         fixed (int* roots = _roots)
@@ -146,13 +131,7 @@ public sealed partial class FlatForest
                 {
                     for (var v = 0; v < vectors; v++)
                     {
-                        var node = at[v];
-                        var threshold = Avx2.GatherVector256((float*)pairs, node, 8);
-                        var packed = Avx2.GatherVector256(pairs + 1, node, 8);
-                        var value = Avx2.GatherVector256(values, packed & featureBits, 4);
-                        var below = Avx.CompareLessThan(value, threshold).AsInt32();
-                        var missing = Avx.CompareUnordered(value, value).AsInt32();
-                        at[v] = node + (packed >> 16) + one + (below | (missing & ((packed << 16) >> 31)));
+                        at[v] = Step8(pairs, values, at[v], Vector256<int>.Zero); // every lane reads the one row
                     }
                 }
 
@@ -183,6 +162,26 @@ public sealed partial class FlatForest
         }
 
         return margin;
+    }
+
+    /// <summary>
+    /// One step of eight walks at once, as <see cref="Step"/> takes one: gathers the lanes' nodes from
+    /// <paramref name="pairs"/> and then their features' values at <paramref name="values"/> + each lane's offset.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> Step8(int* pairs, float* values, Vector256<int> node, Vector256<int> offsets)
+    {
+        var threshold = Avx2.GatherVector256((float*)pairs, node, 8);
+        var packed = Avx2.GatherVector256(pairs + 1, node, 8);
+        var value = Avx2.GatherVector256(values, offsets + (packed & Vector256.Create((int)short.MaxValue)), 4);
+
+        // All ones where the row goes left: below the threshold, or missing where missing goes left (bit 15).
+        var below = Avx.CompareLessThan(value, threshold).AsInt32();
+        var missing = Avx.CompareUnordered(value, value).AsInt32();
+        var left = below | (missing & ((packed << 16) >> 31));
+
+        // Next node: the right child (the node plus its left child's offset, plus one), less one when going left.
+        return node + (packed >> 16) + Vector256<int>.One + left;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
