@@ -32,8 +32,7 @@ public sealed partial class FlatForest
         var treeEnd = iterationEnd == 0 ? _roots.Length : iterationEnd * _treesPerRound;
         var width = columns + 1;
         var perTree = width <= 256 ? stackalloc float[width] : new float[width];
-        var deepest = _depths.Length == 0 ? 0 : _depths.Max();
-        var touched = deepest < 64 ? stackalloc int[deepest + 1] : new int[deepest + 1];
+        var touched = _deepest < 64 ? stackalloc int[_deepest + 1] : new int[_deepest + 1];
         perTree.Clear();
         ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
         for (var row = 0; row < rows; row++)

@@ -46,6 +46,7 @@ public sealed partial class FlatForest
     private readonly int[] _roots;
     private readonly int[] _depths;
     private readonly int[] _groupDepths;
+    private readonly int _deepest;
     private readonly float[]? _treeWeights;
     private readonly int _treesPerRound;
     private readonly FlatTransform _transform;
@@ -64,6 +65,7 @@ public sealed partial class FlatForest
         Objective = parts.Objective;
         (_nodes, _leafValues, _depths) = WithFixedPointLeaves(parts.Nodes, parts.Roots);
         _pairs = Pairs(_nodes);
+        _deepest = _depths.Length == 0 ? 0 : _depths.Max();
         _groupDepths = new int[_roots.Length / Group];
         for (var group = 0; group < _groupDepths.Length; group++)
         {

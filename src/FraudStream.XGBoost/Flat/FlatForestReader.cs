@@ -90,8 +90,7 @@ internal static class FlatForestReader
         foreach (var tree in trees.EnumerateArray())
         {
             roots[index] = nodes.Count;
-            var order = Flatten(tree, index++, features, nodes);
-            means = means is not null && MeanValues(tree, order) is { } treeMeans ? [.. means, .. treeMeans] : null;
+            Flatten(tree, index++, features, nodes, ref means);
         }
 
         return new Parts(
@@ -100,10 +99,10 @@ internal static class FlatForestReader
 
     /// <summary>
     /// Appends one tree's reachable nodes in breadth-first order, so each split's right child directly follows its
-    /// left one; deleted (pruned) nodes XGBoost keeps in its arrays are left out.
+    /// left one; deleted (pruned) nodes XGBoost keeps in its arrays are left out. The nodes' mean values
+    /// (<see cref="MeanValues"/>) go to <c>means</c> in the same order; it becomes null when a tree has no sum_hessian.
     /// </summary>
-    /// <returns>The tree's node ids in the order they were appended.</returns>
-    private static List<int> Flatten(JsonElement tree, int index, int features, List<FlatNode> nodes)
+    private static void Flatten(JsonElement tree, int index, int features, List<FlatNode> nodes, ref List<float>? means)
     {
         var left = Integers(tree, "left_children");
         var right = Integers(tree, "right_children");
@@ -155,30 +154,29 @@ internal static class FlatForestReader
             nodes.Add(new FlatNode(split[id], conditions[id], leftAt, defaultLeft[id] != 0 ? 1 : 0));
         }
 
-        return order;
+        if (means is not null && tree.TryGetProperty("sum_hessian", out var sums))
+        {
+            var hessians = sums.EnumerateArray().Select(c => c.GetSingle()).ToArray();
+            if (hessians.Length != count)
+            {
+                throw new FormatException($"tree {index}'s sum_hessian differs in length from its nodes");
+            }
+
+            means.AddRange(MeanValues(order, left, right, conditions, hessians));
+        }
+        else
+        {
+            means = null;
+        }
     }
 
     /// <summary>
     /// The mean value of each node of <paramref name="order"/> (a tree's node ids, parents before children), in float32
     /// as libxgboost's FillNodeMeanValues computes it: a leaf's value; a split's children's means weighted by their
-    /// hessian sums, divided by its own. Null when the tree has no sum_hessian.
+    /// hessian sums, divided by its own.
     /// </summary>
-    private static float[]? MeanValues(JsonElement tree, List<int> order)
+    private static IEnumerable<float> MeanValues(List<int> order, int[] left, int[] right, float[] conditions, float[] hessians)
     {
-        if (!tree.TryGetProperty("sum_hessian", out var sums))
-        {
-            return null;
-        }
-
-        var hessians = sums.EnumerateArray().Select(c => c.GetSingle()).ToArray();
-        var left = Integers(tree, "left_children");
-        var right = Integers(tree, "right_children");
-        var conditions = tree.GetProperty("split_conditions").EnumerateArray().Select(c => c.GetSingle()).ToArray();
-        if (hessians.Length != left.Length)
-        {
-            throw new FormatException("a tree's sum_hessian differs in length from its nodes");
-        }
-
         var byId = new float[left.Length];
         for (var k = order.Count - 1; k >= 0; k--)
         {
@@ -195,7 +193,7 @@ internal static class FlatForestReader
             byId[id] = mean;
         }
 
-        return [.. order.Select(id => byId[id])];
+        return order.Select(id => byId[id]);
     }
 
     // default_left holds 0/1 integers in XGBoost 1.7 JSON; booleans are accepted too.
