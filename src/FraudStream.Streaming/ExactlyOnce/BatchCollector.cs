@@ -65,6 +65,9 @@ internal sealed partial class BatchCollector(
     /// <summary>The batch being processed or waiting to commit, if any.</summary>
     public RecordBatch? InFlight { get; set; }
 
+    /// <summary>Told of partitions newly assigned (the handler may prepare their state).</summary>
+    public Action<IReadOnlyList<TopicPartition>>? PartitionsAssigned { get; set; }
+
     /// <summary>Told of partitions revoked or lost, after the batches were marked (the handler forgets their state).</summary>
     public Action<IReadOnlyList<TopicPartition>>? PartitionsGone { get; set; }
 
@@ -265,6 +268,7 @@ internal sealed partial class BatchCollector(
         metrics.Rebalanced("assigned");
         health.SetAssignedPartitions(consumer.Assignment.Count + partitions.Count);
         LogAssigned(logger, partitions.Count, string.Join(", ", partitions.Select(p => p.Partition.Value)));
+        PartitionsAssigned?.Invoke(partitions);
     }
 
     /// <summary>

@@ -61,7 +61,11 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
         _time = time;
         _lifetime = lifetime;
         _logger = loggers.CreateLogger<ExactlyOnceProcessor>();
-        _collector = new BatchCollector(options, metrics, health, time, loggers.CreateLogger<BatchCollector>()) { PartitionsGone = handler.PartitionsGone };
+        _collector = new BatchCollector(options, metrics, health, time, loggers.CreateLogger<BatchCollector>())
+        {
+            PartitionsAssigned = handler.PartitionsAssigned,
+            PartitionsGone = handler.PartitionsGone,
+        };
         _committer = new TransactionalCommitter(clients, handler, options, metrics, health, time, loggers.CreateLogger<TransactionalCommitter>());
         _rewind = new CommittedOffsetRewind(options, metrics, time, loggers.CreateLogger<CommittedOffsetRewind>());
         _free.Push(new RecordBatch(handler.CreateWork()));

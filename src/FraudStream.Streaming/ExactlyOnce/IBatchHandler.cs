@@ -28,6 +28,14 @@ public interface IBatchHandler
     void Committed(RecordBatch batch, DateTimeOffset committedAt);
 
     /// <summary>
+    /// Partitions newly assigned (on the loop thread, inside Consume, before any of their records is read): a handler
+    /// may start preparing their state here, off the loop thread.
+    /// </summary>
+    void PartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>
     /// Partitions revoked or lost (on the loop thread, inside Consume, after the batches were marked): state the handler
     /// keeps for them is no longer this instance's. A batch being processed may still hold their rows; it reads
     /// <see cref="RecordBatch.Dropped"/> under a lock on that set.

@@ -37,6 +37,8 @@ public sealed partial class ScorerHistory : IDisposable
     private readonly RocksDbCardStores? _onDisk;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly HashSet<int> _assigned = []; // guarded by itself: Assigned and Forget run on the loop thread, restores on the pool
+    private readonly CancellationTokenSource _closing = new();
     private HistorySize _lastSize;
 
     /// <summary>Creates the state; Kafka readers open on first use.</summary>
@@ -200,12 +202,64 @@ public sealed partial class ScorerHistory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts restoring newly assigned partitions on a pool thread, so their first batch finds their history ready (in
+    /// the demo the first two batches waited 26 and 12 ms for it). A partition taken away before its turn is skipped,
+    /// one a batch already restored is left alone, and whatever this could not restore (Kafka did not answer) the
+    /// first batch restores as before.
+    /// </summary>
+    public void Assigned(IReadOnlyList<int> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        lock (_assigned)
+        {
+            _assigned.UnionWith(partitions);
+        }
+
+        _ = Task.Run(() => RestoreAssigned(partitions), CancellationToken.None);
+    }
+
+    private void RestoreAssigned(IReadOnlyList<int> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            try
+            {
+                lock (_gate)
+                {
+                    bool owned;
+                    lock (_assigned)
+                    {
+                        owned = _assigned.Contains(partition);
+                    }
+
+                    if (owned && !_closing.IsCancellationRequested)
+                    {
+                        StoreOf(partition, _closing.Token);
+                    }
+                }
+            }
+            catch (Exception e) when (e is KafkaException or OperationCanceledException or ObjectDisposedException)
+            {
+                LogRestoreLeftToBatch(_logger, partition, e.Message);
+                return;
+            }
+        }
+    }
+
     /// <summary>Forgets partitions taken away from this instance (revoked or lost); their next owner restores them.</summary>
     public void Forget(IEnumerable<int> partitions)
     {
+        ArgumentNullException.ThrowIfNull(partitions);
+        int[] gone = [.. partitions];
+        lock (_assigned)
+        {
+            _assigned.ExceptWith(gone);
+        }
+
         lock (_gate)
         {
-            foreach (var partition in partitions)
+            foreach (var partition in gone)
             {
                 if (_partitions.Remove(partition, out var cards))
                 {
@@ -227,6 +281,7 @@ public sealed partial class ScorerHistory : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _closing.Cancel(); // a restore started on assignment stops, and gives up the lock
         lock (_gate)
         {
             DisposeStores();
@@ -235,6 +290,7 @@ public sealed partial class ScorerHistory : IDisposable
         _onDisk?.Dispose();
         _restorer.Dispose();
         _follower.Dispose();
+        _closing.Dispose();
     }
 
     private void DisposeStores()
@@ -291,6 +347,9 @@ public sealed partial class ScorerHistory : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka did not answer while reading labels or restoring card history ({Reason}); retrying in {Seconds} s.")]
     private static partial void LogKafkaRetry(ILogger logger, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card history of partition {Partition} was not restored on assignment ({Reason}); its first batch restores it.")]
+    private static partial void LogRestoreLeftToBatch(ILogger logger, int partition, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kafka did not answer while opening the history's readers ({Reason}); the first batch opens them.")]
     private static partial void LogPrepareFailed(ILogger logger, string reason);

@@ -64,4 +64,54 @@ public sealed class HistoryScorerTests
                 Is.GreaterThan(50), "the chargebacks before the stream change first scores (144 of 500 with this seed)");
         });
     }
+
+    [Test]
+    public async Task A_new_owner_restores_card_history_when_assigned_before_any_record_reaches_it()
+    {
+        // Arrange: a first instance scores half the stream (its card histories go to the changelog) and stops.
+        var registry = await TestModels.DirectoryAsync();
+        using var model = await TestModels.LoadAsync(registry, await TestModels.FirstAsync());
+        var scenario = await ScoringScenario.CreateAsync("restore-on-assign", count: 4_000, partitions: 3, seed: 37, produceFirst: 2_000);
+        var settings = scenario.Settings(TestKafka.UniqueName("txn"));
+        settings["Scorer:ScoredTopic"] = scenario.ScoredTopic;
+        long written;
+        await using (var first = await InProcessScorer.StartAsync(settings, registry))
+        {
+            await scenario.WaitUntilCommittedAsync(2_000, TimeSpan.FromMinutes(2));
+            written = first.Metrics.ChangelogRecordsWritten;
+        }
+
+        // Act: a second instance takes the partitions over while nothing new is on the input, then scores the rest.
+        long restoredBeforeAnyBatch;
+        long transactionsBeforeTheRest;
+        await using (var second = await InProcessScorer.StartAsync(settings, registry))
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (second.Metrics.HistoryRecordsRestored < written && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            restoredBeforeAnyBatch = second.Metrics.HistoryRecordsRestored;
+            transactionsBeforeTheRest = second.Metrics.TransactionsCommitted;
+            await scenario.ProduceRestAsync();
+            await scenario.WaitUntilAllCommittedAsync();
+        }
+
+        // Assert: the whole changelog was read with no batch to trigger it, and the second half's scores carry the
+        // first half's history as if one instance had scored everything.
+        var expected = scenario.ExpectedHistory();
+        var byId = scenario.Records.Where(r => r.Transaction is not null).ToDictionary(r => r.Transaction!.TransactionId, r => r.Transaction!);
+        Assert.That(written, Is.GreaterThan(1_000), "the first instance wrote card histories");
+        Assert.That(restoredBeforeAnyBatch, Is.EqualTo(written), "every changelog record was restored on assignment");
+        Assert.That(transactionsBeforeTheRest, Is.Zero, "no batch had run to restore it");
+        scenario.AssertEachRecordScoredOnce();
+        Assert.Multiple(() =>
+        {
+            foreach (var score in scenario.ReadScores())
+            {
+                Assert.That(score.Score, Is.EqualTo(ScoringScenario.ScoreOf(model, byId[score.TransactionId], expected[score.TransactionId])), score.TransactionId);
+            }
+        });
+    }
 }

@@ -162,6 +162,30 @@ public sealed class DriftMonitorTests
     }
 
     [Test]
+    public void A_version_prepared_before_its_first_batch_is_reported_with_no_rows_and_then_counted_as_usual()
+    {
+        var untracked = Monitor(track: false);
+        var monitor = Monitor();
+        var traffic = Traffic(2_000, seed: 9);
+
+        untracked.Prepare(s_model);
+        monitor.Prepare(s_model);
+        var prepared = monitor.Read().Single();
+        Feed(monitor, traffic);
+        var fed = monitor.Read().Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(untracked.Read(), Is.Empty, "nothing is set up with tracking off");
+            Assert.That(prepared.ModelVersion, Is.EqualTo(Version));
+            Assert.That(prepared.Rows, Is.Zero);
+            Assert.That(prepared.FeaturePsi, Is.Empty);
+            Assert.That(fed.Rows, Is.EqualTo(2_000));
+            Assert.That(fed.FeaturePsi, Has.Count.EqualTo(3));
+        });
+    }
+
+    [Test]
     public void A_model_without_a_reference_or_with_tracking_off_is_not_measured()
     {
         var untracked = Monitor(track: false);
