@@ -46,14 +46,15 @@ internal static partial class ScorerWarmUp
 
             found += scorer.WarmUp(model, transactions, features);
             var scored = scorer.Score(model, transactions, features);
-            foreach (var transaction in transactions)
+            for (var row = 0; row < scored.Rows; row++)
             {
+                var transaction = transactions[row];
                 buffer.ResetWrittenCount();
                 ConfluentWireFormat.WriteHeader(buffer, schemaId: 1);
                 alertCodec.Encode(
                     new FraudAlert(
-                        transaction.TransactionId, transaction.CardId, transaction.Amount, scored.Score(0), model.Threshold, model.Version,
-                        [], "warm-up", 0, 0, transaction.EventTime, transaction.EventTime),
+                        transaction.TransactionId, transaction.CardId, transaction.Amount, scored.Score(row), model.Threshold, model.Version,
+                        [], "warm-up", 0, row, transaction.EventTime, transaction.EventTime),
                     buffer);
             }
         }
@@ -73,7 +74,7 @@ internal static partial class ScorerWarmUp
 
         foreach (var (card, _) in cards.TakeChanged())
         {
-            _ = Encoding.UTF8.GetByteCount(card);
+            _ = Encoding.UTF8.GetBytes(card);
         }
     }
 
