@@ -86,12 +86,9 @@ public sealed class HistoryScorerTests
         long transactionsBeforeTheRest;
         await using (var second = await InProcessScorer.StartAsync(settings, registry))
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (second.Metrics.HistoryRecordsRestored < written && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-
+            await Eventually.TrueAsync(
+                () => second.Metrics.HistoryRecordsRestored >= written, "the changelog restored on assignment",
+                () => $"{second.Metrics.HistoryRecordsRestored:N0} of {written:N0} restored");
             restoredBeforeAnyBatch = second.Metrics.HistoryRecordsRestored;
             transactionsBeforeTheRest = second.Metrics.TransactionsCommitted;
             await scenario.ProduceRestAsync();
