@@ -275,7 +275,11 @@ internal static class LoadgenVerb
                     break;
                 }
 
-                index++;
+                if (index++ == 0)
+                {
+                    pacer.Restart(); // the schedule starts once the first record is out
+                }
+
                 streamTime = transaction.EventTime;
                 labels?.Add(labelled, message.Timestamp);
                 if (labels is not null && !await labels.ReleaseDueAsync(streamTime, stopping))
