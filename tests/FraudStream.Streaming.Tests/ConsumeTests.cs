@@ -169,6 +169,31 @@ public sealed class ConsumeTests
     }
 
     [Test]
+    public void A_record_of_a_partition_revoked_before_it_was_handed_out_is_not_collected()
+    {
+        // Arrange: the fake consumer keeps handing out partition 0's records after its revocation, as librdkafka may
+        // for records it fetched before.
+        using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 10));
+        var collector = engine.NewCollector();
+        collector.Collecting = new RecordBatch(new EchoBatchHandler().CreateWork());
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        consumer.Subscribe("in");
+        var first = consumer.Consume(TimeSpan.Zero); // assigns both partitions, hands out partition 0's first record
+        collector.Revoked(consumer, [new TopicPartition("in", 0)], lost: false);
+
+        // Act: each dropped record ends a Collect call as "nothing at hand"; the loop calls it again.
+        for (var call = 0; call < 100 && collector.Collecting.Count < 10; call++)
+        {
+            collector.Collect(consumer, () => false, CancellationToken.None);
+        }
+
+        // Assert: partition 1's ten records only.
+        Assert.That(first?.TopicPartitionOffset, Is.EqualTo(new TopicPartitionOffset("in", 0, 0)));
+        Assert.That(collector.Collecting.Records.Select(r => r.TopicPartitionOffset.ToString()),
+            Is.EqualTo(Enumerable.Range(0, 10).Select(o => new TopicPartitionOffset("in", 1, o).ToString())));
+    }
+
+    [Test]
     public void A_batch_commits_each_kept_partition_past_its_highest_offset_whatever_the_order_of_its_runs()
     {
         // Runs of one partition interleave (as fetches from several brokers do); partition 2 was revoked meanwhile.

@@ -50,6 +50,13 @@ internal sealed partial class BatchCollector(
     /// </summary>
     private int _lastPartition = -1;
 
+    /// <summary>
+    /// The partitions assigned to this instance now, kept by the rebalance callbacks. A record of any other partition
+    /// (one librdkafka hands out after its revocation) is dropped: committing it would move a partition another
+    /// member owns, and Kafka does not check ownership in TxnOffsetCommit.
+    /// </summary>
+    private readonly HashSet<TopicPartition> _owned = [];
+
     /// <summary>A fatal consumer error (e.g. FENCED_INSTANCE_ID): the consumer can do nothing more and the loop must stop.</summary>
     public Error? FatalError { get; private set; }
 
@@ -219,6 +226,12 @@ internal sealed partial class BatchCollector(
             // A record at this offset cannot be read and the position is already past it: it is dead-lettered in
             // this batch's transaction, so the partition goes on and nothing valid is lost.
             record = WithTopic(e.ConsumerRecord);
+            if (!_owned.Contains(record.TopicPartition))
+            {
+                LogNotOwned(logger, record.TopicPartitionOffset.ToString());
+                return false;
+            }
+
             record.Message ??= new Message<byte[], byte[]> { Value = [] };
             batch.Rejected.Add(new Rejection(batch.Count, ConsumeErrorReason, e));
             // librdkafka's fetcher is past it but the application position is not: a pause/resume or a rebalance
@@ -236,6 +249,12 @@ internal sealed partial class BatchCollector(
 
         if (record is null || record.IsPartitionEOF)
         {
+            return false;
+        }
+
+        if (record.Partition.Value != _lastPartition && !_owned.Contains(record.TopicPartition))
+        {
+            LogNotOwned(logger, record.TopicPartitionOffset.ToString());
             return false;
         }
 
@@ -266,6 +285,7 @@ internal sealed partial class BatchCollector(
     public void Assigned(IConsumer<byte[], byte[]> consumer, IReadOnlyList<TopicPartition> partitions)
     {
         metrics.Rebalanced("assigned");
+        _owned.UnionWith(partitions);
         health.SetAssignedPartitions(consumer.Assignment.Count + partitions.Count);
         LogAssigned(logger, partitions.Count, string.Join(", ", partitions.Select(p => p.Partition.Value)));
         PartitionsAssigned?.Invoke(partitions);
@@ -302,6 +322,7 @@ internal sealed partial class BatchCollector(
         foreach (var partition in gone)
         {
             metrics.Unassigned(partition.Topic, partition.Partition.Value);
+            _owned.Remove(partition);
             _firstOffsets.Remove(partition);
             _lastPartition = -1;
         }
@@ -317,6 +338,9 @@ internal sealed partial class BatchCollector(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The consumer failed fatally ({Code}: {Reason}); the scorer stops.")]
     private static partial void LogFatal(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped record {Record} of a partition this instance no longer owns; its owner reads it.")]
+    private static partial void LogNotOwned(ILogger logger, string record);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assigned {Count} partitions: {Partitions}.")]
     private static partial void LogAssigned(ILogger logger, int count, string partitions);
