@@ -52,17 +52,24 @@ public sealed class TransactionScorer(int topFeatures)
 
         if (alerts > 0 && TopFeatures > 0)
         {
-            Grow(ref _alertFeatures, alerts * width);
-            Grow(ref _contributions, alerts * (width + 1));
-            for (var a = 0; a < alerts; a++)
-            {
-                _features.AsSpan(_alertRows[a] * width, width).CopyTo(_alertFeatures.AsSpan(a * width, width));
-            }
-
-            model.Explain(_alertFeatures, alerts, _contributions);
+            ExplainAlerts(model, alerts);
         }
 
         return new ScoredBatch(this, model, rows, alerts);
+    }
+
+    /// <summary>Contributions of the first <paramref name="alerts"/> rows of <see cref="_alertRows"/>, their features copied together first.</summary>
+    private void ExplainAlerts(ScoringModel model, int alerts)
+    {
+        var width = model.FeatureCount;
+        Grow(ref _alertFeatures, alerts * width);
+        Grow(ref _contributions, alerts * (width + 1));
+        for (var a = 0; a < alerts; a++)
+        {
+            _features.AsSpan(_alertRows[a] * width, width).CopyTo(_alertFeatures.AsSpan(a * width, width));
+        }
+
+        model.Explain(_alertFeatures, alerts, _contributions);
     }
 
     /// <summary>
@@ -73,11 +80,12 @@ public sealed class TransactionScorer(int topFeatures)
     public int WarmUp(ScoringModel model, IReadOnlyList<Transaction> transactions, ReadOnlySpan<float> history = default)
     {
         var rows = Score(model, transactions, history).Rows;
-        var width = model.FeatureCount;
-        Grow(ref _alertFeatures, rows * width);
-        Grow(ref _contributions, rows * (width + 1));
-        _features.AsSpan(0, rows * width).CopyTo(_alertFeatures);
-        model.Explain(_alertFeatures, rows, _contributions);
+        for (var row = 0; row < rows; row++)
+        {
+            _alertRows[row] = row;
+        }
+
+        ExplainAlerts(model, rows);
         var found = 0;
         for (var row = 0; row < rows; row++)
         {
