@@ -191,6 +191,55 @@ public sealed class TransactionSemanticsTests
     }
 
     [Test]
+    public async Task Offsets_sent_with_the_group_metadata_of_an_older_generation_are_refused_and_the_transaction_aborts()
+    {
+        // KIP-447: the coordinator checks the generation and member id sent with a transaction's offsets, so a member
+        // still holding metadata from before a rebalance (a scorer that has not yet learnt it lost a partition) cannot
+        // move a partition another member may already be reading; its producer must abort. The dev broker accepted
+        // such offsets until 2026-12-07; the scale-out test sent some in every run.
+        const int partitions = 2;
+        var input = await TestKafka.CreateTopicAsync("stale-generation", partitions);
+        var output = await TestKafka.CreateTopicAsync("stale-generation-out", partitions: 1);
+        var group = TestKafka.UniqueName("stale-generation-group");
+        await ProducePlain(input, partitions, ["in-0", "in-1"]);
+        using var first = new ConsumerBuilder<string, string>(TestKafka.ConsumerConfig(IsolationLevel.ReadCommitted, group)).Build();
+        first.Subscribe(input);
+        TestKafka.ConsumeToEnd(first);
+        var before = first.ConsumerGroupMetadata;
+
+        using var second = new ConsumerBuilder<string, string>(TestKafka.ConsumerConfig(IsolationLevel.ReadCommitted, group)).Build();
+        second.Subscribe(input);
+        await Eventually.TrueAsync(() =>
+        {
+            first.Consume(TimeSpan.FromMilliseconds(100));
+            second.Consume(TimeSpan.FromMilliseconds(100));
+            return first.Assignment.Count == 1 && second.Assignment.Count == 1;
+        }, "the group rebalances to one partition per member", within: TimeSpan.FromSeconds(60), every: TimeSpan.Zero);
+        var kept = first.Assignment.Single();
+
+        using var producer = TestKafka.TransactionalProducer(TestKafka.UniqueName("stale-generation-txn"));
+        producer.InitTransactions(s_timeout);
+        producer.BeginTransaction();
+        producer.Produce(output, new Message<string, string> { Key = "k", Value = "with-old-metadata" });
+        var refused = Assert.Throws(Is.InstanceOf<KafkaException>(), () =>
+            producer.SendOffsetsToTransaction([new TopicPartitionOffset(kept, 1)], before, s_timeout)) as KafkaException;
+        producer.AbortTransaction(s_timeout);
+        await ProduceWithOffsets(producer, output, "with-current-metadata", new TopicPartitionOffset(kept, 1), first.ConsumerGroupMetadata);
+
+        var committed = first.Committed(first.Assignment, s_timeout).Single();
+        var visible = TestKafka.ReadAllValues(output, 1, IsolationLevel.ReadCommitted);
+        first.Close();
+        second.Close();
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused, Is.InstanceOf<KafkaTxnRequiresAbortException>(), $"{refused!.Error.Code}: the scorer aborts and rewinds only on an abortable error");
+            Assert.That(refused.Error.Code, Is.EqualTo(ErrorCode.IllegalGeneration), refused.Error.Reason);
+            Assert.That(committed.Offset.Value, Is.EqualTo(1), "only the offsets sent with the current metadata were committed");
+            Assert.That(visible, Is.EqualTo(new[] { "with-current-metadata" }));
+        });
+    }
+
+    [Test]
     public async Task Three_hundred_thousand_records_through_one_partition_are_all_readable_in_order()
     {
         const int count = 300_000;
@@ -240,6 +289,15 @@ public sealed class TransactionSemanticsTests
         {
             producer.AbortTransaction(s_timeout);
         }
+    }
+
+    private static async Task ProduceWithOffsets(
+        IProducer<string, string> producer, string topic, string value, TopicPartitionOffset offset, IConsumerGroupMetadata metadata)
+    {
+        producer.BeginTransaction();
+        await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = value });
+        producer.SendOffsetsToTransaction([offset], metadata, s_timeout);
+        producer.CommitTransaction(s_timeout);
     }
 
     /// <summary>Writes round-robin over the partitions, so every partition gets new records (and a new end).</summary>
