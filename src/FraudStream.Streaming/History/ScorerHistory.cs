@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using System.Text;
 using FraudStream.Avro.Registry;
 using FraudStream.Core.Features.History;
 using FraudStream.Streaming.ExactlyOnce;
@@ -13,8 +12,8 @@ namespace FraudStream.Streaming.History;
 /// <summary>How much history an instance holds: cards, bytes in memory (cards and labels), labels.</summary>
 public readonly record struct HistorySize(long Cards, long Bytes, long Labels);
 
-/// <summary>A card's new history, bound for its changelog partition in the batch's transaction.</summary>
-public readonly record struct ChangelogRecord(int Partition, byte[] Key, byte[] Value);
+/// <summary>A card history changelog record (<see cref="CardChange"/>; null value: a tombstone), bound for its changelog partition in the batch's transaction.</summary>
+public readonly record struct ChangelogRecord(int Partition, byte[] Key, byte[]? Value);
 
 /// <summary>
 /// The scorer's state for history features: per owned input partition, its cards' histories (restored from the
@@ -195,9 +194,9 @@ public sealed partial class ScorerHistory : IDisposable
         foreach (var partition in touched)
         {
             var cards = _partitions[partition];
-            foreach (var (card, history) in cards.TakeChanged())
+            foreach (var change in cards.TakeChanged())
             {
-                changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), history!));
+                changelog.Add(new ChangelogRecord(partition, change.Key(), change.Value));
             }
         }
     }
