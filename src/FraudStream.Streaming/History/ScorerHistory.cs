@@ -34,6 +34,7 @@ public sealed partial class ScorerHistory : IDisposable
     private readonly LabelFollower _follower;
     private readonly ScorerMetrics _metrics;
     private readonly RocksDbCardStores? _onDisk;
+    private readonly bool _dailyChangelog;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HashSet<int> _assigned = []; // guarded by itself: Assigned and Forget run on the loop thread, restores on the pool
@@ -45,6 +46,7 @@ public sealed partial class ScorerHistory : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Settings = options.Value.History();
+        _dailyChangelog = options.Value.HistoryChangelog == "daily";
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -306,7 +308,8 @@ public sealed partial class ScorerHistory : IDisposable
     {
         if (!_partitions.TryGetValue(partition, out var cards))
         {
-            var empty = _onDisk?.Open(Settings, partition) ?? new CardHistoryStore(Settings) { TracksChanges = true };
+            var empty = _onDisk?.Open(Settings, partition, _dailyChangelog)
+                ?? new CardHistoryStore(Settings) { TracksChanges = true, DailyChangelog = _dailyChangelog };
             try
             {
                 cards = _restorer.Restore(partition, empty, stop);

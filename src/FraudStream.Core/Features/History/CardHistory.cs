@@ -177,6 +177,15 @@ public sealed class CardHistory
         _count = count;
     }
 
+    /// <summary>Shrinks the event array to what the history holds (at least 4), after a restore grew it bucket by bucket.</summary>
+    internal void TrimExcess()
+    {
+        if (_events.Length > Math.Max(4, _count) + 4)
+        {
+            Array.Resize(ref _events, Math.Max(4, _count));
+        }
+    }
+
     private CardChange BucketChange(string cardId, int bucket, ArrayBufferWriter<byte> buffer)
     {
         var (start, end) = Range(bucket);

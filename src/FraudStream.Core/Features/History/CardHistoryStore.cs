@@ -58,6 +58,13 @@ public sealed class CardHistoryStore : IDisposable
     /// <summary>Whether changed cards are recorded (the scorer); the trainer does not need them.</summary>
     public bool TracksChanges { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="TakeChanged"/> gives, for each changed card, a record for each day of event time (bucket) it
+    /// changed, a tombstone for a day it forgot (and, for a card restored from a whole-history record, a tombstone for
+    /// that record and every day once); otherwise one whole-history record a card. <see cref="Restore(CardChange)"/> reads both.
+    /// </summary>
+    public bool DailyChangelog { get; init; }
+
     /// <summary>The card's history, or null when the card has none.</summary>
     public CardHistory? Find(string cardId)
     {
@@ -102,7 +109,10 @@ public sealed class CardHistoryStore : IDisposable
         else
         {
             history = events;
-            _ = events is null ? _wholeRecords.Remove(cardId) : _wholeRecords.Add(cardId);
+            if (DailyChangelog)
+            {
+                _ = events is null ? _wholeRecords.Remove(cardId) : _wholeRecords.Add(cardId);
+            }
         }
 
         if (_backing is not null)
@@ -123,9 +133,17 @@ public sealed class CardHistoryStore : IDisposable
         }
     }
 
-    /// <summary>Writes what <see cref="Restore(CardChange)"/> holds to the backing.</summary>
+    /// <summary>Writes what <see cref="Restore(CardChange)"/> holds to the backing; in memory, gives back what the restore's day records over-allocated.</summary>
     public void Restored()
     {
+        if (_backing is null && DailyChangelog)
+        {
+            foreach (var card in _cards.Values)
+            {
+                card.TrimExcess();
+            }
+        }
+
         if (_backing is not null && _restoring.Count > 0)
         {
             _backing.Write([.. _restoring.Select(c => new KeyValuePair<string, byte[]?>(c.Key, c.Value is null ? null : Whole(c.Value)))]);
@@ -146,16 +164,25 @@ public sealed class CardHistoryStore : IDisposable
         {
             var (cardId, history) = _changed[i];
             history.Changed = false;
-            var rewrite = _wholeRecords.Count > 0 && _wholeRecords.Remove(cardId);
-            if (rewrite)
+            var whole = wholes is not null || !DailyChangelog ? Whole(history) : null;
+            if (!DailyChangelog)
             {
-                changes.Add(new CardChange(cardId, null, null)); // first: the restore applies records in order
+                changes.Add(new CardChange(cardId, null, whole));
+            }
+            else
+            {
+                var rewrite = _wholeRecords.Count > 0 && _wholeRecords.Remove(cardId);
+                if (rewrite)
+                {
+                    changes.Add(new CardChange(cardId, null, null)); // first: the restore applies records in order
+                }
+
+                history.TakeChanges(cardId, rewrite, _value, changes);
             }
 
-            history.TakeChanges(cardId, rewrite, _value, changes);
             if (wholes is not null)
             {
-                wholes[i] = new(cardId, Whole(history));
+                wholes[i] = new(cardId, whole);
             }
         }
 
@@ -183,7 +210,7 @@ public sealed class CardHistoryStore : IDisposable
             _cards[t.CardId] = card;
         }
 
-        if (!card.Remember(t, Settings, TracksChanges))
+        if (!card.Remember(t, Settings, TracksChanges && DailyChangelog))
         {
             TooLate++;
             return false;
