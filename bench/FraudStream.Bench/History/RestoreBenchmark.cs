@@ -24,13 +24,16 @@ internal static class RestoreBenchmark
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var cards = 1_000_000;
         var perCard = 20;
-        if (args.Length > 2
+        if (args.Length > 3
             || (args.Length > 0 && !(int.TryParse(args[0], CultureInfo.InvariantCulture, out cards) && cards is >= 1 and <= 10_000_000))
-            || (args.Length > 1 && !(int.TryParse(args[1], CultureInfo.InvariantCulture, out perCard) && perCard is >= 1 and <= 2_000)))
+            || (args.Length > 1 && !(int.TryParse(args[1], CultureInfo.InvariantCulture, out perCard) && perCard is >= 1 and <= 2_000))
+            || (args.Length > 2 && args[2] is not ("whole" or "daily")))
         {
-            await Console.Error.WriteLineAsync("Usage: restore [cards, 1-10000000, default 1000000] [transactions per card, 1-2000, default 20]");
+            await Console.Error.WriteLineAsync("Usage: restore [cards, 1-10000000, default 1000000] [transactions per card, 1-2000, default 20] [changelog: whole (default) or daily]");
             return 2;
         }
+
+        var daily = args.Length > 2 && args[2] == "daily";
 
         using var cluster = BenchCluster.Start();
         Console.WriteLine($"cluster: {cluster.Description}");
@@ -38,8 +41,8 @@ internal static class RestoreBenchmark
         await cluster.CreateTopicAsync(topic, 1);
 
         var clock = Stopwatch.StartNew();
-        var (bytes, records) = Produce(cluster.BootstrapServers, topic, cards, perCard);
-        Console.WriteLine($"changelog: {cards:N0} cards × {perCard} transactions, {records:N0} records, {bytes / 1048576.0:N1} MiB ({bytes / (double)cards:N0} bytes a card), produced in {clock.Elapsed.TotalSeconds:N1} s");
+        var (bytes, records) = Produce(cluster.BootstrapServers, topic, cards, perCard, daily);
+        Console.WriteLine($"changelog ({(daily ? "daily" : "whole")}): {cards:N0} cards × {perCard} transactions, {records:N0} records, {bytes / 1048576.0:N1} MiB ({bytes / (double)cards:N0} bytes a card), produced in {clock.Elapsed.TotalSeconds:N1} s");
 
         var options = new ScorerOptions { BootstrapServers = cluster.BootstrapServers, TransactionalId = "restore-bench", ChangelogTopic = topic };
         using var metrics = new ScorerMetrics();
@@ -50,8 +53,8 @@ internal static class RestoreBenchmark
         try
         {
             // RocksDB first: its native memory is counted before the memory store's heap is in the process
-            onDiskResult = Measure(() => onDisk.Open(HistorySettings.Default, 0), restorer, cards);
-            inMemory = Measure(() => new CardHistoryStore(HistorySettings.Default) { TracksChanges = true }, restorer, cards);
+            onDiskResult = Measure(() => onDisk.Open(HistorySettings.Default, 0, daily), restorer, cards);
+            inMemory = Measure(() => new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily }, restorer, cards);
         }
         finally
         {
@@ -102,7 +105,7 @@ internal static class RestoreBenchmark
     }
 
     /// <summary>The compacted changelog of <paramref name="cards"/> cards, each with <paramref name="perCard"/> transactions over the last 30 days.</summary>
-    private static (long Bytes, long Records) Produce(string bootstrap, string topic, int cards, int perCard)
+    private static (long Bytes, long Records) Produce(string bootstrap, string topic, int cards, int perCard, bool daily)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
@@ -118,7 +121,7 @@ internal static class RestoreBenchmark
         for (var c = 0; c < cards; c++)
         {
             // Each card through a store as the scorer keeps it; its changes are the records compaction keeps of it.
-            using var store = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true };
+            using var store = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };
             for (var i = 0; i < perCard; i++)
             {
                 var at = start + TimeSpan.FromDays(30.0 * i / perCard) + TimeSpan.FromSeconds(random.Next(3_600));
