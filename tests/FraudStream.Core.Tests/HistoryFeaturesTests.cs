@@ -152,28 +152,91 @@ public sealed class HistoryFeaturesTests
         });
     }
 
-    [Test]
-    public void A_restored_card_history_gives_the_same_features_bit_for_bit()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_restored_card_history_gives_the_same_features_bit_for_bit(bool daily)
     {
+        // 1,000 transactions over 67 days, changes taken every 1 to 9 of them as batches do (daily: days are rewritten,
+        // filled late, out of order, and emptied as the 30-day windows move on: tombstones).
         var settings = HistorySettings.Default;
-        var cards = new CardHistoryStore(settings) { TracksChanges = true };
+        var cards = new CardHistoryStore(settings) { TracksChanges = true, DailyChangelog = daily };
         var labels = new LabelHistory(settings);
         var random = new Random(7);
-        for (var i = 0; i < 200; i++)
+        var changelog = new List<CardChange>();
+        for (var i = 0; i < 1_000; i++)
         {
-            Observe(cards, labels, Tx($"t{i}", TimeSpan.FromMinutes(i * 97), Math.Round(random.NextDouble() * 300, 2), $"M-{random.Next(20)}",
+            var late = random.Next(10) == 0 ? TimeSpan.FromHours(random.Next(1, 30)) : TimeSpan.Zero;
+            Observe(cards, labels, Tx($"t{i}", TimeSpan.FromMinutes(i * 97) - late, Math.Round(random.NextDouble() * 300, 2), $"M-{random.Next(20)}",
                 lat: random.Next(3) == 0 ? null : 40 + random.NextDouble(), lon: 2 + random.NextDouble()));
+            if (random.Next(5) == 0)
+            {
+                changelog.AddRange(cards.TakeChanged());
+            }
         }
 
-        var (card, value) = cards.TakeChanged().Single();
+        changelog.AddRange(cards.TakeChanged());
         var restored = new CardHistoryStore(settings);
-        restored.Restore(card, value);
-        var next = Tx("next", TimeSpan.FromMinutes(200 * 97), 77.7, "M-3", lat: 40.5, lon: 2.5);
+        foreach (var change in changelog)
+        {
+            restored.Restore(CardChange.FromRecord(change.Key(), change.Value)); // through the Kafka key, as the restorer reads it
+        }
 
+        var next = Tx("next", TimeSpan.FromMinutes(1_000 * 97), 77.7, "M-3", lat: 40.5, lon: 2.5);
+        var wholeBefore = Whole(cards.Find("C-1")!);
+        var wholeRestored = Whole(restored.Find("C-1")!);
         var original = Observe(cards, labels, next).Values.Select(BitConverter.SingleToInt32Bits);
         var fromChangelog = Observe(restored, labels, next).Values.Select(BitConverter.SingleToInt32Bits);
 
-        Assert.That(fromChangelog, Is.EqualTo(original));
+        Assert.Multiple(() =>
+        {
+            Assert.That(changelog.Count(c => c.Value is null), daily ? Is.GreaterThan(0) : Is.Zero, "old days were emptied");
+            Assert.That(changelog.Max(c => c.Value?.Length ?? 0), daily ? Is.LessThan(wholeBefore.Length / 4) : Is.GreaterThanOrEqualTo(wholeBefore.Length), "a record holds a day, or the history");
+            Assert.That(changelog.All(c => c.Bucket is null), Is.EqualTo(!daily), "keys");
+            Assert.That(wholeRestored, Is.EqualTo(wholeBefore), "the same transactions in the same order");
+            Assert.That(fromChangelog, Is.EqualTo(original));
+        });
+    }
+
+    [Test]
+    public void A_card_restored_from_a_whole_history_record_is_rewritten_in_buckets_at_its_next_change()
+    {
+        // A changelog written before 2026-12-07 holds one whole-history record per card (key: the card id).
+        var settings = HistorySettings.Default;
+        var old = new CardHistoryStore(settings) { TracksChanges = true };
+        var labels = new LabelHistory(settings);
+        for (var i = 0; i < 40; i++)
+        {
+            Observe(old, labels, Tx($"t{i}", TimeSpan.FromHours(i * 11), 10 + i));
+        }
+
+        var wholeRecord = Whole(old.Find("C-1")!);
+        var cards = new CardHistoryStore(settings) { TracksChanges = true, DailyChangelog = true };
+        cards.Restore(CardChange.FromRecord(System.Text.Encoding.UTF8.GetBytes("C-1"), wholeRecord));
+        Observe(cards, labels, Tx("t40", TimeSpan.FromHours(40 * 11), 50));
+        Observe(old, labels, Tx("t40", TimeSpan.FromHours(40 * 11), 50));
+        var changes = cards.TakeChanged();
+
+        var restored = new CardHistoryStore(settings);
+        restored.Restore(CardChange.FromRecord(System.Text.Encoding.UTF8.GetBytes("C-1"), wholeRecord));
+        foreach (var change in changes)
+        {
+            restored.Restore(CardChange.FromRecord(change.Key(), change.Value));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(changes[0], Is.EqualTo(new CardChange("C-1", null, null)), "first, the whole-history record is deleted");
+            Assert.That(changes.Skip(1).Select(c => c.Bucket).Distinct().Count(), Is.EqualTo(changes.Count - 1).And.GreaterThan(15), "then every bucket once");
+            Assert.That(Whole(restored.Find("C-1")!), Is.EqualTo(Whole(old.Find("C-1")!)));
+            Assert.That(cards.TakeChanged(), Is.Empty, "rewritten once");
+        });
+    }
+
+    private static byte[] Whole(CardHistory history)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        history.WriteTo(buffer);
+        return buffer.WrittenSpan.ToArray();
     }
 
     [Test]

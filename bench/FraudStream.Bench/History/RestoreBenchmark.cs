@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Confluent.Kafka;
 using FraudStream.Bench.Scorer;
 using FraudStream.Core.Features.History;
@@ -26,13 +24,16 @@ internal static class RestoreBenchmark
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var cards = 1_000_000;
         var perCard = 20;
-        if (args.Length > 2
+        if (args.Length > 3
             || (args.Length > 0 && !(int.TryParse(args[0], CultureInfo.InvariantCulture, out cards) && cards is >= 1 and <= 10_000_000))
-            || (args.Length > 1 && !(int.TryParse(args[1], CultureInfo.InvariantCulture, out perCard) && perCard is >= 1 and <= 2_000)))
+            || (args.Length > 1 && !(int.TryParse(args[1], CultureInfo.InvariantCulture, out perCard) && perCard is >= 1 and <= 2_000))
+            || (args.Length > 2 && args[2] is not ("whole" or "daily")))
         {
-            await Console.Error.WriteLineAsync("Usage: restore [cards, 1-10000000, default 1000000] [transactions per card, 1-2000, default 20]");
+            await Console.Error.WriteLineAsync("Usage: restore [cards, 1-10000000, default 1000000] [transactions per card, 1-2000, default 20] [changelog: whole (default) or daily]");
             return 2;
         }
+
+        var daily = args.Length > 2 && args[2] == "daily";
 
         using var cluster = BenchCluster.Start();
         Console.WriteLine($"cluster: {cluster.Description}");
@@ -40,8 +41,8 @@ internal static class RestoreBenchmark
         await cluster.CreateTopicAsync(topic, 1);
 
         var clock = Stopwatch.StartNew();
-        var bytes = Produce(cluster.BootstrapServers, topic, cards, perCard);
-        Console.WriteLine($"changelog: {cards:N0} cards × {perCard} transactions, {bytes / 1048576.0:N1} MiB ({bytes / (double)cards:N0} bytes a card), produced in {clock.Elapsed.TotalSeconds:N1} s");
+        var (bytes, records) = Produce(cluster.BootstrapServers, topic, cards, perCard, daily);
+        Console.WriteLine($"changelog ({(daily ? "daily" : "whole")}): {cards:N0} cards × {perCard} transactions, {records:N0} records, {bytes / 1048576.0:N1} MiB ({bytes / (double)cards:N0} bytes a card), produced in {clock.Elapsed.TotalSeconds:N1} s");
 
         var options = new ScorerOptions { BootstrapServers = cluster.BootstrapServers, TransactionalId = "restore-bench", ChangelogTopic = topic };
         using var metrics = new ScorerMetrics();
@@ -52,8 +53,8 @@ internal static class RestoreBenchmark
         try
         {
             // RocksDB first: its native memory is counted before the memory store's heap is in the process
-            onDiskResult = Measure(() => onDisk.Open(HistorySettings.Default, 0), restorer, cards);
-            inMemory = Measure(() => new CardHistoryStore(HistorySettings.Default) { TracksChanges = true }, restorer, cards);
+            onDiskResult = Measure(() => onDisk.Open(HistorySettings.Default, 0, daily), restorer, cards);
+            inMemory = Measure(() => new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily }, restorer, cards);
         }
         finally
         {
@@ -103,8 +104,8 @@ internal static class RestoreBenchmark
         return new Result(seconds, heapAfter - heap + Math.Max(0, nativeAfter - native), clock.Elapsed.TotalMicroseconds / Scored, store.Count);
     }
 
-    /// <summary>One compacted value per card, each a history of <paramref name="perCard"/> transactions over the last 30 days.</summary>
-    private static long Produce(string bootstrap, string topic, int cards, int perCard)
+    /// <summary>The compacted changelog of <paramref name="cards"/> cards, each with <paramref name="perCard"/> transactions over the last 30 days.</summary>
+    private static (long Bytes, long Records) Produce(string bootstrap, string topic, int cards, int perCard, bool daily)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
@@ -114,33 +115,37 @@ internal static class RestoreBenchmark
         }).Build();
         var random = new Random(1);
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        long bytes = 0;
+        long bytes = 0, records = 0;
+        var labels = new LabelHistory(HistorySettings.Default);
+        var row = new float[HistoryFeatures.Count];
         for (var c = 0; c < cards; c++)
         {
-            var card = new CardHistory();
+            // Each card through a store as the scorer keeps it; its changes are the records compaction keeps of it.
+            using var store = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };
             for (var i = 0; i < perCard; i++)
             {
                 var at = start + TimeSpan.FromDays(30.0 * i / perCard) + TimeSpan.FromSeconds(random.Next(3_600));
-                card.Remember(new Transaction($"t{c}-{i}", $"card-{c}", at, Math.Round(random.NextDouble() * 200, 2), "EUR",
+                HistoryFeatures.Observe(store, labels, new Transaction($"t{c}-{i}", $"card-{c}", at, Math.Round(random.NextDouble() * 200, 2), "EUR",
                     $"M{random.Next(1_000)}", "5411", Channel.Pos, true, $"T{random.Next(3_000)}",
-                    MerchantLatitude: 52 + random.NextDouble(), MerchantLongitude: 4 + random.NextDouble()), HistorySettings.Default);
+                    MerchantLatitude: 52 + random.NextDouble(), MerchantLongitude: 4 + random.NextDouble()), row);
             }
 
-            buffer.ResetWrittenCount();
-            card.WriteTo(buffer);
-            var message = new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes($"card-{c}"), Value = buffer.WrittenSpan.ToArray() };
-            bytes += message.Key.Length + message.Value.Length;
-            while (true)
+            foreach (var change in store.TakeChanged())
             {
-                try
+                var message = new Message<byte[], byte[]> { Key = change.Key(), Value = change.Value! };
+                bytes += message.Key.Length + message.Value.Length;
+                records++;
+                while (true)
                 {
-                    producer.Produce(topic, message);
-                    break;
-                }
-                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                    try
+                    {
+                        producer.Produce(topic, message);
+                        break;
+                    }
+                    catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(50));
+                    }
                 }
             }
         }
@@ -150,7 +155,7 @@ internal static class RestoreBenchmark
             throw new InvalidOperationException("The changelog was not all delivered within 5 minutes.");
         }
 
-        return bytes;
+        return (bytes, records);
     }
 
     /// <summary>Bytes on the GC heap, and the process's resident bytes outside it (RocksDB's caches and write buffers).</summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using FraudStream.Avro;
 using FraudStream.Core.Features.History;
 using FraudStream.Core.Outputs;
@@ -72,9 +71,9 @@ internal static partial class ScorerWarmUp
             HistoryFeatures.Observe(cards, labels, transactions[i], features.AsSpan(i * HistoryFeatures.Count, HistoryFeatures.Count));
         }
 
-        foreach (var (card, _) in cards.TakeChanged())
+        foreach (var change in cards.TakeChanged())
         {
-            _ = Encoding.UTF8.GetBytes(card);
+            _ = change.Key();
         }
     }
 

@@ -264,8 +264,8 @@ public sealed partial class ScoringBatchHandler(
                 continue;
             }
 
-            producer.Produce(new TopicPartition(_options.ChangelogTopic, partition), new Message<byte[], byte[]> { Key = key, Value = value });
-            bytes += key.Length + value.Length;
+            producer.Produce(new TopicPartition(_options.ChangelogTopic, partition), new Message<byte[], byte[]> { Key = key, Value = value! }); // null: a tombstone
+            bytes += key.Length + (value?.Length ?? 0);
             records++;
         }
 

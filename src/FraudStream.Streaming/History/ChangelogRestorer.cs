@@ -1,4 +1,3 @@
-using System.Text;
 using Confluent.Kafka;
 using FraudStream.Core.Features.History;
 using FraudStream.Streaming.ExactlyOnce;
@@ -69,8 +68,7 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, ScorerMet
                         break; // the read_committed end now, which is at or past the stable end found above
                     }
 
-                    var card = Encoding.UTF8.GetString(result.Message.Key);
-                    store.Restore(card, result.Message.Value);
+                    store.Restore(CardChange.FromRecord(result.Message.Key, result.Message.Value));
                     records++;
                     bytes += result.Message.Value?.Length ?? 0;
                     if (result.Offset.Value + 1 >= end)

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using System.Text;
 using FraudStream.Avro.Registry;
 using FraudStream.Core.Features.History;
 using FraudStream.Streaming.ExactlyOnce;
@@ -13,8 +12,8 @@ namespace FraudStream.Streaming.History;
 /// <summary>How much history an instance holds: cards, bytes in memory (cards and labels), labels.</summary>
 public readonly record struct HistorySize(long Cards, long Bytes, long Labels);
 
-/// <summary>A card's new history, bound for its changelog partition in the batch's transaction.</summary>
-public readonly record struct ChangelogRecord(int Partition, byte[] Key, byte[] Value);
+/// <summary>A card history changelog record (<see cref="CardChange"/>; null value: a tombstone), bound for its changelog partition in the batch's transaction.</summary>
+public readonly record struct ChangelogRecord(int Partition, byte[] Key, byte[]? Value);
 
 /// <summary>
 /// The scorer's state for history features: per owned input partition, its cards' histories (restored from the
@@ -35,6 +34,7 @@ public sealed partial class ScorerHistory : IDisposable
     private readonly LabelFollower _follower;
     private readonly ScorerMetrics _metrics;
     private readonly RocksDbCardStores? _onDisk;
+    private readonly bool _dailyChangelog;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HashSet<int> _assigned = []; // guarded by itself: Assigned and Forget run on the loop thread, restores on the pool
@@ -46,6 +46,7 @@ public sealed partial class ScorerHistory : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Settings = options.Value.History();
+        _dailyChangelog = options.Value.HistoryChangelog == "daily";
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -195,9 +196,9 @@ public sealed partial class ScorerHistory : IDisposable
         foreach (var partition in touched)
         {
             var cards = _partitions[partition];
-            foreach (var (card, history) in cards.TakeChanged())
+            foreach (var change in cards.TakeChanged())
             {
-                changelog.Add(new ChangelogRecord(partition, Encoding.UTF8.GetBytes(card), history!));
+                changelog.Add(new ChangelogRecord(partition, change.Key(), change.Value));
             }
         }
     }
@@ -307,7 +308,8 @@ public sealed partial class ScorerHistory : IDisposable
     {
         if (!_partitions.TryGetValue(partition, out var cards))
         {
-            var empty = _onDisk?.Open(Settings, partition) ?? new CardHistoryStore(Settings) { TracksChanges = true };
+            var empty = _onDisk?.Open(Settings, partition, _dailyChangelog)
+                ?? new CardHistoryStore(Settings) { TracksChanges = true, DailyChangelog = _dailyChangelog };
             try
             {
                 cards = _restorer.Restore(partition, empty, stop);

@@ -10,6 +10,8 @@ public sealed class CrashRestartTests
 {
     [TestCase("memory")]
     [TestCase("rocksdb")]
+    [TestCase("memory-daily")]
+    [TestCase("rocksdb-daily")]
     public async Task A_scorer_killed_at_several_points_and_restarted_gives_the_same_result_as_without_crashes(string store)
     {
         // Arrange

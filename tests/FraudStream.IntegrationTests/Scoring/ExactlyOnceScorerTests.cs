@@ -192,6 +192,8 @@ public sealed class ExactlyOnceScorerTests
 
     [TestCase("memory")]
     [TestCase("rocksdb")]
+    [TestCase("memory-daily")]
+    [TestCase("rocksdb-daily")]
     public async Task Instances_joining_mid_stream_take_partitions_from_a_busy_one_and_the_result_is_the_same(string store)
     {
         // Arrange

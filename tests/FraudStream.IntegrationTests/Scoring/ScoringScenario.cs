@@ -165,12 +165,20 @@ public sealed class ScoringScenario
     };
 
     /// <summary>
-    /// Keeps card histories in <paramref name="store"/> ("memory" or "rocksdb"); rocksdb under a new directory (returned)
-    /// with 50 cards a partition in memory, so most cards are evicted and read back from disk.
+    /// Keeps card histories in <paramref name="store"/> ("memory" or "rocksdb", with "-daily": Scorer:HistoryChangelog
+    /// daily); rocksdb under a new directory (returned) with 50 cards a partition in memory, so most cards are evicted and
+    /// read back from disk.
     /// </summary>
     public static string? UseHistoryStore(Dictionary<string, string?> settings, string store)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.EndsWith("-daily", StringComparison.Ordinal))
+        {
+            settings["Scorer:HistoryChangelog"] = "daily";
+            store = store[..^"-daily".Length];
+        }
+
         settings["Scorer:HistoryStore"] = store;
         if (store != "rocksdb")
         {

@@ -36,11 +36,11 @@ public sealed class RocksDbCardStoresTests
     }
 
     /// <summary>Every row's features as bits, and every batch's changelog, observing in batches of 97.</summary>
-    private static (List<int[]> Rows, List<KeyValuePair<string, byte[]?>[]> Changelog) Run(CardHistoryStore cards, IEnumerable<Transaction> stream)
+    private static (List<int[]> Rows, List<List<CardChange>> Changelog) Run(CardHistoryStore cards, IEnumerable<Transaction> stream)
     {
         var labels = new LabelHistory(cards.Settings);
         var rows = new List<int[]>();
-        var changelog = new List<KeyValuePair<string, byte[]?>[]>();
+        var changelog = new List<List<CardChange>>();
         var row = new float[HistoryFeatures.Count];
         var n = 0;
         foreach (var t in stream)
@@ -57,14 +57,15 @@ public sealed class RocksDbCardStoresTests
         return (rows, changelog);
     }
 
-    [Test]
-    public void A_rocksdb_store_caching_few_cards_gives_the_memory_stores_features_and_changelog_bit_for_bit()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_rocksdb_store_caching_few_cards_gives_the_memory_stores_features_and_changelog_bit_for_bit(bool daily)
     {
         // Arrange: 10 of 300 cards cached, so almost every card is evicted and read back from disk many times.
         var stream = Stream(seed: 5);
         using var onDisk = new RocksDbCardStores(_root, cachedCards: 10, cacheMegabytes: 8);
-        using var fromDisk = onDisk.Open(HistorySettings.Default, partition: 0);
-        using var inMemory = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true };
+        using var fromDisk = onDisk.Open(HistorySettings.Default, partition: 0, daily);
+        using var inMemory = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };
 
         // Act
         var expected = Run(inMemory, stream);
@@ -74,26 +75,27 @@ public sealed class RocksDbCardStoresTests
         Assert.Multiple(() =>
         {
             Assert.That(actual.Rows, Is.EqualTo(expected.Rows), "features");
-            Assert.That(actual.Changelog.Select(b => b.Select(c => (c.Key, Convert.ToBase64String(c.Value!)))), Is.EqualTo(
-                expected.Changelog.Select(b => b.Select(c => (c.Key, Convert.ToBase64String(c.Value!))))), "changelog records");
+            Assert.That(actual.Changelog.Select(b => b.Select(c => (c.CardId, c.Bucket, Convert.ToBase64String(c.Value ?? [])))), Is.EqualTo(
+                expected.Changelog.Select(b => b.Select(c => (c.CardId, c.Bucket, Convert.ToBase64String(c.Value ?? []))))), "changelog records");
             Assert.That(inMemory.Count, Is.EqualTo(300));
         });
     }
 
-    [Test]
-    public void A_rocksdb_store_restored_from_a_changelog_continues_as_the_memory_store_restored_from_it()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_rocksdb_store_restored_from_a_changelog_continues_as_the_memory_store_restored_from_it(bool daily)
     {
         // Arrange: the changelog of the first half of a stream, with a tombstone for one card; restored into both stores.
         var stream = Stream(seed: 9);
-        using var writer = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true };
-        var changelog = Run(writer, stream.Take(3_000)).Changelog.SelectMany(b => b).Append(new("C-7", null)).ToList();
+        using var writer = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };
+        var changelog = Run(writer, stream.Take(3_000)).Changelog.SelectMany(b => b).Append(new("C-7", null, null)).ToList();
         using var onDisk = new RocksDbCardStores(_root, cachedCards: 10, cacheMegabytes: 8);
-        using var fromDisk = onDisk.Open(HistorySettings.Default, partition: 3);
-        using var inMemory = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true };
-        foreach (var (card, value) in changelog)
+        using var fromDisk = onDisk.Open(HistorySettings.Default, partition: 3, daily);
+        using var inMemory = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };
+        foreach (var change in changelog)
         {
-            fromDisk.Restore(card, value);
-            inMemory.Restore(card, value);
+            fromDisk.Restore(change);
+            inMemory.Restore(change);
         }
 
         fromDisk.Restored();

@@ -21,8 +21,21 @@ public sealed class CardHistory
     private const byte FormatVersion = 1;
     private const int EventBytes = 8 + 4 + 4 + 4 + 4; // amount, merchant, terminal, latitude, longitude (time is a varint)
 
+    /// <summary>Event time one changelog record of a card holds: a day (<see cref="BucketOf"/>).</summary>
+    public const long BucketMs = 86_400_000;
+
+    private const int NoBucket = int.MinValue;
+
     private CardEvent[] _events = new CardEvent[4];
     private int _count;
+
+    /// <summary>
+    /// The buckets whose events changed since the store last took the card's changes (only when it tracks them): one
+    /// inline (a transaction lands in today's bucket), any more in <see cref="_moreTouched"/> (a late transaction, or
+    /// old transactions forgotten).
+    /// </summary>
+    private int _touched = NoBucket;
+    private List<int>? _moreTouched;
 
     /// <summary>Transactions remembered.</summary>
     public int Count => _count;
@@ -52,8 +65,14 @@ public sealed class CardHistory
         card.ComputeFrom(t, row);
     }
 
+    /// <summary>The changelog bucket of an event time: its day since 1970-01-01 UTC.</summary>
+    public static int BucketOf(long timeMs) => (int)((timeMs / BucketMs) - (timeMs % BucketMs < 0 ? 1 : 0));
+
     /// <summary>Adds <paramref name="t"/> to the history; false when it is later than the lateness bound and is not remembered.</summary>
-    public bool Remember(Transaction t, HistorySettings settings)
+    public bool Remember(Transaction t, HistorySettings settings) => Remember(t, settings, trackBuckets: false);
+
+    /// <summary>As <see cref="Remember(Transaction, HistorySettings)"/>; with <paramref name="trackBuckets"/> it notes the buckets it changed.</summary>
+    internal bool Remember(Transaction t, HistorySettings settings, bool trackBuckets)
     {
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(settings);
@@ -83,23 +102,161 @@ public sealed class CardHistory
         Array.Copy(_events, at, _events, at + 1, _count - at);
         _events[at] = e;
         _count++;
-        Forget(NewestMs - (long)(HistorySettings.Retention + settings.Lateness).TotalMilliseconds, settings.MaxEventsPerCard);
+        if (trackBuckets)
+        {
+            Touch(BucketOf(time));
+        }
+
+        Forget(NewestMs - (long)(HistorySettings.Retention + settings.Lateness).TotalMilliseconds, settings.MaxEventsPerCard, trackBuckets);
         return true;
+    }
+
+    /// <summary>
+    /// The changelog records of the buckets changed since the last call, each bucket's events in changelog form, or
+    /// null (a tombstone) for a bucket left empty; <paramref name="all"/> writes every bucket that holds events.
+    /// </summary>
+    internal void TakeChanges(string cardId, bool all, ArrayBufferWriter<byte> buffer, List<CardChange> into)
+    {
+        if (all)
+        {
+            for (var start = 0; start < _count;)
+            {
+                var bucket = BucketOf(_events[start].TimeMs);
+                var end = start;
+                while (end < _count && BucketOf(_events[end].TimeMs) == bucket)
+                {
+                    end++;
+                }
+
+                into.Add(new CardChange(cardId, bucket, Write(buffer, start, end - start)));
+                start = end;
+            }
+        }
+        else if (_touched != NoBucket)
+        {
+            into.Add(BucketChange(cardId, _touched, buffer));
+            foreach (var bucket in _moreTouched ?? [])
+            {
+                into.Add(BucketChange(cardId, bucket, buffer));
+            }
+        }
+
+        _touched = NoBucket;
+        _moreTouched = null;
+    }
+
+    /// <summary>
+    /// Sets the events of one bucket to <paramref name="bucketEvents"/> (null or empty: none), as a changelog record of
+    /// the bucket says; the others are left as they are.
+    /// </summary>
+    /// <exception cref="FormatException">An event of <paramref name="bucketEvents"/> lies outside the bucket.</exception>
+    internal void ReplaceBucket(int bucket, CardHistory? bucketEvents)
+    {
+        var (start, end) = Range(bucket);
+        var added = bucketEvents?._count ?? 0;
+        for (var i = 0; i < added; i++)
+        {
+            if (BucketOf(bucketEvents!._events[i].TimeMs) != bucket)
+            {
+                throw new FormatException($"A card history record of bucket {bucket} holds a transaction outside it.");
+            }
+        }
+
+        var count = _count - (end - start) + added;
+        if (count > _events.Length)
+        {
+            Array.Resize(ref _events, Math.Max(count, _events.Length * 2));
+        }
+
+        Array.Copy(_events, end, _events, start + added, _count - end);
+        if (added > 0)
+        {
+            Array.Copy(bucketEvents!._events, 0, _events, start, added);
+        }
+
+        _count = count;
+    }
+
+    /// <summary>Shrinks the event array to what the history holds (at least 4), after a restore grew it bucket by bucket.</summary>
+    internal void TrimExcess()
+    {
+        if (_events.Length > Math.Max(4, _count) + 4)
+        {
+            Array.Resize(ref _events, Math.Max(4, _count));
+        }
+    }
+
+    private CardChange BucketChange(string cardId, int bucket, ArrayBufferWriter<byte> buffer)
+    {
+        var (start, end) = Range(bucket);
+        return new CardChange(cardId, bucket, end > start ? Write(buffer, start, end - start) : null);
+    }
+
+    /// <summary>The events of <paramref name="bucket"/>: [start, end) (events are in time order).</summary>
+    private (int Start, int End) Range(int bucket)
+    {
+        var from = bucket * BucketMs;
+        return (FirstAtOrAfter(from), FirstAtOrAfter(from + BucketMs));
+    }
+
+    /// <summary>The index of the first event at or after <paramref name="timeMs"/> (<see cref="_count"/> when none).</summary>
+    private int FirstAtOrAfter(long timeMs)
+    {
+        int lo = 0, hi = _count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_events[mid].TimeMs < timeMs)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private byte[] Write(ArrayBufferWriter<byte> buffer, int start, int count)
+    {
+        buffer.ResetWrittenCount();
+        WriteRange(buffer, start, count);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void Touch(int bucket)
+    {
+        if (_touched == NoBucket)
+        {
+            _touched = bucket;
+        }
+        else if (bucket != _touched && _moreTouched?.Contains(bucket) != true)
+        {
+            (_moreTouched ??= []).Add(bucket);
+        }
     }
 
     /// <summary>Writes the history in the changelog's binary form.</summary>
     public void WriteTo(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var span = output.GetSpan(1 + 5 + (_count * (10 + EventBytes)));
+        WriteRange(output, 0, _count);
+    }
+
+    /// <summary>Writes <paramref name="count"/> events from <paramref name="start"/> in the changelog's binary form.</summary>
+    private void WriteRange(IBufferWriter<byte> output, int start, int count)
+    {
+        var span = output.GetSpan(1 + 5 + (count * (10 + EventBytes)));
         var n = 0;
         span[n++] = FormatVersion;
-        n += WriteVarint(span[n..], (ulong)_count);
+        n += WriteVarint(span[n..], (ulong)count);
         var previous = 0L;
-        for (var i = 0; i < _count; i++)
+        for (var i = start; i < start + count; i++)
         {
             ref readonly var e = ref _events[i];
-            n += WriteVarint(span[n..], i == 0 ? ZigZag(e.TimeMs) : (ulong)(e.TimeMs - previous)); // sorted: deltas are >= 0
+            n += WriteVarint(span[n..], i == start ? ZigZag(e.TimeMs) : (ulong)(e.TimeMs - previous)); // sorted: deltas are >= 0
             previous = e.TimeMs;
             BinaryPrimitives.WriteDoubleLittleEndian(span[n..], e.Amount);
             BinaryPrimitives.WriteUInt32LittleEndian(span[(n + 8)..], e.Merchant);
@@ -254,7 +411,7 @@ public sealed class CardHistory
         return distinct;
     }
 
-    private void Forget(long horizonMs, int maxEvents)
+    private void Forget(long horizonMs, int maxEvents, bool trackBuckets)
     {
         var drop = 0;
         while (drop < _count && _events[drop].TimeMs < horizonMs)
@@ -263,6 +420,14 @@ public sealed class CardHistory
         }
 
         drop = Math.Max(drop, _count - maxEvents);
+        for (var i = 0; trackBuckets && i < drop; i++)
+        {
+            if (i == 0 || BucketOf(_events[i].TimeMs) != BucketOf(_events[i - 1].TimeMs))
+            {
+                Touch(BucketOf(_events[i].TimeMs));
+            }
+        }
+
         if (drop > 0)
         {
             Array.Copy(_events, drop, _events, 0, _count - drop);

@@ -16,7 +16,12 @@ public sealed class CardHistoryStore : IDisposable
 {
     private readonly Dictionary<string, CardHistory> _cards = new(StringComparer.Ordinal);
     private readonly List<(string CardId, CardHistory History)> _changed = [];
-    private readonly List<KeyValuePair<string, byte[]?>> _pending = [];
+
+    /// <summary>With a backing: the cards restored since the last write to it, null for a card with no history left.</summary>
+    private readonly Dictionary<string, CardHistory?> _restoring = new(StringComparer.Ordinal);
+
+    /// <summary>Cards restored from a whole-history record (an older changelog): their next change rewrites them in buckets.</summary>
+    private readonly HashSet<string> _wholeRecords = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _value = new(4096);
     private readonly ICardHistoryBacking? _backing;
     private long _clock;
@@ -53,6 +58,13 @@ public sealed class CardHistoryStore : IDisposable
     /// <summary>Whether changed cards are recorded (the scorer); the trainer does not need them.</summary>
     public bool TracksChanges { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="TakeChanged"/> gives, for each changed card, a record for each day of event time (bucket) it
+    /// changed, a tombstone for a day it forgot (and, for a card restored from a whole-history record, a tombstone for
+    /// that record and every day once); otherwise one whole-history record a card. <see cref="Restore(CardChange)"/> reads both.
+    /// </summary>
+    public bool DailyChangelog { get; init; }
+
     /// <summary>The card's history, or null when the card has none.</summary>
     public CardHistory? Find(string cardId)
     {
@@ -73,74 +85,115 @@ public sealed class CardHistoryStore : IDisposable
         return card;
     }
 
-    /// <summary>
-    /// Puts a card's history as restored from the changelog, in its changelog form; null (a tombstone) forgets the card.
-    /// Call <see cref="Restored"/> after the last one.
-    /// </summary>
+    /// <summary>Applies a whole-history changelog record (null: a tombstone, the card has none). Call <see cref="Restored"/> after the last one.</summary>
     /// <exception cref="FormatException">The value is not a card history.</exception>
-    public void Restore(string cardId, byte[]? value)
+    public void Restore(string cardId, byte[]? value) => Restore(new CardChange(cardId, null, value));
+
+    /// <summary>
+    /// Applies one changelog record, in the order the changelog holds them: a bucket record sets the card's transactions
+    /// in that bucket, a whole-history record the whole history. Call <see cref="Restored"/> after the last one.
+    /// </summary>
+    /// <exception cref="FormatException">The value is not a card history, or not of its bucket.</exception>
+    public void Restore(CardChange change)
     {
+        var (cardId, bucket, value) = change;
         ArgumentNullException.ThrowIfNull(cardId);
-        if (_backing is null)
+        var events = value is null ? null : CardHistory.ReadFrom(value);
+        CardHistory? history;
+        if (bucket is { } day)
         {
-            if (value is null)
+            history = Restoring(cardId) ?? new CardHistory();
+            history.ReplaceBucket(day, events);
+            history = history.Count > 0 ? history : null;
+        }
+        else
+        {
+            history = events;
+            if (DailyChangelog)
             {
-                _cards.Remove(cardId);
+                _ = events is null ? _wholeRecords.Remove(cardId) : _wholeRecords.Add(cardId);
             }
-            else
-            {
-                _cards[cardId] = CardHistory.ReadFrom(value);
-            }
-
-            return;
         }
 
-        if (value is not null)
+        if (_backing is not null)
         {
-            _ = CardHistory.ReadFrom(value); // refuse what the scorer could not read back later
+            _restoring[cardId] = history;
+            if (_restoring.Count >= 10_000)
+            {
+                Restored();
+            }
         }
-
-        _pending.Add(new(cardId, value));
-        if (_pending.Count >= 10_000)
+        else if (history is null)
         {
-            Restored();
+            _cards.Remove(cardId);
+        }
+        else
+        {
+            _cards[cardId] = history;
         }
     }
 
-    /// <summary>Writes what <see cref="Restore"/> buffered to the backing.</summary>
+    /// <summary>Writes what <see cref="Restore(CardChange)"/> holds to the backing; in memory, gives back what the restore's day records over-allocated.</summary>
     public void Restored()
     {
-        if (_backing is not null && _pending.Count > 0)
+        if (_backing is null && DailyChangelog)
         {
-            _backing.Write(_pending);
-            _pending.Clear();
+            foreach (var card in _cards.Values)
+            {
+                card.TrimExcess();
+            }
+        }
+
+        if (_backing is not null && _restoring.Count > 0)
+        {
+            _backing.Write([.. _restoring.Select(c => new KeyValuePair<string, byte[]?>(c.Key, c.Value is null ? null : Whole(c.Value)))]);
+            _restoring.Clear();
         }
     }
 
     /// <summary>
-    /// The cards changed since the last call, each once with its new history in changelog form, and forgets them;
-    /// with a backing they are written to it and the cache is trimmed to <see cref="CachedCards"/>.
+    /// The changelog records of the cards changed since the last call (for each, the buckets it changed; a card restored
+    /// from a whole-history record: a tombstone for that record, then every bucket), and forgets the changes; with a
+    /// backing the changed cards are written to it whole and the cache is trimmed to <see cref="CachedCards"/>.
     /// </summary>
-    public KeyValuePair<string, byte[]?>[] TakeChanged()
+    public List<CardChange> TakeChanged()
     {
-        var changed = new KeyValuePair<string, byte[]?>[_changed.Count];
-        for (var i = 0; i < changed.Length; i++)
+        var changes = new List<CardChange>(_changed.Count);
+        var wholes = _backing is null ? null : new KeyValuePair<string, byte[]?>[_changed.Count];
+        for (var i = 0; i < _changed.Count; i++)
         {
             var (cardId, history) = _changed[i];
             history.Changed = false;
-            _value.ResetWrittenCount();
-            history.WriteTo(_value);
-            changed[i] = new(cardId, _value.WrittenSpan.ToArray());
+            var whole = wholes is not null || !DailyChangelog ? Whole(history) : null;
+            if (!DailyChangelog)
+            {
+                changes.Add(new CardChange(cardId, null, whole));
+            }
+            else
+            {
+                var rewrite = _wholeRecords.Count > 0 && _wholeRecords.Remove(cardId);
+                if (rewrite)
+                {
+                    changes.Add(new CardChange(cardId, null, null)); // first: the restore applies records in order
+                }
+
+                history.TakeChanges(cardId, rewrite, _value, changes);
+            }
+
+            if (wholes is not null)
+            {
+                wholes[i] = new(cardId, whole);
+            }
         }
 
         _changed.Clear();
         if (_backing is not null)
         {
-            _backing.Write(changed);
+            _backing.Write(wholes!);
             Trim();
         }
 
-        return changed;
+        return changes;
     }
 
     /// <summary>Approximate bytes held in memory, for the state-size metric.</summary>
@@ -157,7 +210,7 @@ public sealed class CardHistoryStore : IDisposable
             _cards[t.CardId] = card;
         }
 
-        if (!card.Remember(t, Settings))
+        if (!card.Remember(t, Settings, TracksChanges && DailyChangelog))
         {
             TooLate++;
             return false;
@@ -170,6 +223,21 @@ public sealed class CardHistoryStore : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>The card's history as the restore has it so far.</summary>
+    private CardHistory? Restoring(string cardId) =>
+        _backing is null ? _cards.GetValueOrDefault(cardId)
+        : _restoring.TryGetValue(cardId, out var restoring) ? restoring
+        : _backing.Read(cardId) is { } stored ? CardHistory.ReadFrom(stored)
+        : null;
+
+    /// <summary>The whole history in changelog form, as the backing keeps it.</summary>
+    private byte[] Whole(CardHistory history)
+    {
+        _value.ResetWrittenCount();
+        history.WriteTo(_value);
+        return _value.WrittenSpan.ToArray();
     }
 
     /// <summary>Drops the least recently used cards down to nine tenths of the cache; every one is in the backing.</summary>
