@@ -173,6 +173,7 @@ public sealed class RocksDbCardStoresTests
     }
 
     [TestCase("HistoryStore", "disk", "Scorer:HistoryStore must be 'memory' or 'rocksdb', not 'disk'.")]
+    [TestCase("HistoryChangelog", "deltas", "Scorer:HistoryChangelog must be 'whole' or 'daily', not 'deltas'.")]
     [TestCase("HistoryCachedCards", "0", "Scorer:HistoryCachedCards must be a whole number from 1 to 100000000, not 0.")]
     [TestCase("HistoryCacheMegabytes", "0", "Scorer:HistoryCacheMegabytes must be a whole number from 1 to 1048576, not 0.")]
     public void Bad_store_settings_are_refused_at_start(string setting, string value, string message)
@@ -181,6 +182,7 @@ public sealed class RocksDbCardStoresTests
         switch (setting)
         {
             case "HistoryStore": options.HistoryStore = value; break;
+            case "HistoryChangelog": options.HistoryChangelog = value; break;
             case "HistoryCachedCards": options.HistoryCachedCards = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
             default: options.HistoryCacheMegabytes = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
         }
