@@ -89,6 +89,8 @@ public sealed class RocksDbCardStoresTests
         var stream = Stream(seed: 9);
         using var writer = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };
         var changelog = Run(writer, stream.Take(3_000)).Changelog.SelectMany(b => b).Append(new("C-7", null, null)).ToList();
+        using var older = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true };
+        changelog.InsertRange(0, Run(older, stream.Take(500)).Changelog.SelectMany(b => b).Where(c => c.CardId is "C-1" or "C-2")); // whole records first, as a changelog from before days has them
         using var onDisk = new RocksDbCardStores(_root, cachedCards: 10, cacheMegabytes: 8);
         using var fromDisk = onDisk.Open(HistorySettings.Default, partition: 3, daily);
         using var inMemory = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };

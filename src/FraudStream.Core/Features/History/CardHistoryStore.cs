@@ -17,8 +17,11 @@ public sealed class CardHistoryStore : IDisposable
     private readonly Dictionary<string, CardHistory> _cards = new(StringComparer.Ordinal);
     private readonly List<(string CardId, CardHistory History)> _changed = [];
 
-    /// <summary>With a backing: the cards restored since the last write to it, null for a card with no history left.</summary>
-    private readonly Dictionary<string, CardHistory?> _restoring = new(StringComparer.Ordinal);
+    /// <summary>
+    /// With a backing: the cards restored since the last write to it, as a whole-history record gave them (its bytes, kept
+    /// as they are) or as day records left them; neither for a card with no history left.
+    /// </summary>
+    private readonly Dictionary<string, (byte[]? Whole, CardHistory? History)> _restoring = new(StringComparer.Ordinal);
 
     /// <summary>Cards restored from a whole-history record (an older changelog): their next change rewrites them in buckets.</summary>
     private readonly HashSet<string> _wholeRecords = new(StringComparer.Ordinal);
@@ -98,7 +101,7 @@ public sealed class CardHistoryStore : IDisposable
     {
         var (cardId, bucket, value) = change;
         ArgumentNullException.ThrowIfNull(cardId);
-        var events = value is null ? null : CardHistory.ReadFrom(value);
+        var events = value is null ? null : CardHistory.ReadFrom(value); // refuses what the scorer could not read back
         CardHistory? history;
         if (bucket is { } day)
         {
@@ -117,7 +120,7 @@ public sealed class CardHistoryStore : IDisposable
 
         if (_backing is not null)
         {
-            _restoring[cardId] = history;
+            _restoring[cardId] = bucket is null ? (value, null) : (null, history);
             if (_restoring.Count >= 10_000)
             {
                 Restored();
@@ -146,7 +149,7 @@ public sealed class CardHistoryStore : IDisposable
 
         if (_backing is not null && _restoring.Count > 0)
         {
-            _backing.Write([.. _restoring.Select(c => new KeyValuePair<string, byte[]?>(c.Key, c.Value is null ? null : Whole(c.Value)))]);
+            _backing.Write([.. _restoring.Select(c => new KeyValuePair<string, byte[]?>(c.Key, c.Value.Whole ?? (c.Value.History is { } h ? Whole(h) : null)))]);
             _restoring.Clear();
         }
     }
@@ -228,7 +231,7 @@ public sealed class CardHistoryStore : IDisposable
     /// <summary>The card's history as the restore has it so far.</summary>
     private CardHistory? Restoring(string cardId) =>
         _backing is null ? _cards.GetValueOrDefault(cardId)
-        : _restoring.TryGetValue(cardId, out var restoring) ? restoring
+        : _restoring.TryGetValue(cardId, out var restoring) ? restoring.History ?? (restoring.Whole is { } whole ? CardHistory.ReadFrom(whole) : null)
         : _backing.Read(cardId) is { } stored ? CardHistory.ReadFrom(stored)
         : null;
 
