@@ -53,8 +53,8 @@ internal static class RestoreBenchmark
         try
         {
             // RocksDB first: its native memory is counted before the memory store's heap is in the process
-            onDiskResult = Measure(() => onDisk.Open(HistorySettings.Default, 0, daily), restorer, cards);
-            inMemory = Measure(() => new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily }, restorer, cards);
+            onDiskResult = Measure(() => onDisk.Open(HistorySettings.Default, 0, daily ? ChangelogLayout.Daily : ChangelogLayout.Whole), restorer, cards);
+            inMemory = Measure(() => new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, Layout = daily ? ChangelogLayout.Daily : ChangelogLayout.Whole }, restorer, cards);
         }
         finally
         {
@@ -121,7 +121,7 @@ internal static class RestoreBenchmark
         for (var c = 0; c < cards; c++)
         {
             // Each card through a store as the scorer keeps it; its changes are the records compaction keeps of it.
-            using var store = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };
+            using var store = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, Layout = daily ? ChangelogLayout.Daily : ChangelogLayout.Whole };
             for (var i = 0; i < perCard; i++)
             {
                 var at = start + TimeSpan.FromDays(30.0 * i / perCard) + TimeSpan.FromSeconds(random.Next(3_600));
