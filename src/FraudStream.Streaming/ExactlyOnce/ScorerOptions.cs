@@ -78,8 +78,8 @@ public sealed class ScorerOptions
     /// How a batch writes a changed card to the changelog: "whole" (its whole history, one record a card: the default;
     /// restore reads one record a card), "daily" (only the days of event time the batch changed, one record a day a
     /// card, and a tombstone for a day forgotten: about a seventh of the bytes, but restore reads a record for every day
-    /// a card has history) or "delta" (the transactions the batch added, and the whole history every ninth change:
-    /// restore reads at most nine records a card). Each reads a changelog the others wrote.
+    /// a card has history) or "delta" (the transactions the batch added, and the whole history every fifth change:
+    /// restore reads at most five records a card). Each reads a changelog the others wrote.
     /// </summary>
     public string HistoryChangelog { get; set; } = "whole";
 

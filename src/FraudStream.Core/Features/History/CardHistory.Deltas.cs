@@ -7,7 +7,7 @@ namespace FraudStream.Core.Features.History;
 public sealed partial class CardHistory
 {
     /// <summary>Delta records a card writes between two whole records; they take the slots 0 to this minus one, in turn.</summary>
-    public const int DeltasPerWhole = 8;
+    public const int DeltasPerWhole = 4;
 
     /// <summary>Events remembered since the store last took the card's changes, in arrival order (delta layout only).</summary>
     private List<CardEvent>? _added;
