@@ -123,6 +123,22 @@ public sealed class TransactionAvroCodecTests
         Assert.That(e!.Reason, Is.EqualTo(DecodeFailure.MissingRequiredField));
     }
 
+    [TestCase("C-1\u0000\u0000\u0000\u0000\u0007")]
+    [TestCase("C-1\u0001\u0000\u0000\u0000\u0002")]
+    [TestCase("\tC-1")]
+    public void A_card_id_with_a_control_character_fails_as_invalid_value(string cardId)
+    {
+        // Arrange: such an id would end like a changelog key of a day or a delta of card "C-1".
+        var body = Generic(TestTransactions.Typical(), "card_id", cardId);
+
+        // Act
+        var e = Assert.Throws<AvroDecodingException>(() => _codec.Decode(body));
+
+        // Assert
+        Assert.That(e!.Reason, Is.EqualTo(DecodeFailure.InvalidValue));
+        Assert.That(e.Message, Does.Contain("card_id contains a control character"));
+    }
+
     [Test]
     public void A_latitude_out_of_range_fails_as_invalid_value()
     {

@@ -2,6 +2,7 @@ using FraudStream.Core.Features;
 using FraudStream.Core.Features.History;
 using FraudStream.Core.Models;
 using FraudStream.Core.Transactions;
+using FraudStream.Testing;
 
 namespace FraudStream.Core.Tests;
 
@@ -152,14 +153,16 @@ public sealed class HistoryFeaturesTests
         });
     }
 
-    [TestCase(false)]
-    [TestCase(true)]
-    public void A_restored_card_history_gives_the_same_features_bit_for_bit(bool daily)
+    [TestCase(ChangelogLayout.Whole)]
+    [TestCase(ChangelogLayout.Daily)]
+    [TestCase(ChangelogLayout.Delta)]
+    public void A_restored_card_history_gives_the_same_features_bit_for_bit(ChangelogLayout layout)
     {
         // 1,000 transactions over 67 days, changes taken every 1 to 9 of them as batches do (daily: days are rewritten,
-        // filled late, out of order, and emptied as the 30-day windows move on: tombstones).
+        // filled late, out of order, and emptied as the 30-day windows move on: tombstones; delta: many whole records
+        // and the slots rewritten after each). Restored from the whole log, and from what compaction keeps of it.
         var settings = HistorySettings.Default;
-        var cards = new CardHistoryStore(settings) { TracksChanges = true, DailyChangelog = daily };
+        var cards = new CardHistoryStore(settings) { TracksChanges = true, Layout = layout };
         var labels = new LabelHistory(settings);
         var random = new Random(7);
         var changelog = new List<CardChange>();
@@ -175,24 +178,25 @@ public sealed class HistoryFeaturesTests
         }
 
         changelog.AddRange(cards.TakeChanged());
-        var restored = new CardHistoryStore(settings);
-        foreach (var change in changelog)
-        {
-            restored.Restore(CardChange.FromRecord(change.Key(), change.Value)); // through the Kafka key, as the restorer reads it
-        }
+        var restored = CardChangelog.Restore(settings, changelog);
+        var compacted = CardChangelog.Restore(settings, CardChangelog.Compact(changelog));
 
         var next = Tx("next", TimeSpan.FromMinutes(1_000 * 97), 77.7, "M-3", lat: 40.5, lon: 2.5);
         var wholeBefore = Whole(cards.Find("C-1")!);
         var wholeRestored = Whole(restored.Find("C-1")!);
+        var wholeCompacted = Whole(compacted.Find("C-1")!);
         var original = Observe(cards, labels, next).Values.Select(BitConverter.SingleToInt32Bits);
         var fromChangelog = Observe(restored, labels, next).Values.Select(BitConverter.SingleToInt32Bits);
 
         Assert.Multiple(() =>
         {
-            Assert.That(changelog.Count(c => c.Value is null), daily ? Is.GreaterThan(0) : Is.Zero, "old days were emptied");
-            Assert.That(changelog.Max(c => c.Value?.Length ?? 0), daily ? Is.LessThan(wholeBefore.Length / 4) : Is.GreaterThanOrEqualTo(wholeBefore.Length), "a record holds a day, or the history");
-            Assert.That(changelog.All(c => c.Bucket is null), Is.EqualTo(!daily), "keys");
+            Assert.That(changelog.Count(c => c.Value is null), layout == ChangelogLayout.Daily ? Is.GreaterThan(0) : Is.Zero, "old days were emptied");
+            Assert.That(changelog.Where(c => c.Bucket is null && c.Slot is null).Select(c => c.Value?.Length ?? 0).DefaultIfEmpty().Max(), layout == ChangelogLayout.Daily ? Is.Zero : Is.GreaterThan(wholeBefore.Length / 2), "whole records");
+            Assert.That(changelog.Max(c => c.Bucket is null && c.Slot is null ? 0 : c.Value?.Length ?? 0), Is.LessThan(wholeBefore.Length / 4), "a day or a delta is far smaller");
+            Assert.That(changelog.Count(c => c.Slot is not null), layout == ChangelogLayout.Delta ? Is.GreaterThan(changelog.Count * 3 / 4) : Is.Zero, "deltas");
+            Assert.That(changelog.Count(c => c.Bucket is not null), layout == ChangelogLayout.Daily ? Is.EqualTo(changelog.Count) : Is.Zero, "days");
             Assert.That(wholeRestored, Is.EqualTo(wholeBefore), "the same transactions in the same order");
+            Assert.That(wholeCompacted, Is.EqualTo(wholeBefore), "the same from the compacted changelog");
             Assert.That(fromChangelog, Is.EqualTo(original));
         });
     }
@@ -210,7 +214,7 @@ public sealed class HistoryFeaturesTests
         }
 
         var wholeRecord = Whole(old.Find("C-1")!);
-        var cards = new CardHistoryStore(settings) { TracksChanges = true, DailyChangelog = true };
+        var cards = new CardHistoryStore(settings) { TracksChanges = true, Layout = ChangelogLayout.Daily };
         cards.Restore(CardChange.FromRecord(System.Text.Encoding.UTF8.GetBytes("C-1"), wholeRecord));
         Observe(cards, labels, Tx("t40", TimeSpan.FromHours(40 * 11), 50));
         Observe(old, labels, Tx("t40", TimeSpan.FromHours(40 * 11), 50));

@@ -27,13 +27,13 @@ internal static class RestoreBenchmark
         if (args.Length > 3
             || (args.Length > 0 && !(int.TryParse(args[0], CultureInfo.InvariantCulture, out cards) && cards is >= 1 and <= 10_000_000))
             || (args.Length > 1 && !(int.TryParse(args[1], CultureInfo.InvariantCulture, out perCard) && perCard is >= 1 and <= 2_000))
-            || (args.Length > 2 && args[2] is not ("whole" or "daily")))
+            || (args.Length > 2 && args[2] is not ("whole" or "daily" or "delta")))
         {
-            await Console.Error.WriteLineAsync("Usage: restore [cards, 1-10000000, default 1000000] [transactions per card, 1-2000, default 20] [changelog: whole (default) or daily]");
+            await Console.Error.WriteLineAsync("Usage: restore [cards, 1-10000000, default 1000000] [transactions per card, 1-2000, default 20] [changelog: whole (default), daily or delta]");
             return 2;
         }
 
-        var daily = args.Length > 2 && args[2] == "daily";
+        var layout = args.Length > 2 ? Enum.Parse<ChangelogLayout>(args[2], ignoreCase: true) : ChangelogLayout.Whole;
 
         using var cluster = BenchCluster.Start();
         Console.WriteLine($"cluster: {cluster.Description}");
@@ -41,8 +41,8 @@ internal static class RestoreBenchmark
         await cluster.CreateTopicAsync(topic, 1);
 
         var clock = Stopwatch.StartNew();
-        var (bytes, records) = Produce(cluster.BootstrapServers, topic, cards, perCard, daily);
-        Console.WriteLine($"changelog ({(daily ? "daily" : "whole")}): {cards:N0} cards × {perCard} transactions, {records:N0} records, {bytes / 1048576.0:N1} MiB ({bytes / (double)cards:N0} bytes a card), produced in {clock.Elapsed.TotalSeconds:N1} s");
+        var (bytes, records) = Produce(cluster.BootstrapServers, topic, cards, perCard, layout);
+        Console.WriteLine($"changelog ({layout.ToString().ToLowerInvariant()}): {cards:N0} cards × {perCard} transactions, {records:N0} records, {bytes / 1048576.0:N1} MiB ({bytes / (double)cards:N0} bytes a card), produced in {clock.Elapsed.TotalSeconds:N1} s");
 
         var options = new ScorerOptions { BootstrapServers = cluster.BootstrapServers, TransactionalId = "restore-bench", ChangelogTopic = topic };
         using var metrics = new ScorerMetrics();
@@ -53,8 +53,8 @@ internal static class RestoreBenchmark
         try
         {
             // RocksDB first: its native memory is counted before the memory store's heap is in the process
-            onDiskResult = Measure(() => onDisk.Open(HistorySettings.Default, 0, daily), restorer, cards);
-            inMemory = Measure(() => new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily }, restorer, cards);
+            onDiskResult = Measure(() => onDisk.Open(HistorySettings.Default, 0, layout), restorer, cards);
+            inMemory = Measure(() => new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, Layout = layout }, restorer, cards);
         }
         finally
         {
@@ -104,8 +104,11 @@ internal static class RestoreBenchmark
         return new Result(seconds, heapAfter - heap + Math.Max(0, nativeAfter - native), clock.Elapsed.TotalMicroseconds / Scored, store.Count);
     }
 
-    /// <summary>The compacted changelog of <paramref name="cards"/> cards, each with <paramref name="perCard"/> transactions over the last 30 days.</summary>
-    private static (long Bytes, long Records) Produce(string bootstrap, string topic, int cards, int perCard, bool daily)
+    /// <summary>
+    /// The compacted changelog of <paramref name="cards"/> cards, each with <paramref name="perCard"/> transactions over the
+    /// last 30 days, each in a batch of its own: each key's latest record, in their order, without tombstones.
+    /// </summary>
+    private static (long Bytes, long Records) Produce(string bootstrap, string topic, int cards, int perCard, ChangelogLayout layout)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
@@ -121,16 +124,22 @@ internal static class RestoreBenchmark
         for (var c = 0; c < cards; c++)
         {
             // Each card through a store as the scorer keeps it; its changes are the records compaction keeps of it.
-            using var store = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, DailyChangelog = daily };
+            using var store = new CardHistoryStore(HistorySettings.Default) { TracksChanges = true, Layout = layout };
+            var latest = new Dictionary<string, (int Order, CardChange Change)>(StringComparer.Ordinal);
+            var order = 0;
             for (var i = 0; i < perCard; i++)
             {
                 var at = start + TimeSpan.FromDays(30.0 * i / perCard) + TimeSpan.FromSeconds(random.Next(3_600));
                 HistoryFeatures.Observe(store, labels, new Transaction($"t{c}-{i}", $"card-{c}", at, Math.Round(random.NextDouble() * 200, 2), "EUR",
                     $"M{random.Next(1_000)}", "5411", Channel.Pos, true, $"T{random.Next(3_000)}",
                     MerchantLatitude: 52 + random.NextDouble(), MerchantLongitude: 4 + random.NextDouble()), row);
+                foreach (var change in store.TakeChanged())
+                {
+                    latest[Convert.ToBase64String(change.Key())] = (order++, change);
+                }
             }
 
-            foreach (var change in store.TakeChanged())
+            foreach (var (_, change) in latest.Values.Where(c => c.Change.Value is not null).OrderBy(c => c.Order))
             {
                 var message = new Message<byte[], byte[]> { Key = change.Key(), Value = change.Value! };
                 bytes += message.Key.Length + message.Value.Length;

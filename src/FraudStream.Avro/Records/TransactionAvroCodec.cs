@@ -228,6 +228,13 @@ public sealed class TransactionAvroCodec
             return (DecodeFailure.MissingRequiredField, "card_id is empty");
         }
 
+        if (HasControlCharacter(t.CardId))
+        {
+            // The card history changelog's keys end in a control byte and a number for a day or a delta: a card id that
+            // held one could read back as another card's record.
+            return (DecodeFailure.InvalidValue, "card_id contains a control character (U+0000 to U+001F)");
+        }
+
         if (!double.IsFinite(t.Amount) || t.Amount < 0)
         {
             return (DecodeFailure.InvalidValue, $"amount must be finite and >= 0, not {t.Amount}");
@@ -244,6 +251,20 @@ public sealed class TransactionAvroCodec
         }
 
         return null;
+    }
+
+    /// <summary>Whether <paramref name="value"/> holds a character from U+0000 to U+001F (a plain loop: ids are short, and it allocates nothing).</summary>
+    private static bool HasControlCharacter(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c < '\u0020')
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool InRange(double? value, double limit) => value is not { } v || (double.IsFinite(v) && Math.Abs(v) <= limit);

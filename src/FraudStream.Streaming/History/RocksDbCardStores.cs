@@ -50,9 +50,9 @@ internal sealed class RocksDbCardStores : IDisposable
     /// <summary>Bytes the shared block cache holds.</summary>
     public long CacheBytes => (long)_blockCache.GetUsage();
 
-    /// <summary>An empty store for <paramref name="partition"/>, backed by a new database; <paramref name="daily"/>: see <see cref="CardHistoryStore.DailyChangelog"/>.</summary>
-    public CardHistoryStore Open(HistorySettings settings, int partition, bool daily = false) =>
-        new(settings, new Backing(this, Path.Combine(_directory, $"partition-{partition}-{Interlocked.Increment(ref _opened)}")), _cachedCards) { DailyChangelog = daily };
+    /// <summary>An empty store for <paramref name="partition"/>, backed by a new database, writing its changelog in <paramref name="layout"/>.</summary>
+    public CardHistoryStore Open(HistorySettings settings, int partition, ChangelogLayout layout = ChangelogLayout.Whole) =>
+        new(settings, new Backing(this, Path.Combine(_directory, $"partition-{partition}-{Interlocked.Increment(ref _opened)}")), _cachedCards) { Layout = layout };
 
     public void Dispose()
     {

@@ -34,7 +34,7 @@ public sealed partial class ScorerHistory : IDisposable
     private readonly LabelFollower _follower;
     private readonly ScorerMetrics _metrics;
     private readonly RocksDbCardStores? _onDisk;
-    private readonly bool _dailyChangelog;
+    private readonly ChangelogLayout _changelogLayout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HashSet<int> _assigned = []; // guarded by itself: Assigned and Forget run on the loop thread, restores on the pool
@@ -46,7 +46,7 @@ public sealed partial class ScorerHistory : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Settings = options.Value.History();
-        _dailyChangelog = options.Value.HistoryChangelog == "daily";
+        _changelogLayout = options.Value.ChangelogLayout;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -308,8 +308,8 @@ public sealed partial class ScorerHistory : IDisposable
     {
         if (!_partitions.TryGetValue(partition, out var cards))
         {
-            var empty = _onDisk?.Open(Settings, partition, _dailyChangelog)
-                ?? new CardHistoryStore(Settings) { TracksChanges = true, DailyChangelog = _dailyChangelog };
+            var empty = _onDisk?.Open(Settings, partition, _changelogLayout)
+                ?? new CardHistoryStore(Settings) { TracksChanges = true, Layout = _changelogLayout };
             try
             {
                 cards = _restorer.Restore(partition, empty, stop);

@@ -12,6 +12,8 @@ public sealed class CrashRestartTests
     [TestCase("rocksdb")]
     [TestCase("memory-daily")]
     [TestCase("rocksdb-daily")]
+    [TestCase("memory-delta")]
+    [TestCase("rocksdb-delta")]
     public async Task A_scorer_killed_at_several_points_and_restarted_gives_the_same_result_as_without_crashes(string store)
     {
         // Arrange
@@ -78,6 +80,13 @@ public sealed class CrashRestartTests
         scenario.AssertEachRecordScoredOnce();
         Assert.That(ScoringScenario.InstanceDirectories(path), Is.Empty, "the last instance stopped and deleted its directory");
         Assert.That(killsInOpenTransactions, Is.GreaterThanOrEqualTo(broker is null ? 1 : 4), "kills that left a transaction open with records in it (of 4)");
+        var (whole, days, deltas) = scenario.ChangelogKinds();
+        Assert.That((whole > 0, days > 0, deltas > 0), Is.EqualTo(store.Split('-') switch
+        {
+            [_, "daily"] => (false, true, false),
+            [_, "delta"] => (true, false, true),
+            _ => (true, false, false),
+        }), $"the changelog in the layout asked for: {whole} whole histories, {days} days, {deltas} deltas");
         var written = TestKafka.ReadAllRecords(scenario.ScoredTopic, scenario.Partitions, IsolationLevel.ReadUncommitted).Count;
         Assert.That(written, Is.GreaterThan(scenario.ReadScores().Count), "the open transactions' records were written, then aborted");
         TestContext.Progress.WriteLine($"Kills inside an open transaction: {killsInOpenTransactions} of 4; scores written including aborted transactions: {written}.");

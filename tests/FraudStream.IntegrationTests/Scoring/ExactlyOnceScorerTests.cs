@@ -194,6 +194,8 @@ public sealed class ExactlyOnceScorerTests
     [TestCase("rocksdb")]
     [TestCase("memory-daily")]
     [TestCase("rocksdb-daily")]
+    [TestCase("memory-delta")]
+    [TestCase("rocksdb-delta")]
     public async Task Instances_joining_mid_stream_take_partitions_from_a_busy_one_and_the_result_is_the_same(string store)
     {
         // Arrange

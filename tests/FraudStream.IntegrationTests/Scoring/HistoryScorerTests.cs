@@ -11,6 +11,8 @@ public sealed class HistoryScorerTests
     [TestCase("rocksdb")]
     [TestCase("memory-daily")]
     [TestCase("rocksdb-daily")]
+    [TestCase("memory-delta")]
+    [TestCase("rocksdb-delta")]
     public async Task Labels_on_the_topic_before_the_stream_give_every_record_the_score_the_trainers_replay_gives(string store)
     {
         // Arrange: every generated transaction's label (fraud after a chargeback delay, genuine after settlement) is on

@@ -165,18 +165,18 @@ public sealed class ScoringScenario
     };
 
     /// <summary>
-    /// Keeps card histories in <paramref name="store"/> ("memory" or "rocksdb", with "-daily": Scorer:HistoryChangelog
-    /// daily); rocksdb under a new directory (returned) with 50 cards a partition in memory, so most cards are evicted and
+    /// Keeps card histories in <paramref name="store"/> ("memory" or "rocksdb", with "-daily" or "-delta":
+    /// Scorer:HistoryChangelog daily or delta); rocksdb under a new directory (returned) with 50 cards a partition in memory, so most cards are evicted and
     /// read back from disk.
     /// </summary>
     public static string? UseHistoryStore(Dictionary<string, string?> settings, string store)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(store);
-        if (store.EndsWith("-daily", StringComparison.Ordinal))
+        if (store.Split('-') is [var kind, var layout])
         {
-            settings["Scorer:HistoryChangelog"] = "daily";
-            store = store[..^"-daily".Length];
+            settings["Scorer:HistoryChangelog"] = layout;
+            store = kind;
         }
 
         settings["Scorer:HistoryStore"] = store;
@@ -278,6 +278,15 @@ public sealed class ScoringScenario
                 return decode(r.Message.Value.AsSpan(ConfluentWireFormat.HeaderSize), schema);
             })
             .ToList();
+
+    /// <summary>The committed card history changelog records, by kind: whole histories, days, deltas.</summary>
+    public (int Whole, int Days, int Deltas) ChangelogKinds()
+    {
+        var changes = TestKafka.ReadAllRecords(ChangelogTopic, Partitions, IsolationLevel.ReadCommitted)
+            .Select(r => CardChange.FromRecord(r.Message.Key, r.Message.Value))
+            .ToList();
+        return (changes.Count(c => c is { Bucket: null, Slot: null }), changes.Count(c => c.Bucket is not null), changes.Count(c => c.Slot is not null));
+    }
 
     /// <summary>The committed dead letters.</summary>
     public List<ConsumeResult<byte[], byte[]>> ReadDeadLetters() =>

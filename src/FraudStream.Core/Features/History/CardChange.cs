@@ -4,40 +4,54 @@ using System.Text;
 namespace FraudStream.Core.Features.History;
 
 /// <summary>
-/// One record of a card history changelog: a card's transactions in one bucket (a day of event time,
-/// <see cref="CardHistory.BucketOf"/>) in changelog form, or null (a tombstone) when the bucket holds none any more.
-/// A record without a bucket holds the card's whole history (null: the card has none), as every record did before
-/// 2026-12-07; the scorer still reads those, and replaces one with bucket records the first time the card changes.
+/// One record of a card history changelog (<see cref="ChangelogLayout"/>), one of three kinds:
+/// <list type="bullet">
+/// <item>without bucket or slot, the card's whole history (null: the card has none), as every record was before
+/// 2026-12-07;</item>
+/// <item>with a <paramref name="Bucket"/>, the card's transactions in one day of event time (<see cref="CardHistory.BucketOf"/>),
+/// or null (a tombstone) when the day holds none any more: the daily layout;</item>
+/// <item>with a <paramref name="Slot"/>, a delta: the transactions a batch added to the history that the card's latest
+/// whole record and the deltas in the slots before this one left, and how many the history then kept: the delta layout.</item>
+/// </list>
 /// </summary>
 /// <remarks>
-/// A batch rewrites only the buckets it changed (a transaction lands in today's), so a record carries a day of one
-/// card, not its whole history; compaction keeps each bucket's latest record.
+/// Compaction keeps each key's latest record. A restore applies records in the changelog's order: a whole record
+/// replaces the card, a bucket record one day of it, a delta adds to it; a delta with no card before it belongs to a
+/// whole record compaction has since replaced or deleted, and is skipped.
 /// </remarks>
-public readonly record struct CardChange(string CardId, int? Bucket, byte[]? Value)
+public readonly record struct CardChange(string CardId, int? Bucket, byte[]? Value, int? Slot = null)
 {
-    private const int BucketSuffix = 5;
+    private const int Suffix = 5;
+    private const byte BucketMarker = 0;
+    private const byte SlotMarker = 1;
 
     /// <summary>A changelog record as read from Kafka.</summary>
     public static CardChange FromRecord(ReadOnlySpan<byte> key, byte[]? value)
     {
-        if (key.Length >= BucketSuffix && key[^BucketSuffix] == 0)
+        if (key.Length >= Suffix && key[^Suffix] is BucketMarker or SlotMarker)
         {
-            var bucket = BinaryPrimitives.ReadInt32BigEndian(key[^(BucketSuffix - 1)..]);
-            return new CardChange(Encoding.UTF8.GetString(key[..^BucketSuffix]), bucket, value);
+            var number = BinaryPrimitives.ReadInt32BigEndian(key[^(Suffix - 1)..]);
+            var cardId = Encoding.UTF8.GetString(key[..^Suffix]);
+            return key[^Suffix] == BucketMarker ? new CardChange(cardId, number, value) : new CardChange(cardId, null, value, number);
         }
 
         return new CardChange(Encoding.UTF8.GetString(key), null, value);
     }
 
-    /// <summary>The record's Kafka key: the card id in UTF-8, then (for a bucket) a zero byte and the bucket as a big-endian int32.</summary>
+    /// <summary>
+    /// The record's Kafka key: the card id in UTF-8, then for a bucket a zero byte and the bucket, for a delta a one byte
+    /// and the slot (each a big-endian int32).
+    /// </summary>
     public byte[] Key()
     {
         var id = Encoding.UTF8.GetByteCount(CardId);
-        var key = new byte[id + (Bucket is null ? 0 : BucketSuffix)];
+        var number = Bucket ?? Slot;
+        var key = new byte[id + (number is null ? 0 : Suffix)];
         Encoding.UTF8.GetBytes(CardId, key);
-        if (Bucket is { } bucket)
+        if (number is { } n)
         {
-            BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(id + 1), bucket);
+            key[id] = Bucket is null ? SlotMarker : BucketMarker;
+            BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(id + 1), n);
         }
 
         return key;

@@ -69,10 +69,13 @@ public sealed partial class CardHistory
     public static int BucketOf(long timeMs) => (int)((timeMs / BucketMs) - (timeMs % BucketMs < 0 ? 1 : 0));
 
     /// <summary>Adds <paramref name="t"/> to the history; false when it is later than the lateness bound and is not remembered.</summary>
-    public bool Remember(Transaction t, HistorySettings settings) => Remember(t, settings, trackBuckets: false);
+    public bool Remember(Transaction t, HistorySettings settings) => Remember(t, settings, ChangelogLayout.Whole);
 
-    /// <summary>As <see cref="Remember(Transaction, HistorySettings)"/>; with <paramref name="trackBuckets"/> it notes the buckets it changed.</summary>
-    internal bool Remember(Transaction t, HistorySettings settings, bool trackBuckets)
+    /// <summary>
+    /// As <see cref="Remember(Transaction, HistorySettings)"/>, noting what <paramref name="layout"/>'s next changelog
+    /// records need: the buckets it changed (daily), the transaction added (delta); nothing for whole records.
+    /// </summary>
+    internal bool Remember(Transaction t, HistorySettings settings, ChangelogLayout layout)
     {
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(settings);
@@ -86,28 +89,17 @@ public sealed partial class CardHistory
         var e = new CardEvent(
             time, t.Amount, StableHash.Of(t.MerchantId), StableHash.Of(t.TerminalId),
             located ? (float)t.MerchantLatitude!.Value : float.NaN, located ? (float)t.MerchantLongitude!.Value : float.NaN);
-
-        // After every transaction at the same or an earlier time: arrival order breaks ties, as in the replay.
-        var at = _count;
-        while (at > 0 && _events[at - 1].TimeMs > time)
-        {
-            at--;
-        }
-
-        if (_count == _events.Length)
-        {
-            Array.Resize(ref _events, _events.Length * 2);
-        }
-
-        Array.Copy(_events, at, _events, at + 1, _count - at);
-        _events[at] = e;
-        _count++;
-        if (trackBuckets)
+        Insert(e);
+        if (layout == ChangelogLayout.Daily)
         {
             Touch(BucketOf(time));
         }
+        else if (layout == ChangelogLayout.Delta)
+        {
+            (_added ??= []).Add(e);
+        }
 
-        Forget(NewestMs - (long)(HistorySettings.Retention + settings.Lateness).TotalMilliseconds, settings.MaxEventsPerCard, trackBuckets);
+        Forget(NewestMs - (long)(HistorySettings.Retention + settings.Lateness).TotalMilliseconds, settings.MaxEventsPerCard, layout == ChangelogLayout.Daily);
         return true;
     }
 
@@ -284,6 +276,35 @@ public sealed partial class CardHistory
         return distinct;
     }
 
+    /// <summary>Inserts <paramref name="e"/> after every event at the same or an earlier time: arrival order breaks ties, as in the replay.</summary>
+    private void Insert(in CardEvent e)
+    {
+        var at = _count;
+        while (at > 0 && _events[at - 1].TimeMs > e.TimeMs)
+        {
+            at--;
+        }
+
+        if (_count == _events.Length)
+        {
+            Array.Resize(ref _events, _events.Length * 2);
+        }
+
+        Array.Copy(_events, at, _events, at + 1, _count - at);
+        _events[at] = e;
+        _count++;
+    }
+
+    /// <summary>Forgets the oldest <paramref name="drop"/> events.</summary>
+    private void DropOldest(int drop)
+    {
+        if (drop > 0)
+        {
+            Array.Copy(_events, drop, _events, 0, _count - drop);
+            _count -= drop;
+        }
+    }
+
     private void Forget(long horizonMs, int maxEvents, bool trackBuckets)
     {
         var drop = 0;
@@ -301,11 +322,7 @@ public sealed partial class CardHistory
             }
         }
 
-        if (drop > 0)
-        {
-            Array.Copy(_events, drop, _events, 0, _count - drop);
-            _count -= drop;
-        }
+        DropOldest(drop);
     }
 
     private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));

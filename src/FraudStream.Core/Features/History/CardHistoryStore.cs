@@ -62,11 +62,13 @@ public sealed class CardHistoryStore : IDisposable
     public bool TracksChanges { get; init; }
 
     /// <summary>
-    /// Whether <see cref="TakeChanged"/> gives, for each changed card, a record for each day of event time (bucket) it
-    /// changed, a tombstone for a day it forgot (and, for a card restored from a whole-history record, a tombstone for
-    /// that record and every day once); otherwise one whole-history record a card. <see cref="Restore(CardChange)"/> reads both.
+    /// What <see cref="TakeChanged"/> gives for each changed card: its whole history (<see cref="ChangelogLayout.Whole"/>);
+    /// a record for each day of event time (bucket) it changed and a tombstone for a day it forgot, and for a card
+    /// restored from a whole-history record a tombstone for that record and every day once (<see cref="ChangelogLayout.Daily"/>);
+    /// or a delta, and every <see cref="CardHistory.DeltasPerWhole"/>+1st change its whole history (<see cref="ChangelogLayout.Delta"/>).
+    /// <see cref="Restore(CardChange)"/> reads all three.
     /// </summary>
-    public bool DailyChangelog { get; init; }
+    public ChangelogLayout Layout { get; init; }
 
     /// <summary>The card's history, or null when the card has none.</summary>
     public CardHistory? Find(string cardId)
@@ -94,33 +96,50 @@ public sealed class CardHistoryStore : IDisposable
 
     /// <summary>
     /// Applies one changelog record, in the order the changelog holds them: a bucket record sets the card's transactions
-    /// in that bucket, a whole-history record the whole history. Call <see cref="Restored"/> after the last one.
+    /// in that bucket, a delta adds to the card (a delta with no card before it is skipped: see <see cref="CardChange"/>),
+    /// a whole-history record sets the whole history. Call <see cref="Restored"/> after the last one.
     /// </summary>
-    /// <exception cref="FormatException">The value is not a card history, or not of its bucket.</exception>
+    /// <exception cref="FormatException">The value is not a card history, or not of its bucket, or not a delta.</exception>
     public void Restore(CardChange change)
     {
-        var (cardId, bucket, value) = change;
+        var (cardId, bucket, value, slot) = change;
         ArgumentNullException.ThrowIfNull(cardId);
-        var events = value is null ? null : CardHistory.ReadFrom(value); // refuses what the scorer could not read back
         CardHistory? history;
-        if (bucket is { } day)
+        if (slot is { } deltaSlot)
         {
+            history = Restoring(cardId);
+            if (history is null)
+            {
+                return; // its whole record was replaced or deleted since: nothing to add to
+            }
+
+            var (added, kept) = CardHistory.ReadDelta(value ?? throw new FormatException($"A card history delta of card '{cardId}' has no value."));
+            history.ApplyDelta(added, kept, deltaSlot);
+        }
+        else if (bucket is { } day)
+        {
+            var events = value is null ? null : CardHistory.ReadFrom(value); // refuses what the scorer could not read back
             history = Restoring(cardId) ?? new CardHistory();
             history.ReplaceBucket(day, events);
+            history.DeltasSinceWhole = -1; // departs from any whole record: a delta layout writes one at its next change
             history = history.Count > 0 ? history : null;
         }
         else
         {
-            history = events;
-            if (DailyChangelog)
+            history = value is null ? null : CardHistory.ReadFrom(value);
+            if (Layout == ChangelogLayout.Daily)
             {
-                _ = events is null ? _wholeRecords.Remove(cardId) : _wholeRecords.Add(cardId);
+                _ = history is null ? _wholeRecords.Remove(cardId) : _wholeRecords.Add(cardId);
+            }
+            else if (history is not null)
+            {
+                history.DeltasSinceWhole = 0; // the delta layout's next change writes a delta after this record
             }
         }
 
         if (_backing is not null)
         {
-            _restoring[cardId] = bucket is null ? (value, null) : (null, history);
+            _restoring[cardId] = bucket is null && slot is null ? (value, null) : (null, history);
             if (_restoring.Count >= 10_000)
             {
                 Restored();
@@ -136,10 +155,10 @@ public sealed class CardHistoryStore : IDisposable
         }
     }
 
-    /// <summary>Writes what <see cref="Restore(CardChange)"/> holds to the backing; in memory, gives back what the restore's day records over-allocated.</summary>
+    /// <summary>Writes what <see cref="Restore(CardChange)"/> holds to the backing; in memory, gives back what the restore's day records or deltas over-allocated.</summary>
     public void Restored()
     {
-        if (_backing is null && DailyChangelog)
+        if (_backing is null && Layout != ChangelogLayout.Whole)
         {
             foreach (var card in _cards.Values)
             {
@@ -155,9 +174,8 @@ public sealed class CardHistoryStore : IDisposable
     }
 
     /// <summary>
-    /// The changelog records of the cards changed since the last call (for each, the buckets it changed; a card restored
-    /// from a whole-history record: a tombstone for that record, then every bucket), and forgets the changes; with a
-    /// backing the changed cards are written to it whole and the cache is trimmed to <see cref="CachedCards"/>.
+    /// The changelog records of the cards changed since the last call, as <see cref="Layout"/> writes them, and forgets
+    /// the changes; with a backing the changed cards are written to it whole and the cache is trimmed to <see cref="CachedCards"/>.
     /// </summary>
     public List<CardChange> TakeChanged()
     {
@@ -167,10 +185,14 @@ public sealed class CardHistoryStore : IDisposable
         {
             var (cardId, history) = _changed[i];
             history.Changed = false;
-            var whole = wholes is not null || !DailyChangelog ? Whole(history) : null;
-            if (!DailyChangelog)
+            var whole = wholes is not null || Layout == ChangelogLayout.Whole ? Whole(history) : null;
+            if (Layout == ChangelogLayout.Whole)
             {
                 changes.Add(new CardChange(cardId, null, whole));
+            }
+            else if (Layout == ChangelogLayout.Delta)
+            {
+                changes.Add(history.TakeDelta(cardId, _value) ?? new CardChange(cardId, null, whole ?? Whole(history)));
             }
             else
             {
@@ -213,7 +235,7 @@ public sealed class CardHistoryStore : IDisposable
             _cards[t.CardId] = card;
         }
 
-        if (!card.Remember(t, Settings, TracksChanges && DailyChangelog))
+        if (!card.Remember(t, Settings, TracksChanges ? Layout : ChangelogLayout.Whole))
         {
             TooLate++;
             return false;
