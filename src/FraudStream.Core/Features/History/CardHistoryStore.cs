@@ -27,6 +27,9 @@ public sealed class CardHistoryStore : IDisposable
     private readonly HashSet<string> _wholeRecords = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _value = new(4096);
     private readonly ICardHistoryBacking? _backing;
+
+    /// <summary>The first byte of a backing value that holds a count of deltas (a changelog value starts with its format version, 1).</summary>
+    private const byte CountedDeltas = 0xD0;
     private long _clock;
 
     /// <summary>A store holding every card in memory.</summary>
@@ -84,7 +87,7 @@ public sealed class CardHistoryStore : IDisposable
             return null;
         }
 
-        card = CardHistory.ReadFrom(stored);
+        card = FromStored(stored);
         card.LastUsed = ++_clock;
         _cards[cardId] = card;
         return card;
@@ -168,7 +171,7 @@ public sealed class CardHistoryStore : IDisposable
 
         if (_backing is not null && _restoring.Count > 0)
         {
-            _backing.Write([.. _restoring.Select(c => new KeyValuePair<string, byte[]?>(c.Key, c.Value.Whole ?? (c.Value.History is { } h ? Whole(h) : null)))]);
+            _backing.Write([.. _restoring.Select(c => new KeyValuePair<string, byte[]?>(c.Key, c.Value.Whole ?? (c.Value.History is { } h ? Stored(h) : null)))]);
             _restoring.Clear();
         }
     }
@@ -185,14 +188,14 @@ public sealed class CardHistoryStore : IDisposable
         {
             var (cardId, history) = _changed[i];
             history.Changed = false;
-            var whole = wholes is not null || Layout == ChangelogLayout.Whole ? Whole(history) : null;
+            var whole = Layout == ChangelogLayout.Whole || (wholes is not null && Layout == ChangelogLayout.Daily) ? Whole(history) : null;
             if (Layout == ChangelogLayout.Whole)
             {
                 changes.Add(new CardChange(cardId, null, whole));
             }
             else if (Layout == ChangelogLayout.Delta)
             {
-                changes.Add(history.TakeDelta(cardId, _value) ?? new CardChange(cardId, null, whole ?? Whole(history)));
+                changes.Add(history.TakeDelta(cardId, _value) ?? new CardChange(cardId, null, Whole(history)));
             }
             else
             {
@@ -207,7 +210,7 @@ public sealed class CardHistoryStore : IDisposable
 
             if (wholes is not null)
             {
-                wholes[i] = new(cardId, whole);
+                wholes[i] = new(cardId, Layout == ChangelogLayout.Delta ? Stored(history) : whole);
             }
         }
 
@@ -254,15 +257,45 @@ public sealed class CardHistoryStore : IDisposable
     private CardHistory? Restoring(string cardId) =>
         _backing is null ? _cards.GetValueOrDefault(cardId)
         : _restoring.TryGetValue(cardId, out var restoring) ? restoring.History ?? (restoring.Whole is { } whole ? CardHistory.ReadFrom(whole) : null)
-        : _backing.Read(cardId) is { } stored ? CardHistory.ReadFrom(stored)
+        : _backing.Read(cardId) is { } stored ? FromStored(stored)
         : null;
 
-    /// <summary>The whole history in changelog form, as the backing keeps it.</summary>
+    /// <summary>The whole history in changelog form.</summary>
     private byte[] Whole(CardHistory history)
     {
         _value.ResetWrittenCount();
         history.WriteTo(_value);
         return _value.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The card as the backing keeps it: its whole history in changelog form, after a first byte <see cref="CountedDeltas"/>
+    /// plus its count of deltas when it has one (delta layout), so a card read back from disk goes on writing deltas.
+    /// </summary>
+    private byte[] Stored(CardHistory history)
+    {
+        _value.ResetWrittenCount();
+        if (Layout == ChangelogLayout.Delta && history.DeltasSinceWhole >= 0)
+        {
+            _value.GetSpan(1)[0] = (byte)(CountedDeltas + history.DeltasSinceWhole);
+            _value.Advance(1);
+        }
+
+        history.WriteTo(_value);
+        return _value.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A card as <see cref="Stored"/> wrote it, or as a changelog record holds it (whole records restored are kept as they are).</summary>
+    private static CardHistory FromStored(byte[] stored)
+    {
+        if (stored.Length > 0 && stored[0] is >= CountedDeltas and <= CountedDeltas + CardHistory.DeltasPerWhole)
+        {
+            var card = CardHistory.ReadFrom(stored.AsSpan(1));
+            card.DeltasSinceWhole = stored[0] - CountedDeltas;
+            return card;
+        }
+
+        return CardHistory.ReadFrom(stored);
     }
 
     /// <summary>Drops the least recently used cards down to nine tenths of the cache; every one is in the backing.</summary>
