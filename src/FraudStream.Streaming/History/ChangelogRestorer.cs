@@ -37,7 +37,7 @@ internal sealed partial class ChangelogRestorer(ScorerOptions options, ScorerMet
 
     /// <summary>A reader opened on first use.</summary>
     private static Lazy<IConsumer<byte[], byte[]>> Reader(ScorerOptions options, string purpose, IsolationLevel isolation) =>
-        new(() => KafkaReaders.Create(options, purpose, isolation));
+        new(() => KafkaReaders.Create(options, purpose, isolation, keyAndValueOnly: true));
 
     /// <summary>The card histories of <paramref name="partition"/> as its committed changelog holds them, in <paramref name="store"/> (empty, tracking changes).</summary>
     /// <exception cref="OperationCanceledException">Stopped while restoring.</exception>
