@@ -14,12 +14,15 @@ namespace FraudStream.Core.Features.History;
 /// </remarks>
 public sealed class CardHistoryStore : IDisposable
 {
+    /// <summary>The first byte of a backing value that holds a count of deltas (a changelog value starts with its format version, 1).</summary>
+    private const byte CountedDeltas = 0xD0;
+
     private readonly Dictionary<string, CardHistory> _cards = new(StringComparer.Ordinal);
     private readonly List<(string CardId, CardHistory History)> _changed = [];
 
     /// <summary>
     /// With a backing: the cards restored since the last write to it, as a whole-history record gave them (its bytes, kept
-    /// as they are) or as day records left them; neither for a card with no history left.
+    /// as they are) or as day records or deltas left them; neither for a card with no history left.
     /// </summary>
     private readonly Dictionary<string, (byte[]? Whole, CardHistory? History)> _restoring = new(StringComparer.Ordinal);
 
@@ -27,9 +30,6 @@ public sealed class CardHistoryStore : IDisposable
     private readonly HashSet<string> _wholeRecords = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _value = new(4096);
     private readonly ICardHistoryBacking? _backing;
-
-    /// <summary>The first byte of a backing value that holds a count of deltas (a changelog value starts with its format version, 1).</summary>
-    private const byte CountedDeltas = 0xD0;
     private long _clock;
 
     /// <summary>A store holding every card in memory.</summary>
