@@ -15,7 +15,7 @@ help:
 	@echo "make bench  - dev broker throughput benchmark"
 	@echo "make bench-hotpath - BenchmarkDotNet: decode (ours vs Confluent's AvroDeserializer), features, XGBoost prediction, scoring (about 6 min)"
 	@echo "make bench-scorer - exactly-once scorer vs pass-through: records/s, latency, peak memory (about 4 min; BENCH_ARGS=\"records rounds Section:Key=value ...\"); with FRAUDSTREAM_KAFKA_BOOTSTRAP or Bench:PythonPeer=true also the Python confluent-kafka + XGBoost exactly-once peer"
-	@echo "make bench-restore  - restore one partition's card history from its changelog into the memory and the rocksdb store: time, memory, cost a transaction (default 1,000,000 cards; BENCH_ARGS=\"cards transactions-per-card whole|daily\")"
+	@echo "make bench-restore  - restore one partition's card history from its changelog into the memory and the rocksdb store: time, memory, cost a transaction (default 1,000,000 cards; BENCH_ARGS=\"cards transactions-per-card whole|daily|delta\")"
 	@echo "make bench-independent - detection quality on a handbook-style simulated dataset: fraudstream train vs hand-made features (about 5 min; BENCH_ARGS=\"customers days seed [csv]\")"
 	@echo "make bench-predict - wrk against /predict and /predict/batch, beside a FastAPI + uvicorn + XGBoost peer (1 and 2 workers) and the same server's /health/live as the ceiling (about 6 min; BENCH_ARGS=\"seconds [registry]\")"
 	@echo "make deps   - install Debian packages, build librdkafka, restore NuGet (idempotent)"

@@ -166,8 +166,8 @@ public sealed class ScoringScenario
 
     /// <summary>
     /// Keeps card histories in <paramref name="store"/> ("memory" or "rocksdb", with "-daily" or "-delta":
-    /// Scorer:HistoryChangelog daily or delta); rocksdb under a new directory (returned) with 50 cards a partition in memory, so most cards are evicted and
-    /// read back from disk.
+    /// Scorer:HistoryChangelog daily or delta); rocksdb under a new directory (returned) with 50 cards a partition in
+    /// memory, so most cards are evicted and read back from disk.
     /// </summary>
     public static string? UseHistoryStore(Dictionary<string, string?> settings, string store)
     {

@@ -9,8 +9,11 @@ public sealed partial class CardHistory
     /// <summary>Delta records a card writes between two whole records; they take the slots 0 to this minus one, in turn.</summary>
     public const int DeltasPerWhole = 4;
 
-    /// <summary>Events remembered since the store last took the card's changes, in arrival order (delta layout only).</summary>
-    private List<CardEvent>? _added;
+    /// <summary>
+    /// Events remembered since the store last took the card's changes (delta layout only), placed as in the history:
+    /// in time order, arrival order among equal times. The next delta is written from it as it stands.
+    /// </summary>
+    private CardHistory? _added;
 
     /// <summary>
     /// Deltas written or restored since the card's latest whole record; -1 when no whole record is known to start the
@@ -38,15 +41,9 @@ public sealed partial class CardHistory
             return null;
         }
 
-        var delta = new CardHistory { _events = new CardEvent[added.Count] };
-        foreach (var e in added)
-        {
-            delta.Insert(e);
-        }
-
         buffer.ResetWrittenCount();
         buffer.Advance(WriteVarint(buffer.GetSpan(10), (ulong)_count));
-        delta.WriteTo(buffer);
+        added.WriteTo(buffer);
         return new CardChange(cardId, null, buffer.WrittenSpan.ToArray(), DeltasSinceWhole++);
     }
 

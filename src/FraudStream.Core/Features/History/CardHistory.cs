@@ -96,7 +96,7 @@ public sealed partial class CardHistory
         }
         else if (layout == ChangelogLayout.Delta)
         {
-            (_added ??= []).Add(e);
+            (_added ??= new CardHistory()).Insert(e);
         }
 
         Forget(NewestMs - (long)(HistorySettings.Retention + settings.Lateness).TotalMilliseconds, settings.MaxEventsPerCard, layout == ChangelogLayout.Daily);

@@ -261,21 +261,18 @@ public sealed class CardHistoryStore : IDisposable
         : null;
 
     /// <summary>The whole history in changelog form.</summary>
-    private byte[] Whole(CardHistory history)
-    {
-        _value.ResetWrittenCount();
-        history.WriteTo(_value);
-        return _value.WrittenSpan.ToArray();
-    }
+    private byte[] Whole(CardHistory history) => Encode(history, counted: false);
 
     /// <summary>
     /// The card as the backing keeps it: its whole history in changelog form, after a first byte <see cref="CountedDeltas"/>
     /// plus its count of deltas when it has one (delta layout), so a card read back from disk goes on writing deltas.
     /// </summary>
-    private byte[] Stored(CardHistory history)
+    private byte[] Stored(CardHistory history) => Encode(history, counted: Layout == ChangelogLayout.Delta && history.DeltasSinceWhole >= 0);
+
+    private byte[] Encode(CardHistory history, bool counted)
     {
         _value.ResetWrittenCount();
-        if (Layout == ChangelogLayout.Delta && history.DeltasSinceWhole >= 0)
+        if (counted)
         {
             _value.GetSpan(1)[0] = (byte)(CountedDeltas + history.DeltasSinceWhole);
             _value.Advance(1);
