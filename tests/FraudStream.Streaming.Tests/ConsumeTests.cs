@@ -184,13 +184,53 @@ public sealed class ConsumeTests
         // Act: each dropped record ends a Collect call as "nothing at hand"; the loop calls it again.
         for (var call = 0; call < 100 && collector.Collecting.Count < 10; call++)
         {
-            collector.Collect(consumer, () => false, CancellationToken.None);
+            collector.Collect(consumer, null, CancellationToken.None);
         }
 
         // Assert: partition 1's ten records only.
         Assert.That(first?.TopicPartitionOffset, Is.EqualTo(new TopicPartitionOffset("in", 0, 0)));
         Assert.That(collector.Collecting.Records.Select(r => r.TopicPartitionOffset.ToString()),
             Is.EqualTo(Enumerable.Range(0, 10).Select(o => new TopicPartitionOffset("in", 1, o).ToString())));
+    }
+
+    [Test]
+    public void While_a_batch_is_in_flight_the_collector_takes_what_is_at_hand_and_waits_on_that_batch_not_on_the_consumer()
+    {
+        // Arrange: ten records at hand; the batch in flight finishes a little later, from another thread.
+        using var engine = new EngineHarness(new FakeCluster("in", partitions: 1, recordsPerPartition: 10), NeitherFullNorLingering);
+        var collector = engine.NewCollector();
+        collector.Collecting = new RecordBatch(new EchoBatchHandler().CreateWork());
+        collector.InFlight = new RecordBatch(new EchoBatchHandler().CreateWork());
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        consumer.Subscribe("in");
+        var processing = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var finish = new Timer(_ => processing.SetResult(true), null, TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan);
+
+        // Act
+        var outcome = collector.Collect(consumer, processing.Task, CancellationToken.None);
+
+        // Assert: its commit can start the moment it is processed, and nothing at hand was left behind.
+        Assert.That(outcome, Is.EqualTo(CollectOutcome.InFlightDone));
+        Assert.That(collector.Collecting.Count, Is.EqualTo(10));
+        Assert.That(consumer.WaitingConsumes, Is.Zero, "a Consume that waits for records would hold the commit up until it returns");
+    }
+
+    [Test]
+    public void Waiting_for_the_batch_in_flight_when_the_next_is_ready_does_not_wait_on_the_consumer_either()
+    {
+        using var engine = new EngineHarness(new FakeCluster("in", partitions: 1, recordsPerPartition: 10), NeitherFullNorLingering);
+        var collector = engine.NewCollector();
+        collector.Collecting = new RecordBatch(new EchoBatchHandler().CreateWork());
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        consumer.Subscribe("in");
+        var processing = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var finish = new Timer(_ => processing.SetResult(true), null, TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan);
+
+        collector.PollUntil(consumer, processing.Task);
+
+        Assert.That(processing.Task.IsCompleted, Is.True);
+        Assert.That(collector.Collecting.Count, Is.EqualTo(10), "what was at hand is taken meanwhile");
+        Assert.That(consumer.WaitingConsumes, Is.Zero);
     }
 
     [Test]
@@ -208,6 +248,13 @@ public sealed class ConsumeTests
             new TopicPartitionOffset("in", 1, 7),
             new TopicPartitionOffset("in", 3, 8),
         }));
+    }
+
+    /// <summary>Room for every record, and a linger no test run outlasts: only the batch in flight ends the wait.</summary>
+    private static void NeitherFullNorLingering(ScorerOptions options)
+    {
+        options.BatchSize = 100;
+        options.Linger = TimeSpan.FromSeconds(10);
     }
 
     private static RecordBatch Batch(params (int Partition, long Offset)[] records)

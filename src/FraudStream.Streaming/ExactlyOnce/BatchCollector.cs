@@ -79,10 +79,11 @@ internal sealed partial class BatchCollector(
     public Action<IReadOnlyList<TopicPartition>>? PartitionsGone { get; set; }
 
     /// <summary>
-    /// Consumes into <see cref="Collecting"/> until it is ready, the consumer is idle, or <paramref name="inFlightDone"/>
-    /// says the batch in flight can be committed (the caller commits it between two Consume calls, then collects on).
+    /// Consumes into <see cref="Collecting"/> until it is ready, the consumer is idle, or <paramref name="inFlightWork"/>
+    /// (the processing of the batch in flight, null when none) is done and that batch can be committed (the caller
+    /// commits it between two Consume calls, then collects on).
     /// </summary>
-    public CollectOutcome Collect(IConsumer<byte[], byte[]> consumer, Func<bool> inFlightDone, CancellationToken stop)
+    public CollectOutcome Collect(IConsumer<byte[], byte[]> consumer, Task? inFlightWork, CancellationToken stop)
     {
         var batch = Collecting!;
         while (!stop.IsCancellationRequested && FatalError is null)
@@ -92,7 +93,7 @@ internal sealed partial class BatchCollector(
                 return CollectOutcome.Ready;
             }
 
-            if (InFlight is not null && inFlightDone())
+            if (inFlightWork is { IsCompleted: true })
             {
                 return CollectOutcome.InFlightDone;
             }
@@ -121,12 +122,19 @@ internal sealed partial class BatchCollector(
                 }
             }
 
-            if (InFlight is not null)
+            if (inFlightWork is not null)
             {
-                wait = wait < s_inFlightPoll ? wait : s_inFlightPoll; // come back soon to commit the batch in flight
+                // Take what the consumer has at hand, then wait on the work itself rather than on the consumer: its
+                // commit starts as soon as it is processed, not when the next record or a poll timeout comes.
+                if (!ConsumeOne(consumer, batch, TimeSpan.Zero))
+                {
+                    WaitFor(inFlightWork, wait < s_inFlightPoll ? wait : s_inFlightPoll);
+                }
+
+                continue;
             }
 
-            if (!ConsumeOne(consumer, batch, wait) && batch.Count == 0 && InFlight is null)
+            if (!ConsumeOne(consumer, batch, wait) && batch.Count == 0)
             {
                 return CollectOutcome.Idle;
             }
@@ -158,7 +166,11 @@ internal sealed partial class BatchCollector(
             {
                 if (paused is null && FatalError is null && Collecting!.Count < _options.BatchSize)
                 {
-                    ConsumeOne(consumer, Collecting, s_inFlightPoll); // back within 2 ms of the work's end
+                    if (!ConsumeOne(consumer, Collecting, TimeSpan.Zero))
+                    {
+                        WaitFor(work, s_inFlightPoll); // nothing at hand: back as soon as the work ends
+                    }
+
                     continue;
                 }
 
@@ -192,7 +204,6 @@ internal sealed partial class BatchCollector(
         }
     }
 
-    /// <summary>Consumes at most one record into the batch; false when none arrived.</summary>
     /// <summary>
     /// Names the record's topic: the scorer's consumer leaves it out of each result (it reads one topic, and
     /// Confluent.Kafka would copy the name out of librdkafka for every record: <see cref="KafkaClientFactory"/>).
@@ -208,6 +219,10 @@ internal sealed partial class BatchCollector(
         return record;
     }
 
+    /// <summary>Waits up to <paramref name="timeout"/> for <paramref name="work"/>, without observing its outcome.</summary>
+    private static void WaitFor(Task work, TimeSpan timeout) => ((IAsyncResult)work).AsyncWaitHandle.WaitOne(timeout);
+
+    /// <summary>Consumes at most one record into the batch; false when none arrived.</summary>
     private bool ConsumeOne(IConsumer<byte[], byte[]> consumer, RecordBatch batch, TimeSpan wait)
     {
         ConsumeResult<byte[], byte[]>? record;

@@ -124,7 +124,7 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
     /// <summary>One turn of the loop: collect, then hand the collected batch to processing and commit the previous one. False to stop.</summary>
     private bool Step(IConsumer<byte[], byte[]> consumer, CancellationToken stop)
     {
-        switch (_collector.Collect(consumer, () => _inFlight is { Work.IsCompleted: true }, stop))
+        switch (_collector.Collect(consumer, _inFlight?.Work, stop))
         {
             case CollectOutcome.Stopped:
                 return false;

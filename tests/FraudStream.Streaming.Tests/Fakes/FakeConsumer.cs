@@ -22,6 +22,9 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
     /// <summary>Consume calls made while every assigned partition was paused.</summary>
     public int ConsumesWhilePaused { get; private set; }
 
+    /// <summary>Consume calls that would wait for a record (a timeout above zero) when none is at hand.</summary>
+    public int WaitingConsumes { get; private set; }
+
     public List<TopicPartition> Assignment
     {
         get
@@ -97,6 +100,11 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
                 TopicPartitionOffset = tpo,
                 Message = new Message<byte[], byte[]> { Value = cluster.Partitions[partition.Partition.Value][(int)position], Timestamp = new Timestamp(DateTime.UnixEpoch) },
             };
+        }
+
+        if (timeout > TimeSpan.Zero)
+        {
+            WaitingConsumes++;
         }
 
         Thread.Sleep(timeout < TimeSpan.FromMilliseconds(1) ? timeout : TimeSpan.FromMilliseconds(1)); // a real Consume waits for data
