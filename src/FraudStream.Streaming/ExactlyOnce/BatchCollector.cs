@@ -108,7 +108,7 @@ internal sealed partial class BatchCollector(
                 }
 
                 wait = wait < s_idlePoll ? wait : s_idlePoll;
-                if (_options.NaturalBatching && InFlight is null)
+                if (_options.NaturalBatching && inFlightWork is null)
                 {
                     // Nothing is being processed or committed, so waiting for more only delays this batch: take what
                     // the consumer has at hand and close. Under load, records pile up while a batch is in flight, so
