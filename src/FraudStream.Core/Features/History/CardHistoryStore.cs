@@ -189,13 +189,18 @@ public sealed class CardHistoryStore : IDisposable
             var (cardId, history) = _changed[i];
             history.Changed = false;
             var whole = Layout == ChangelogLayout.Whole || (wholes is not null && Layout == ChangelogLayout.Daily) ? Whole(history) : null;
+            byte[]? stored = null;
             if (Layout == ChangelogLayout.Whole)
             {
                 changes.Add(new CardChange(cardId, null, whole));
             }
             else if (Layout == ChangelogLayout.Delta)
             {
-                changes.Add(history.TakeDelta(cardId, _value) ?? new CardChange(cardId, null, Whole(history)));
+                var delta = history.TakeDelta(cardId, _value);
+                // The backing's value is the whole history after its count of deltas (TakeDelta just set one): a whole
+                // record due for the changelog is that value past its first byte, not a second encoding.
+                stored = wholes is null ? null : Stored(history);
+                changes.Add(delta ?? new CardChange(cardId, null, stored is null ? Whole(history) : stored[1..]));
             }
             else
             {
@@ -210,7 +215,7 @@ public sealed class CardHistoryStore : IDisposable
 
             if (wholes is not null)
             {
-                wholes[i] = new(cardId, Layout == ChangelogLayout.Delta ? Stored(history) : whole);
+                wholes[i] = new(cardId, stored ?? whole);
             }
         }
 
