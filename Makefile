@@ -5,9 +5,6 @@ SHELL := /bin/bash
 CONFIG ?= Release
 CLI := src/FraudStream.Cli
 RESULTS := .deps/test-results
-# How FraudStream's processes run (deploy/docker/Dockerfile sets the same): libgomp's idle threads sleep instead of
-# spinning, and the garbage collector's first generation is 64 MiB instead of about 6 (README: Runtime settings).
-RUNTIME_ENV := OMP_WAIT_POLICY=PASSIVE DOTNET_GCgen0size=0x4000000
 
 .PHONY: help deps build test demo broker bench bench-hotpath clean
 
@@ -42,12 +39,12 @@ PREFIX ?= $(HOME)/.local
 install: build
 	dotnet publish $(CLI) -c $(CONFIG) --no-restore -nologo -v quiet -clp:NoSummary -o $(PREFIX)/lib/fraudstream
 	@mkdir -p $(PREFIX)/bin
-	@printf '#!/bin/sh\nexport OMP_WAIT_POLICY="$${OMP_WAIT_POLICY:-PASSIVE}" DOTNET_GCgen0size="$${DOTNET_GCgen0size:-0x4000000}"\nexec "%s/lib/fraudstream/fraudstream" "$$@"\n' "$(abspath $(PREFIX))" > $(PREFIX)/bin/fraudstream
+	@printf '#!/bin/sh\nexec "%s/lib/fraudstream/fraudstream" "$$@"\n' "$(abspath $(PREFIX))" > $(PREFIX)/bin/fraudstream
 	@chmod +x $(PREFIX)/bin/fraudstream
 	@echo "installed $(PREFIX)/bin/fraudstream; put $(PREFIX)/bin on PATH if it is not (fraudstream --version checks)"
 
 demo: build
-	$(RUNTIME_ENV) dotnet run --project $(CLI) -c $(CONFIG) --no-build -- demo
+	dotnet run --project $(CLI) -c $(CONFIG) --no-build -- demo
 
 broker: build
 	dotnet run --project $(CLI) -c $(CONFIG) --no-build -- broker
@@ -62,7 +59,7 @@ bench-hotpath: build
 bench-scorer: build
 	@# The Python peer's packages, when it runs: on an external cluster, or when asked for on the dev broker.
 	@if [[ -n "$$FRAUDSTREAM_KAFKA_BOOTSTRAP" || "$(BENCH_ARGS)" == *[Pp]ython[Pp]eer=true* ]]; then bash bench/peer/deps.sh; fi
-	$(RUNTIME_ENV) dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- scorer $(or $(BENCH_ARGS),500000 3)
+	OMP_WAIT_POLICY=PASSIVE dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- scorer $(or $(BENCH_ARGS),500000 3)
 
 .PHONY: bench-restore
 bench-restore: build
@@ -75,7 +72,7 @@ bench-independent: build
 .PHONY: bench-predict
 bench-predict: build
 	@bash bench/peer/deps.sh
-	$(RUNTIME_ENV) dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- predict $(BENCH_ARGS)
+	OMP_WAIT_POLICY=PASSIVE dotnet run --project bench/FraudStream.Bench -c $(CONFIG) --no-build -- predict $(BENCH_ARGS)
 
 clean:
 	dotnet clean FraudStream.sln -nologo -v quiet

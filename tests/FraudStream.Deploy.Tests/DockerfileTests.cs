@@ -91,14 +91,6 @@ public partial class DockerfileTests
         Assert.That(runs, Does.Match(@"apt-get install[^\n]*\blibxgboost0\b"), "Debian's libxgboost0");
         Assert.That(runs, Does.Match(@"apt-get install(.|\n)*\blibsasl2-2\b"), "the official librdkafka.so links libsasl2.so.3");
         Assert.That(env, Does.Match(@"\bOMP_WAIT_POLICY=PASSIVE\b"));
-        Assert.That(env, Does.Match(@"\bDOTNET_GCgen0size=0x[0-9a-fA-F]+\b"), "a larger first GC generation (README: Runtime settings)");
-
-        // The process settings `make demo` and the benchmarks run with are the image's.
-        var makeRuntimeEnv = Repo.ReadText("Makefile").Split('\n').Single(l => l.StartsWith("RUNTIME_ENV :=", StringComparison.Ordinal));
-        foreach (var setting in makeRuntimeEnv["RUNTIME_ENV :=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            Assert.That(env, Does.Contain(setting), $"the Makefile's RUNTIME_ENV sets {setting}; the image should too");
-        }
 
         var user = runtime.LastOrDefault(i => i.Keyword == "USER").Arguments;
         Assert.That(user, Is.Not.Null.And.Not.Empty, "the runtime stage sets USER");
