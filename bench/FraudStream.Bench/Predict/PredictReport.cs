@@ -83,7 +83,9 @@ internal static class PredictReport
         var overPeer = at64.Result.RequestsPerSecond / Find(results, Role.BestPeer, 64, "/predict")!.Result.RequestsPerSecond;
         Console.WriteLine();
         Console.WriteLine($"goal: /predict at 64 connections >= 0.6× the ceiling (same server's GET /health/live): {share:0.00}× — {Met(share >= 0.6)}");
-        Console.WriteLine($"goal: /predict p99 <= 1 ms at 8 connections: {p99At8:0.00} ms — {Met(p99At8 <= 1)}");
+        // The trivial endpoint's own tail bounds what /predict can show: wrk and the server share the cores.
+        var ceilingP99At8 = Find(results, Role.Ceiling, 8)!.Result.P99Ms;
+        Console.WriteLine($"goal: /predict p99 <= 1 ms at 8 connections: {p99At8:0.00} ms — {Met(p99At8 <= 1)} (the ceiling's own p99 at 8 connections: {ceilingP99At8:0.00} ms)");
         Console.WriteLine($"goal: /predict p50 at 1 connection not worse than ~0.1 ms: {p50At1:0.000} ms — {Met(p50At1 <= 0.105)}");
         Console.WriteLine($"goal: /predict at 64 connections >= 10× the peer in its best configuration ({workers} workers): {overPeer:0.0}× — {Met(overPeer >= 10)}");
         Console.WriteLine("failed = non-2xx answers plus wrk's socket errors (connect, read, write, and timeouts: a request unanswered after 5 s). "

@@ -99,6 +99,8 @@ internal sealed class LoopRecorder : IDisposable
         private long _recordsAfterFirst;
         private double _scoringAfterFirst;
         private double _commitAfterFirst;
+        private GcWork _gcAtFirst = GcWork.Zero;
+        private GcWork _gcAtLast = GcWork.Zero;
 
         public long Alerts { get; set; }
 
@@ -109,12 +111,15 @@ internal sealed class LoopRecorder : IDisposable
             if (_batches++ == 0)
             {
                 _firstCommit = committedAt;
+                _gcAtFirst = GcWork.Now();
+                _gcAtLast = _gcAtFirst;
             }
             else
             {
                 _recordsAfterFirst += records;
                 _scoringAfterFirst += scoring;
                 _commitAfterFirst += commit;
+                _gcAtLast = GcWork.Now();
             }
 
             _records += records;
@@ -122,6 +127,7 @@ internal sealed class LoopRecorder : IDisposable
         }
 
         public LoopPhase ToPhase() => new(
-            name, _batches, _records, Alerts, Aborted, _firstCommit, _lastCommit, _recordsAfterFirst, _scoringAfterFirst, _commitAfterFirst);
+            name, _batches, _records, Alerts, Aborted, _firstCommit, _lastCommit, _recordsAfterFirst, _scoringAfterFirst, _commitAfterFirst,
+            _gcAtLast.Since(_gcAtFirst));
     }
 }

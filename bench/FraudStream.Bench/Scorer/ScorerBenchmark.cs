@@ -164,7 +164,7 @@ internal static class ScorerBenchmark
         BenchCluster cluster, string[] args, int records, int rounds, Dictionary<string, string> scorerSettings, BenchSettings bench)
     {
         var environment = (cluster.IsDevelopmentBroker ? "" : $"{BenchCluster.BootstrapVariable}={cluster.BootstrapServers} ")
-                          + $"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE"}";
+                          + RuntimeSettings.Describe();
         Console.WriteLine($"command: {environment} dotnet run -c Release --project bench/FraudStream.Bench -- scorer {string.Join(' ', args)}".TrimEnd());
         Console.WriteLine($"cluster: {cluster.Description}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start, "
@@ -234,6 +234,18 @@ internal static class ScorerBenchmark
             Console.WriteLine($"| {Name(mode)} | {Median(runs.Select(r => r.RecordsPerBatch)):N0} | {Median(runs.Select(r => 1e6 / r.LoopRate)):0.00} | "
                               + $"{Median(runs.Select(r => r.LoopScoringUs)):0.00} | {Median(runs.Select(r => r.LoopCommitUs)):0.00} | {Median(runs.Select(r => r.LoopThreadOtherUs)):0.00} | "
                               + $"{Median(runs.Select(r => r.ScorerCpuUs)):0.00} | {Median(runs.Select(r => r.OrchestratorCpuUs)):0.00} |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("The scorer process's garbage collector over the same window (medians):");
+        Console.WriteLine();
+        Console.WriteLine("| mode | allocated bytes/record | collections gen0 / gen1 / gen2 per 1M records | paused, % of the window |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (mode, runs) in modes)
+        {
+            double PerMillion(Func<GcWork, int> count) => Median(runs.Select(r => 1e6 * count(r.LoopGc) / Math.Max(1, r.LoopRecords)));
+            Console.WriteLine($"| {Name(mode)} | {Median(runs.Select(r => r.AllocatedBytesPerRecord)):N0} | "
+                              + $"{PerMillion(g => g.Gen0):N0} / {PerMillion(g => g.Gen1):N0} / {PerMillion(g => g.Gen2):N0} | {Median(runs.Select(r => r.GcPausePercent)):0.0} |");
         }
 
         Console.WriteLine();

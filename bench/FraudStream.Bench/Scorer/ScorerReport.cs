@@ -25,6 +25,26 @@ internal sealed record ScorerReport(long PeakRssBytes, IReadOnlyList<LoopPhase> 
 /// <param name="RecordsAfterFirst">Records in the batches after the first.</param>
 /// <param name="ScoringSecondsAfterFirst">Time to decode, build features and predict, summed over the batches after the first.</param>
 /// <param name="CommitSecondsAfterFirst">Time to produce alerts, send offsets and commit, summed over the batches after the first.</param>
+/// <param name="GcAfterFirst">The child's garbage collector between the first batch's commit and the last one's.</param>
 internal sealed record LoopPhase(
     string Name, int Batches, long Records, long Alerts, long Aborted, long FirstCommitTimestamp, long LastCommitTimestamp,
-    long RecordsAfterFirst, double ScoringSecondsAfterFirst, double CommitSecondsAfterFirst);
+    long RecordsAfterFirst, double ScoringSecondsAfterFirst, double CommitSecondsAfterFirst, GcWork GcAfterFirst);
+
+/// <summary>What the garbage collector did over a stretch of time (the difference of two <see cref="Now"/> readings).</summary>
+/// <param name="AllocatedBytes">Bytes allocated by all threads.</param>
+/// <param name="Gen0">Collections of generation 0 (gen1 and gen2 collections count here too, as the runtime counts them).</param>
+/// <param name="Gen1">Collections of generation 1 (gen2 ones included).</param>
+/// <param name="Gen2">Collections of generation 2.</param>
+/// <param name="PauseSeconds">Time the runtime was paused for collections.</param>
+internal sealed record GcWork(long AllocatedBytes, int Gen0, int Gen1, int Gen2, double PauseSeconds)
+{
+    public static GcWork Zero { get; } = new(0, 0, 0, 0, 0);
+
+    /// <summary>The process's totals so far.</summary>
+    public static GcWork Now() => new(
+        GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+        GC.GetTotalPauseDuration().TotalSeconds);
+
+    public GcWork Since(GcWork earlier) => new(
+        AllocatedBytes - earlier.AllocatedBytes, Gen0 - earlier.Gen0, Gen1 - earlier.Gen1, Gen2 - earlier.Gen2, PauseSeconds - earlier.PauseSeconds);
+}

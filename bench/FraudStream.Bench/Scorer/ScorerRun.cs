@@ -56,7 +56,17 @@ internal sealed record RunResult(
     double? AlertP99Ms,
     long ThroughputAlerts,
     long Aborted,
-    long PeakRssBytes);
+    long PeakRssBytes,
+    GcWork LoopGc,
+    long LoopRecords,
+    double LoopSeconds)
+{
+    /// <summary>Bytes the scorer process allocated per record over the loop's measured window.</summary>
+    public double AllocatedBytesPerRecord => LoopGc.AllocatedBytes / (double)Math.Max(1, LoopRecords);
+
+    /// <summary>Share of the loop's measured window the runtime spent paused for collections, in percent.</summary>
+    public double GcPausePercent => 100 * LoopGc.PauseSeconds / Math.Max(1e-9, LoopSeconds);
+}
 
 /// <summary>
 /// One run: fresh topics, N records preloaded (timed on their own), the scorer started as a child process, then
@@ -149,7 +159,10 @@ internal static class ScorerRun
             latency.AlertP99Ms,
             loop.Alerts,
             report.Phases.Sum(p => p.Aborted),
-            report.PeakRssBytes);
+            report.PeakRssBytes,
+            loop.GcAfterFirst,
+            loop.RecordsAfterFirst,
+            loopSeconds);
     }
 
     internal static IProducer<byte[], byte[]> BuildProducer(string bootstrapServers) =>

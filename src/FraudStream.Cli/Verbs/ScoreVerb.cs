@@ -28,7 +28,7 @@ internal static class ScoreVerb
             HelpName = "id",
         };
         var group = new Option<string?>("--group") { Description = "Consumer group of the scorer instances (Scorer:GroupId, default fraudstream-scorer).", HelpName = "id" };
-        var batchSize = new Option<string?>("--batch-size") { Description = "Most records per batch and transaction (Scorer:BatchSize, default 1000).", HelpName = "n" };
+        var batchSize = new Option<string?>("--batch-size") { Description = $"Most records per batch and transaction (Scorer:BatchSize, default {ScorerOptions.DefaultBatchSize}).", HelpName = "n" };
         var linger = new Option<string?>("--linger-ms") { Description = "How long a batch waits for more records (Scorer:Linger, default 100 ms).", HelpName = "ms" };
         var threshold = new Option<string?>("--threshold") { Description = "Override every model's threshold (Model:Threshold).", HelpName = "0..1" };
         var registry = ModelStores.CreateOption();

@@ -127,8 +127,15 @@ public sealed class ScorerOptions
     /// </summary>
     public string TransactionalId { get; set; } = "";
 
-    /// <summary>Most records per batch (one predict call and one Kafka transaction each).</summary>
-    public int BatchSize { get; set; } = 1000;
+    /// <summary>
+    /// Most records per batch (one predict call and one Kafka transaction each). Natural batching keeps batches small at
+    /// low rates; this bounds them under load, where a larger batch spreads a transaction's round trips and its changelog
+    /// over more records (README, Performance: 2,500 scored 1.4× the records/s of 1,000 with history).
+    /// </summary>
+    public int BatchSize { get; set; } = DefaultBatchSize;
+
+    /// <summary>The default <see cref="BatchSize"/>.</summary>
+    public const int DefaultBatchSize = 2500;
 
     /// <summary>How long a batch waits for more records after its first one.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(100);
