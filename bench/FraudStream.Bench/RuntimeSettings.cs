@@ -1,19 +1,17 @@
 namespace FraudStream.Bench;
 
 /// <summary>
-/// The process settings a benchmark's command line shows: those the Makefile's RUNTIME_ENV (and the image) set, as this
-/// process has them. Child processes inherit them, so they are what the measured scorer or api ran with.
+/// The environment settings that change how the measured processes run, as this process has them: libgomp's wait policy
+/// (native XGBoost's threads) and the garbage collector's first generation (README, Performance). Child processes
+/// inherit them, so a benchmark's printed command shows what the measured scorer or api ran with.
 /// </summary>
 internal static class RuntimeSettings
 {
     private static readonly string[] s_names = ["OMP_WAIT_POLICY", "DOTNET_GCgen0size"];
 
-    /// <summary>"NAME=value" for each that is set, space-separated; "(none of OMP_WAIT_POLICY, DOTNET_GCgen0size)" when none is.</summary>
-    public static string Describe()
-    {
-        var set = s_names.Where(n => Environment.GetEnvironmentVariable(n) is { Length: > 0 })
-            .Select(n => $"{n}={Environment.GetEnvironmentVariable(n)}")
-            .ToList();
-        return set.Count > 0 ? string.Join(' ', set) : $"(none of {string.Join(", ", s_names)})";
-    }
+    /// <summary>The command line that ran this benchmark: the settings above that are set ("NAME=value"), then <paramref name="command"/>.</summary>
+    public static string Command(string command) => string.Join(' ', s_names
+        .Where(n => Environment.GetEnvironmentVariable(n) is { Length: > 0 })
+        .Select(n => $"{n}={Environment.GetEnvironmentVariable(n)}")
+        .Append(command));
 }

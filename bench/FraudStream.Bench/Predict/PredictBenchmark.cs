@@ -237,7 +237,7 @@ internal static class PredictBenchmark
 
     private static void PrintHeader(string[] args, int seconds)
     {
-        Console.WriteLine($"command: {RuntimeSettings.Describe()} dotnet run -c Release --project bench/FraudStream.Bench -- predict {string.Join(' ', args)}".TrimEnd());
+        Console.WriteLine($"command: {RuntimeSettings.Command($"dotnet run -c Release --project bench/FraudStream.Bench -- predict {string.Join(' ', args)}")}".TrimEnd());
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared by both servers and wrk, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start, "
                           + $".NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"runs: wrk for {seconds} s per server, endpoint and connection count ({string.Join(", ", Connections)}), servers alternating which goes first");

@@ -163,9 +163,8 @@ internal static class ScorerBenchmark
     private static void PrintHeader(
         BenchCluster cluster, string[] args, int records, int rounds, Dictionary<string, string> scorerSettings, BenchSettings bench)
     {
-        var environment = (cluster.IsDevelopmentBroker ? "" : $"{BenchCluster.BootstrapVariable}={cluster.BootstrapServers} ")
-                          + RuntimeSettings.Describe();
-        Console.WriteLine($"command: {environment} dotnet run -c Release --project bench/FraudStream.Bench -- scorer {string.Join(' ', args)}".TrimEnd());
+        var bootstrap = (cluster.IsDevelopmentBroker ? "" : $"{BenchCluster.BootstrapVariable}={cluster.BootstrapServers} ");
+        Console.WriteLine($"command: {bootstrap}{RuntimeSettings.Command($"dotnet run -c Release --project bench/FraudStream.Bench -- scorer {string.Join(' ', args)}")}".TrimEnd());
         Console.WriteLine($"cluster: {cluster.Description}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start, "
                           + $".NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
