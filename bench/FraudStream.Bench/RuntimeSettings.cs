@@ -2,7 +2,7 @@ namespace FraudStream.Bench;
 
 /// <summary>
 /// The environment settings that change how the measured processes run, as this process has them: libgomp's wait policy
-/// (native XGBoost's threads) and the garbage collector's first generation (README, Performance). Child processes
+/// (native XGBoost's threads) and the garbage collector's first generation (docs/PERFORMANCE.md, The scorer end to end). Child processes
 /// inherit them, so a benchmark's printed command shows what the measured scorer or api ran with.
 /// </summary>
 internal static class RuntimeSettings

@@ -82,7 +82,7 @@ public sealed partial class KafkaClientFactory(IOptions<ScorerOptions> options, 
             // A batch's alerts are flushed by its commit anyway; waiting for more only delays the commit.
             LingerMs = 0,
             // librdkafka waits retry.backoff.ms (100 ms by default) after a coordinator's CONCURRENT_TRANSACTIONS,
-            // which follows a commit often; with small batches that wait dominated (see README, Performance).
+            // which follows a commit often; with small batches that wait dominated (see docs/PERFORMANCE.md).
             RetryBackoffMs = 20,
             // A batch produces at most a score, an alert or a dead letter per record, all before its commit.
             QueueBufferingMaxMessages = Math.Max(100_000, 3 * _options.BatchSize),

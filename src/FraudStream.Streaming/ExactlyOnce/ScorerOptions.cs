@@ -130,7 +130,7 @@ public sealed class ScorerOptions
     /// <summary>
     /// Most records per batch (one predict call and one Kafka transaction each). Natural batching keeps batches small at
     /// low rates; this bounds them under load, where a larger batch spreads a transaction's round trips and its changelog
-    /// over more records (README, Performance: 2,500 scored 1.4× the records/s of 1,000 with history).
+    /// over more records (docs/PERFORMANCE.md, The scorer end to end: 2,500 scored 1.4× the records/s of 1,000 with history).
     /// </summary>
     public int BatchSize { get; set; } = DefaultBatchSize;
 
