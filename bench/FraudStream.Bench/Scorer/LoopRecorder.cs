@@ -99,8 +99,8 @@ internal sealed class LoopRecorder : IDisposable
         private long _recordsAfterFirst;
         private double _scoringAfterFirst;
         private double _commitAfterFirst;
-        private GcWork _gcAtFirst = GcWork.Zero;
-        private GcWork _gcAtLast = GcWork.Zero;
+        private GcWork _gcAtFirst;
+        private GcWork _gcAtLast;
 
         public long Alerts { get; set; }
 

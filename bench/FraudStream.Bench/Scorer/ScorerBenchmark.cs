@@ -163,7 +163,7 @@ internal static class ScorerBenchmark
     private static void PrintHeader(
         BenchCluster cluster, string[] args, int records, int rounds, Dictionary<string, string> scorerSettings, BenchSettings bench)
     {
-        var bootstrap = (cluster.IsDevelopmentBroker ? "" : $"{BenchCluster.BootstrapVariable}={cluster.BootstrapServers} ");
+        var bootstrap = cluster.IsDevelopmentBroker ? "" : $"{BenchCluster.BootstrapVariable}={cluster.BootstrapServers} ";
         Console.WriteLine($"command: {bootstrap}{RuntimeSettings.Command($"dotnet run -c Release --project bench/FraudStream.Bench -- scorer {string.Join(' ', args)}")}".TrimEnd());
         Console.WriteLine($"cluster: {cluster.Description}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start, "

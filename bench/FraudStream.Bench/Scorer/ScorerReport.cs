@@ -30,16 +30,17 @@ internal sealed record LoopPhase(
     string Name, int Batches, long Records, long Alerts, long Aborted, long FirstCommitTimestamp, long LastCommitTimestamp,
     long RecordsAfterFirst, double ScoringSecondsAfterFirst, double CommitSecondsAfterFirst, GcWork GcAfterFirst);
 
-/// <summary>What the garbage collector did over a stretch of time (the difference of two <see cref="Now"/> readings).</summary>
+/// <summary>
+/// What the garbage collector did over a stretch of time (the difference of two <see cref="Now"/> readings). A struct:
+/// it is read at every committed batch inside the measured process, which should not allocate for it.
+/// </summary>
 /// <param name="AllocatedBytes">Bytes allocated by all threads.</param>
 /// <param name="Gen0">Collections of generation 0 (gen1 and gen2 collections count here too, as the runtime counts them).</param>
 /// <param name="Gen1">Collections of generation 1 (gen2 ones included).</param>
 /// <param name="Gen2">Collections of generation 2.</param>
 /// <param name="PauseSeconds">Time the runtime was paused for collections.</param>
-internal sealed record GcWork(long AllocatedBytes, int Gen0, int Gen1, int Gen2, double PauseSeconds)
+internal readonly record struct GcWork(long AllocatedBytes, int Gen0, int Gen1, int Gen2, double PauseSeconds)
 {
-    public static GcWork Zero { get; } = new(0, 0, 0, 0, 0);
-
     /// <summary>The process's totals so far.</summary>
     public static GcWork Now() => new(
         GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),

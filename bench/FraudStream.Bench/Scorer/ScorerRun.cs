@@ -58,14 +58,13 @@ internal sealed record RunResult(
     long Aborted,
     long PeakRssBytes,
     GcWork LoopGc,
-    long LoopRecords,
-    double LoopSeconds)
+    long LoopRecords)
 {
     /// <summary>Bytes the scorer process allocated per record over the loop's measured window.</summary>
     public double AllocatedBytesPerRecord => LoopGc.AllocatedBytes / (double)Math.Max(1, LoopRecords);
 
     /// <summary>Share of the loop's measured window the runtime spent paused for collections, in percent.</summary>
-    public double GcPausePercent => 100 * LoopGc.PauseSeconds / Math.Max(1e-9, LoopSeconds);
+    public double GcPausePercent => 100 * LoopGc.PauseSeconds * LoopRate / Math.Max(1, LoopRecords);
 }
 
 /// <summary>
@@ -161,8 +160,7 @@ internal static class ScorerRun
             report.Phases.Sum(p => p.Aborted),
             report.PeakRssBytes,
             loop.GcAfterFirst,
-            loop.RecordsAfterFirst,
-            loopSeconds);
+            loop.RecordsAfterFirst);
     }
 
     internal static IProducer<byte[], byte[]> BuildProducer(string bootstrapServers) =>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Confluent.Kafka;
-using FraudStream.Streaming;
 
 namespace FraudStream.IntegrationTests.Kafka;
 
@@ -62,10 +61,7 @@ public sealed class FetchWaitTests
     /// <summary>Two partitions of <paramref name="topic"/> whose leader is the same broker.</summary>
     private static (int WaitedOn, int Elsewhere) TwoPartitionsOfOneLeader(string topic)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig(KafkaClientProperties.Process.ToDictionary())
-        {
-            BootstrapServers = TestKafka.BootstrapServers,
-        }).Build();
+        using var admin = TestKafka.AdminClient();
         var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
         var shared = partitions.GroupBy(p => p.Leader).FirstOrDefault(g => g.Count() >= 2)
             ?? throw new InconclusiveException($"No broker leads two of {topic}'s {partitions.Count} partitions.");

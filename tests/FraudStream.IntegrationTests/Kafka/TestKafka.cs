@@ -84,14 +84,14 @@ public static class TestKafka
     /// </summary>
     public static async Task<string> CreateTopicAsync(string purpose, int partitions, bool compacted = false)
     {
-        var name = $"fstest-{s_runId}-{purpose}-{Interlocked.Increment(ref s_topicCounter)}";
+        var name = UniqueName(purpose);
         if (s_devBroker is not null)
         {
             s_devBroker.CreateTopic(name, partitions);
             return name;
         }
 
-        using var admin = new AdminClientBuilder(new AdminClientConfig(KafkaClientProperties.Process.ToDictionary()) { BootstrapServers = BootstrapServers }).Build();
+        using var admin = AdminClient();
         // Replication factor -1: the cluster's default, whatever its size.
         await admin.CreateTopicsAsync([new TopicSpecification
         {
@@ -115,6 +115,10 @@ public static class TestKafka
     }
 
     /// <summary>A unique name for a consumer group or a transactional.id.</summary>
+    /// <summary>An admin client of the test cluster, with the process's Kafka client properties (FRAUDSTREAM_KAFKA_CONFIG).</summary>
+    public static IAdminClient AdminClient() =>
+        new AdminClientBuilder(new AdminClientConfig(KafkaClientProperties.Process.ToDictionary()) { BootstrapServers = BootstrapServers }).Build();
+
     public static string UniqueName(string purpose) => $"fstest-{s_runId}-{purpose}-{Interlocked.Increment(ref s_topicCounter)}";
 
     public static IProducer<string, string> TransactionalProducer(string transactionalId) =>

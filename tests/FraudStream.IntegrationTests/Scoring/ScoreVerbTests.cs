@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Confluent.Kafka;
 using FraudStream.IntegrationTests.Kafka;
 
 namespace FraudStream.IntegrationTests.Scoring;
@@ -165,7 +164,7 @@ public sealed class ScoreVerbTests
             $"The topic '{misspelt}' (Scorer:AlertsTopic) does not exist on the cluster at {TestKafka.BootstrapServers}: "
             + "create it, or name an existing topic in Scorer:AlertsTopic.",
         }), run.Transcript);
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = TestKafka.BootstrapServers }).Build();
+        using var admin = TestKafka.AdminClient();
         Assert.That(admin.GetMetadata(TimeSpan.FromSeconds(30)).Topics.Select(t => t.Topic), Has.None.EqualTo(misspelt));
     }
 
