@@ -2,6 +2,8 @@ using System.CommandLine;
 using FraudStream.Cli.Hosting;
 using FraudStream.Cli.Verbs;
 
+ThreadPoolSpinning.ForVerb(args); // before anything queues work to the thread pool
+
 var root = new RootCommand("FraudStream: scores card transactions for fraud as they stream through Kafka.");
 root.Subcommands.Add(ApiVerb.Create());
 root.Subcommands.Add(AlertsVerb.Create());
