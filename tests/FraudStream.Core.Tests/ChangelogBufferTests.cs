@@ -1,4 +1,3 @@
-using System.Buffers;
 using FraudStream.Core.Features.History;
 using FraudStream.Core.Transactions;
 using FraudStream.Testing;
@@ -12,13 +11,6 @@ namespace FraudStream.Core.Tests;
 public sealed class ChangelogBufferTests
 {
     private static readonly DateTimeOffset s_start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-
-    private static byte[] Whole(CardHistory history)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        history.WriteTo(buffer);
-        return buffer.WrittenSpan.ToArray();
-    }
 
     [TestCase(ChangelogLayout.Whole)]
     [TestCase(ChangelogLayout.Daily)]
@@ -58,7 +50,7 @@ public sealed class ChangelogBufferTests
         var restored = CardChangelog.Restore(settings, changelog, layout);
         var compacted = CardChangelog.Restore(settings, CardChangelog.Compact(changelog), layout);
         var differing = Enumerable.Range(0, 40).Select(c => $"C-{c}")
-            .Where(card => !Whole(restored.Find(card)!).SequenceEqual(Whole(cards.Find(card)!)) || !Whole(compacted.Find(card)!).SequenceEqual(Whole(cards.Find(card)!)))
+            .Where(card => !CardChangelog.Whole(restored.Find(card)!).SequenceEqual(CardChangelog.Whole(cards.Find(card)!)) || !CardChangelog.Whole(compacted.Find(card)!).SequenceEqual(CardChangelog.Whole(cards.Find(card)!)))
             .ToList();
 
         Assert.Multiple(() =>
@@ -89,9 +81,9 @@ public sealed class ChangelogBufferTests
             Assert.That(buffer.Count, Is.EqualTo(1));
             Assert.That(buffer.Partition(0), Is.EqualTo(4));
             Assert.That(buffer.Key(0).ToArray(), Is.EqualTo("C-2"u8.ToArray()));
-            Assert.That(buffer.Value(0).ToArray(), Is.EqualTo(Whole(cards.Find("C-2")!)));
+            Assert.That(buffer.Value(0).ToArray(), Is.EqualTo(CardChangelog.Whole(cards.Find("C-2")!)));
             Assert.That(buffer.Bytes, Is.EqualTo(3 + buffer.Value(0).Length), "only the new record's key and value");
-            Assert.That(first, Is.EqualTo(Whole(cards.Find("C-long-card-id-0001")!)));
+            Assert.That(first, Is.EqualTo(CardChangelog.Whole(cards.Find("C-long-card-id-0001")!)));
         });
     }
 }
