@@ -1,4 +1,3 @@
-using System.Buffers;
 using FraudStream.Core.Features.History;
 using FraudStream.Core.Transactions;
 using FraudStream.Testing;
@@ -17,13 +16,6 @@ public sealed class CardHistoryDeltaTests
     /// <summary>Scores and remembers <paramref name="t"/> as the scorer does.</summary>
     private static void Observe(CardHistoryStore cards, Transaction t) =>
         HistoryFeatures.Observe(cards, new LabelHistory(cards.Settings), t, new float[HistoryFeatures.Count]);
-
-    private static byte[] Whole(CardHistory history)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        history.WriteTo(buffer);
-        return buffer.WrittenSpan.ToArray();
-    }
 
     [Test]
     public void A_card_writes_its_whole_history_then_a_delta_in_each_slot_in_turn()
@@ -79,7 +71,7 @@ public sealed class CardHistoryDeltaTests
                 {
                     var restored = CardChangelog.Restore(settings, log);
                     mismatches.AddRange(Enumerable.Range(0, 8).Select(c => $"C-{c}")
-                        .Where(c => !Whole(cards.Find(c)!).AsSpan().SequenceEqual(Whole(restored.Find(c)!)))
+                        .Where(c => !CardChangelog.Whole(cards.Find(c)!).AsSpan().SequenceEqual(CardChangelog.Whole(restored.Find(c)!)))
                         .Select(c => $"{c} at {i} from the {name}"));
                 }
             }
@@ -131,7 +123,7 @@ public sealed class CardHistoryDeltaTests
         {
             foreach (var (name, store) in new[] { ("log", restored), ("compacted", compacted), ("compacted with tombstones", compactedWithTombstones) })
             {
-                Assert.That(cards.Where(c => !Whole(live!.Find(c)!).AsSpan().SequenceEqual(Whole(store.Find(c)!))), Is.Empty, name);
+                Assert.That(cards.Where(c => !CardChangelog.Whole(live!.Find(c)!).AsSpan().SequenceEqual(CardChangelog.Whole(store.Find(c)!))), Is.Empty, name);
             }
         });
     }
@@ -141,7 +133,7 @@ public sealed class CardHistoryDeltaTests
     {
         var store = new CardHistoryStore(HistorySettings.Default);
         store.Restore(new CardChange("C-9", null, [9, 9], Slot: 0));
-        store.Restore(new CardChange("C-1", null, Whole(OneTransaction())));
+        store.Restore(new CardChange("C-1", null, CardChangelog.Whole(OneTransaction())));
 
         Assert.Multiple(() =>
         {

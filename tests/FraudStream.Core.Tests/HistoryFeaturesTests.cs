@@ -182,9 +182,9 @@ public sealed class HistoryFeaturesTests
         var compacted = CardChangelog.Restore(settings, CardChangelog.Compact(changelog));
 
         var next = Tx("next", TimeSpan.FromMinutes(1_000 * 97), 77.7, "M-3", lat: 40.5, lon: 2.5);
-        var wholeBefore = Whole(cards.Find("C-1")!);
-        var wholeRestored = Whole(restored.Find("C-1")!);
-        var wholeCompacted = Whole(compacted.Find("C-1")!);
+        var wholeBefore = CardChangelog.Whole(cards.Find("C-1")!);
+        var wholeRestored = CardChangelog.Whole(restored.Find("C-1")!);
+        var wholeCompacted = CardChangelog.Whole(compacted.Find("C-1")!);
         var original = Observe(cards, labels, next).Values.Select(BitConverter.SingleToInt32Bits);
         var fromChangelog = Observe(restored, labels, next).Values.Select(BitConverter.SingleToInt32Bits);
 
@@ -213,7 +213,7 @@ public sealed class HistoryFeaturesTests
             Observe(old, labels, Tx($"t{i}", TimeSpan.FromHours(i * 11), 10 + i));
         }
 
-        var wholeRecord = Whole(old.Find("C-1")!);
+        var wholeRecord = CardChangelog.Whole(old.Find("C-1")!);
         var cards = new CardHistoryStore(settings) { TracksChanges = true, Layout = ChangelogLayout.Daily };
         cards.Restore(CardChange.FromRecord(System.Text.Encoding.UTF8.GetBytes("C-1"), wholeRecord));
         Observe(cards, labels, Tx("t40", TimeSpan.FromHours(40 * 11), 50));
@@ -231,16 +231,9 @@ public sealed class HistoryFeaturesTests
         {
             Assert.That(changes[0], Is.EqualTo(new CardChange("C-1", null, null)), "first, the whole-history record is deleted");
             Assert.That(changes.Skip(1).Select(c => c.Bucket).Distinct().Count(), Is.EqualTo(changes.Count - 1).And.GreaterThan(15), "then every bucket once");
-            Assert.That(Whole(restored.Find("C-1")!), Is.EqualTo(Whole(old.Find("C-1")!)));
+            Assert.That(CardChangelog.Whole(restored.Find("C-1")!), Is.EqualTo(CardChangelog.Whole(old.Find("C-1")!)));
             Assert.That(cards.TakeChanged(), Is.Empty, "rewritten once");
         });
-    }
-
-    private static byte[] Whole(CardHistory history)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        history.WriteTo(buffer);
-        return buffer.WrittenSpan.ToArray();
     }
 
     [Test]

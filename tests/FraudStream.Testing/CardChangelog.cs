@@ -1,3 +1,4 @@
+using System.Buffers;
 using FraudStream.Core.Features.History;
 
 namespace FraudStream.Testing;
@@ -33,5 +34,14 @@ public static class CardChangelog
 
         store.Restored();
         return store;
+    }
+
+    /// <summary>A card's whole history in changelog form (what a whole-history record holds), to compare histories byte for byte.</summary>
+    public static byte[] Whole(CardHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var buffer = new ArrayBufferWriter<byte>();
+        history.WriteTo(buffer);
+        return buffer.WrittenSpan.ToArray();
     }
 }

@@ -71,10 +71,7 @@ internal static partial class ScorerWarmUp
             HistoryFeatures.Observe(cards, labels, transactions[i], features.AsSpan(i * HistoryFeatures.Count, HistoryFeatures.Count));
         }
 
-        foreach (var change in cards.TakeChanged())
-        {
-            _ = change.Key();
-        }
+        cards.TakeChanged(new ChangelogBuffer(), partition: 0);
     }
 
     /// <summary>A transaction of one of four cards, its optional fields present on every other one.</summary>

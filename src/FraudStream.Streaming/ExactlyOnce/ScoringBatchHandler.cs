@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using FraudStream.Avro;
@@ -39,7 +37,6 @@ public sealed partial class ScoringBatchHandler(
     private readonly TransactionMessageCodec _codec = new(schemaRegistry, new TransactionAvroCodec());
     private readonly FraudAlertAvroCodec _alertCodec = new();
     private readonly TransactionScoreAvroCodec _scoreCodec = new();
-    private readonly ArrayBufferWriter<byte> _valueBuffer = new(512); // used on the loop thread only (Produce)
     private int _alertSchemaId;
     private int _scoreSchemaId;
     private int _shadowSchemaId;
@@ -249,32 +246,6 @@ public sealed partial class ScoringBatchHandler(
     /// <inheritdoc />
     public void Rewound() => history.ForgetAll();
 
-    /// <summary>
-    /// The batch's card histories, each to the changelog partition numbered as its input partition, in the batch's
-    /// transaction: the state commits with the offsets that produced it, or not at all.
-    /// </summary>
-    private void ProduceChangelog(IProducer<byte[], byte[]> producer, RecordBatch batch, ScoringWork work)
-    {
-        long bytes = 0;
-        var records = 0;
-        foreach (var (partition, key, value) in work.Changelog)
-        {
-            if (batch.Dropped.Count > 0 && batch.Dropped.Contains(new TopicPartition(_options.InputTopic, partition)))
-            {
-                continue;
-            }
-
-            producer.Produce(new TopicPartition(_options.ChangelogTopic, partition), new Message<byte[], byte[]> { Key = key, Value = value! }); // null: a tombstone
-            bytes += key.Length + (value?.Length ?? 0);
-            records++;
-        }
-
-        if (records > 0)
-        {
-            metrics.ChangelogWritten(records, bytes);
-        }
-    }
-
     /// <inheritdoc />
     public void Committed(RecordBatch batch, DateTimeOffset committedAt)
     {
@@ -366,52 +337,6 @@ public sealed partial class ScoringBatchHandler(
         // registry on this pool thread, which has no synchronization context to deadlock.
         return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
-
-    private void ProduceScores(
-        IProducer<byte[], byte[]> producer, string topic, int schemaId, RecordBatch batch, ScoringWork work, ScoredBatch scored, DateTimeOffset scoredAt)
-    {
-        for (var row = 0; row < scored.Rows; row++)
-        {
-            if (!batch.Keeps(work.TransactionRows[row]))
-            {
-                continue;
-            }
-
-            var transaction = work.Transactions[row];
-            var source = batch.Records[work.TransactionRows[row]];
-            var score = scored.Score(row);
-            ConfluentWireFormat.WriteHeader(StartValue(), schemaId);
-            _scoreCodec.Encode(
-                new TransactionScore(
-                    transaction.TransactionId,
-                    transaction.CardId,
-                    score,
-                    scored.Model.Threshold,
-                    score >= scored.Model.Threshold,
-                    scored.Model.Version,
-                    source.Topic,
-                    source.Partition.Value,
-                    source.Offset.Value,
-                    transaction.EventTime,
-                    scoredAt),
-                _valueBuffer);
-            ProduceValue(producer, topic, transaction.CardId);
-        }
-    }
-
-    private ArrayBufferWriter<byte> StartValue()
-    {
-        _valueBuffer.ResetWrittenCount();
-        return _valueBuffer;
-    }
-
-    /// <summary>Produces the value framed in the buffer, keyed by card id (one card's records stay on one partition).</summary>
-    private void ProduceValue(IProducer<byte[], byte[]> producer, string topic, string cardId) =>
-        producer.Produce(topic, new Message<byte[], byte[]>
-        {
-            Key = Encoding.UTF8.GetBytes(cardId),
-            Value = _valueBuffer.WrittenSpan.ToArray(),
-        });
 
     private int RegisterSchema(string topic, string schemaFile, CancellationToken stop)
     {

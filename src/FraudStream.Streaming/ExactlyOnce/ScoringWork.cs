@@ -1,5 +1,4 @@
 using FraudStream.Core.Features.History;
-using FraudStream.Streaming.History;
 using FraudStream.Serving;
 using Transaction = FraudStream.Core.Transactions.Transaction;
 
@@ -36,7 +35,7 @@ internal sealed class ScoringWork(int topFeatures) : IBatchWork
     public float[] History { get; private set; } = [];
 
     /// <summary>The card histories the batch changed, for the changelog.</summary>
-    public List<ChangelogRecord> Changelog { get; } = [];
+    public ChangelogBuffer Changelog { get; } = new();
 
     public void GrowHistory()
     {

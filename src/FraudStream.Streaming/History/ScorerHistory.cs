@@ -12,9 +12,6 @@ namespace FraudStream.Streaming.History;
 /// <summary>How much history an instance holds: cards, bytes in memory (cards and labels), labels.</summary>
 public readonly record struct HistorySize(long Cards, long Bytes, long Labels);
 
-/// <summary>A card history changelog record (<see cref="CardChange"/>; null value: a tombstone), bound for its changelog partition in the batch's transaction.</summary>
-public readonly record struct ChangelogRecord(int Partition, byte[] Key, byte[]? Value);
-
 /// <summary>
 /// The scorer's state for history features: per owned input partition, its cards' histories (restored from the
 /// changelog before the partition's first record is scored); and the labels, read whole from the labels topic.
@@ -97,7 +94,7 @@ public sealed partial class ScorerHistory : IDisposable
     /// <paramref name="features"/>) and remembers it; the new history of each changed card goes to <paramref name="changelog"/>.
     /// Rows of partitions dropped from the batch get missing features and change nothing.
     /// </summary>
-    public void Observe(RecordBatch batch, IReadOnlyList<Transaction> transactions, IReadOnlyList<int> rows, float[] features, List<ChangelogRecord> changelog, CancellationToken stop)
+    public void Observe(RecordBatch batch, IReadOnlyList<Transaction> transactions, IReadOnlyList<int> rows, float[] features, ChangelogBuffer changelog, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(transactions);
@@ -164,7 +161,7 @@ public sealed partial class ScorerHistory : IDisposable
     }
 
     /// <summary>The rows' features and history updates; every partition they need is restored (no Kafka call here).</summary>
-    private void ObserveRows(RecordBatch batch, IReadOnlyList<Transaction> transactions, IReadOnlyList<int> rows, float[] features, List<ChangelogRecord> changelog)
+    private void ObserveRows(RecordBatch batch, IReadOnlyList<Transaction> transactions, IReadOnlyList<int> rows, float[] features, ChangelogBuffer changelog)
     {
         var width = HistoryFeatures.Count;
         var touched = new HashSet<int>();
@@ -195,11 +192,7 @@ public sealed partial class ScorerHistory : IDisposable
 
         foreach (var partition in touched)
         {
-            var cards = _partitions[partition];
-            foreach (var change in cards.TakeChanged())
-            {
-                changelog.Add(new ChangelogRecord(partition, change.Key(), change.Value));
-            }
+            _partitions[partition].TakeChanged(changelog, partition);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -44,16 +45,23 @@ public readonly record struct CardChange(string CardId, int? Bucket, byte[]? Val
     /// </summary>
     public byte[] Key()
     {
-        var id = Encoding.UTF8.GetByteCount(CardId);
-        var number = Bucket ?? Slot;
-        var key = new byte[id + (number is null ? 0 : Suffix)];
-        Encoding.UTF8.GetBytes(CardId, key);
+        var key = new ArrayBufferWriter<byte>(Encoding.UTF8.GetMaxByteCount(CardId.Length) + Suffix);
+        WriteKey(CardId, Bucket, Slot, key);
+        return key.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes the <see cref="Key"/> of a record of <paramref name="cardId"/> with <paramref name="bucket"/> or <paramref name="slot"/> (or neither).</summary>
+    internal static void WriteKey(string cardId, int? bucket, int? slot, IBufferWriter<byte> output)
+    {
+        var number = bucket ?? slot;
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(cardId.Length) + Suffix);
+        var id = Encoding.UTF8.GetBytes(cardId, span);
         if (number is { } n)
         {
-            key[id] = Bucket is null ? SlotMarker : BucketMarker;
-            BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(id + 1), n);
+            span[id] = bucket is null ? SlotMarker : BucketMarker;
+            BinaryPrimitives.WriteInt32BigEndian(span[(id + 1)..], n);
         }
 
-        return key;
+        output.Advance(id + (number is null ? 0 : Suffix));
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace FraudStream.Core.Features.History;
 
 // This file: the daily changelog layout (Scorer:HistoryChangelog=daily): which days of event time a change touched,
@@ -7,10 +5,10 @@ namespace FraudStream.Core.Features.History;
 public sealed partial class CardHistory
 {
     /// <summary>
-    /// The changelog records of the buckets changed since the last call, each bucket's events in changelog form, or
-    /// null (a tombstone) for a bucket left empty; <paramref name="all"/> writes every bucket that holds events.
+    /// Adds to <paramref name="into"/> the changelog records of the buckets changed since the last call, each bucket's
+    /// events in changelog form, or a tombstone for a bucket left empty; <paramref name="all"/> writes every bucket that holds events.
     /// </summary>
-    internal void TakeChanges(string cardId, bool all, ArrayBufferWriter<byte> buffer, List<CardChange> into)
+    internal void TakeChanges(string cardId, bool all, ChangelogBuffer into, int partition)
     {
         if (all)
         {
@@ -23,16 +21,17 @@ public sealed partial class CardHistory
                     end++;
                 }
 
-                into.Add(new CardChange(cardId, bucket, Write(buffer, start, end - start)));
+                WriteRange(into.Begin(partition, cardId, bucket, null), start, end - start);
+                into.EndValue();
                 start = end;
             }
         }
         else if (_touched != NoBucket)
         {
-            into.Add(BucketChange(cardId, _touched, buffer));
+            AddBucket(cardId, _touched, into, partition);
             foreach (var bucket in _moreTouched ?? [])
             {
-                into.Add(BucketChange(cardId, bucket, buffer));
+                AddBucket(cardId, bucket, into, partition);
             }
         }
 
@@ -81,10 +80,19 @@ public sealed partial class CardHistory
         }
     }
 
-    private CardChange BucketChange(string cardId, int bucket, ArrayBufferWriter<byte> buffer)
+    private void AddBucket(string cardId, int bucket, ChangelogBuffer into, int partition)
     {
         var (start, end) = Range(bucket);
-        return new CardChange(cardId, bucket, end > start ? Write(buffer, start, end - start) : null);
+        var output = into.Begin(partition, cardId, bucket, null);
+        if (end > start)
+        {
+            WriteRange(output, start, end - start);
+            into.EndValue();
+        }
+        else
+        {
+            into.EndTombstone();
+        }
     }
 
     /// <summary>The events of <paramref name="bucket"/>: [start, end) (events are in time order).</summary>
@@ -112,13 +120,6 @@ public sealed partial class CardHistory
         }
 
         return lo;
-    }
-
-    private byte[] Write(ArrayBufferWriter<byte> buffer, int start, int count)
-    {
-        buffer.ResetWrittenCount();
-        WriteRange(buffer, start, count);
-        return buffer.WrittenSpan.ToArray();
     }
 
     private void Touch(int bucket)

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace FraudStream.Core.Features.History;
 
 // This file: the delta changelog layout (Scorer:HistoryChangelog=delta): a whole record now and then, and in between
@@ -22,8 +20,9 @@ public sealed partial class CardHistory
     internal int DeltasSinceWhole { get; set; } = -1;
 
     /// <summary>
-    /// The card's delta record for what was remembered since the last call, in the next slot; null when a whole record
-    /// is due (none starts the deltas yet, or every slot is taken), which the caller writes: it counts as written.
+    /// Adds to <paramref name="into"/> the card's delta record for what was remembered since the last call, in the next
+    /// slot; false, adding nothing, when a whole record is due (none starts the deltas yet, or every slot is taken),
+    /// which the caller writes: it counts as written.
     /// </summary>
     /// <remarks>
     /// A delta holds the transactions added, in changelog form and time order (arrival order among equal times), after
@@ -31,20 +30,21 @@ public sealed partial class CardHistory
     /// and forgets only the oldest, and a transaction it forgets is never newer than one it keeps later; so inserting the
     /// added ones the same way and dropping the oldest down to that count gives back the history exactly.
     /// </remarks>
-    internal CardChange? TakeDelta(string cardId, ArrayBufferWriter<byte> buffer)
+    internal bool TakeDelta(string cardId, ChangelogBuffer into, int partition)
     {
         var added = _added;
         _added = null;
         if (DeltasSinceWhole is < 0 or >= DeltasPerWhole || added is null)
         {
             DeltasSinceWhole = 0;
-            return null;
+            return false;
         }
 
-        buffer.ResetWrittenCount();
-        buffer.Advance(WriteVarint(buffer.GetSpan(10), (ulong)_count));
-        added.WriteTo(buffer);
-        return new CardChange(cardId, null, buffer.WrittenSpan.ToArray(), DeltasSinceWhole++);
+        var output = into.Begin(partition, cardId, null, DeltasSinceWhole++);
+        output.Advance(WriteVarint(output.GetSpan(10), (ulong)_count));
+        added.WriteTo(output);
+        into.EndValue();
+        return true;
     }
 
     /// <summary>Reads a delta record's value (<see cref="TakeDelta"/>): the transactions added, and how many the history kept.</summary>

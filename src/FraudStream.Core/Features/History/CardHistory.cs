@@ -40,7 +40,7 @@ public sealed partial class CardHistory
     /// <summary>Transactions remembered.</summary>
     public int Count => _count;
 
-    /// <summary>Changed since its store last handed its changes out (<see cref="CardHistoryStore.TakeChanged"/>).</summary>
+    /// <summary>Changed since its store last handed its changes out (<see cref="CardHistoryStore.TakeChanged(ChangelogBuffer, int)"/>).</summary>
     internal bool Changed { get; set; }
 
     /// <summary>When its store last handed it out, on the store's own clock: the cache drops the least recently used.</summary>

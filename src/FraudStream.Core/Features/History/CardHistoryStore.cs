@@ -65,7 +65,7 @@ public sealed class CardHistoryStore : IDisposable
     public bool TracksChanges { get; init; }
 
     /// <summary>
-    /// What <see cref="TakeChanged"/> gives for each changed card: its whole history (<see cref="ChangelogLayout.Whole"/>);
+    /// What <see cref="TakeChanged(ChangelogBuffer, int)"/> gives for each changed card: its whole history (<see cref="ChangelogLayout.Whole"/>);
     /// a record for each day of event time (bucket) it changed and a tombstone for a day it forgot, and for a card
     /// restored from a whole-history record a tombstone for that record and every day once (<see cref="ChangelogLayout.Daily"/>);
     /// or a delta, and every <see cref="CardHistory.DeltasPerWhole"/>+1st change its whole history (<see cref="ChangelogLayout.Delta"/>).
@@ -182,40 +182,64 @@ public sealed class CardHistoryStore : IDisposable
     /// </summary>
     public List<CardChange> TakeChanged()
     {
-        var changes = new List<CardChange>(_changed.Count);
+        var buffer = new ChangelogBuffer();
+        TakeChanged(buffer, partition: 0);
+        var changes = new List<CardChange>(buffer.Count);
+        for (var i = 0; i < buffer.Count; i++)
+        {
+            changes.Add(buffer.ToChange(i));
+        }
+
+        return changes;
+    }
+
+    /// <summary>
+    /// As <see cref="TakeChanged()"/>, the records added to <paramref name="into"/> for changelog partition
+    /// <paramref name="partition"/>: without a backing, the whole and delta layouts encode straight into it, allocating nothing.
+    /// </summary>
+    public void TakeChanged(ChangelogBuffer into, int partition)
+    {
+        ArgumentNullException.ThrowIfNull(into);
         var wholes = _backing is null ? null : new KeyValuePair<string, byte[]?>[_changed.Count];
         for (var i = 0; i < _changed.Count; i++)
         {
             var (cardId, history) = _changed[i];
             history.Changed = false;
-            var whole = Layout == ChangelogLayout.Whole || (wholes is not null && Layout == ChangelogLayout.Daily) ? Whole(history) : null;
             byte[]? stored = null;
+            if (Layout == ChangelogLayout.Delta)
+            {
+                // TakeDelta sets the card's count of deltas, which the backing's value holds: encoded after it.
+                var delta = history.TakeDelta(cardId, into, partition);
+                stored = wholes is null ? null : Stored(history);
+                if (!delta)
+                {
+                    AddWhole(into, partition, cardId, history, stored);
+                }
+            }
+            else if (wholes is not null)
+            {
+                stored = Whole(history); // the backing keeps whole histories
+            }
+
             if (Layout == ChangelogLayout.Whole)
             {
-                changes.Add(new CardChange(cardId, null, whole));
+                AddWhole(into, partition, cardId, history, stored);
             }
-            else if (Layout == ChangelogLayout.Delta)
-            {
-                var delta = history.TakeDelta(cardId, _value);
-                // The backing's value is the whole history after its count of deltas (TakeDelta just set one): a whole
-                // record due for the changelog is that value past its first byte, not a second encoding.
-                stored = wholes is null ? null : Stored(history);
-                changes.Add(delta ?? new CardChange(cardId, null, stored is null ? Whole(history) : stored[1..]));
-            }
-            else
+            else if (Layout == ChangelogLayout.Daily)
             {
                 var rewrite = _wholeRecords.Count > 0 && _wholeRecords.Remove(cardId);
                 if (rewrite)
                 {
-                    changes.Add(new CardChange(cardId, null, null)); // first: the restore applies records in order
+                    into.Begin(partition, cardId, null, null); // first: the restore applies records in order
+                    into.EndTombstone();
                 }
 
-                history.TakeChanges(cardId, rewrite, _value, changes);
+                history.TakeChanges(cardId, rewrite, into, partition);
             }
 
             if (wholes is not null)
             {
-                wholes[i] = new(cardId, stored ?? whole);
+                wholes[i] = new(cardId, stored);
             }
         }
 
@@ -225,8 +249,25 @@ public sealed class CardHistoryStore : IDisposable
             _backing.Write(wholes!);
             Trim();
         }
+    }
 
-        return changes;
+    /// <summary>
+    /// Adds the card's whole-history record: <paramref name="stored"/>'s bytes when the backing's value was encoded (past
+    /// its first byte when that holds a count of deltas), else encoded straight into <paramref name="into"/>.
+    /// </summary>
+    private void AddWhole(ChangelogBuffer into, int partition, string cardId, CardHistory history, byte[]? stored)
+    {
+        var output = into.Begin(partition, cardId, null, null);
+        if (stored is null)
+        {
+            history.WriteTo(output);
+        }
+        else
+        {
+            output.Write(Layout == ChangelogLayout.Delta ? stored.AsSpan(1) : stored);
+        }
+
+        into.EndValue();
     }
 
     /// <summary>Approximate bytes held in memory, for the state-size metric.</summary>
