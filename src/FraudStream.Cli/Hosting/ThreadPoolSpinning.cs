@@ -5,7 +5,8 @@ namespace FraudStream.Cli.Hosting;
 /// (System.Threading.ThreadPool.UnfairSemaphoreSpinLimit = 0, set in FraudStream.Cli.csproj): the scorer, the load
 /// generator, the alerts reader and the broker mostly wait on Kafka, and on a few shared cores the spinning cost the
 /// 2,000 records/s demo 18% of its CPU. The /predict sidecar, whose requests are many short work items, keeps the
-/// runtime's default (70): without it one connection got 25% fewer requests a second. docs/PERFORMANCE.md, "Thread-pool spinning".
+/// runtime's default (70): without it one connection got about a fifth fewer requests a second. docs/PERFORMANCE.md,
+/// "Thread-pool spinning".
 /// </summary>
 internal static class ThreadPoolSpinning
 {

@@ -7,6 +7,11 @@ namespace FraudStream.Core.Features.History;
 /// that is reused from batch to batch: taking a batch's changes allocates nothing once the buffer has grown to a batch's
 /// size (<see cref="CardHistoryStore.TakeChanged(ChangelogBuffer, int)"/>).
 /// </summary>
+/// <remarks>
+/// The buffer keeps the largest size a batch needed for as long as the scorer's batch workspace lives: the batch's
+/// changed cards times their records' size, a few MiB for cards of some tens of transactions, up to about 30 bytes a
+/// transaction kept (HistorySettings.MaxEventsPerCard) for each card of a batch in the whole layout.
+/// </remarks>
 public sealed class ChangelogBuffer
 {
     private readonly ArrayBufferWriter<byte> _bytes = new();
