@@ -8,9 +8,9 @@ namespace FraudStream.Core.Features.History;
 /// size (<see cref="CardHistoryStore.TakeChanged(ChangelogBuffer, int)"/>).
 /// </summary>
 /// <remarks>
-/// The buffer keeps the largest size a batch needed for as long as the scorer's batch workspace lives: the batch's
-/// changed cards times their records' size, a few MiB for cards of some tens of transactions, up to about 30 bytes a
-/// transaction kept (HistorySettings.MaxEventsPerCard) for each card of a batch in the whole layout.
+/// The buffer keeps the largest size a batch needed for as long as the scorer's batch workspace lives. In the whole
+/// layout that is each changed card's whole history, about 30 bytes a transaction kept: a few MiB for a batch of cards
+/// with some tens of transactions each, more when cards keep up to HistorySettings.MaxEventsPerCard.
 /// </remarks>
 public sealed class ChangelogBuffer
 {
@@ -53,10 +53,9 @@ public sealed class ChangelogBuffer
     /// <summary>Starts a record: writes its key and returns the writer its value goes to; end it with <see cref="EndValue"/> or <see cref="EndTombstone"/>.</summary>
     internal IBufferWriter<byte> Begin(int partition, string cardId, int? bucket, int? slot)
     {
-        _entries.Add(new Entry(partition, cardId, bucket, slot, _bytes.WrittenCount, 0, 0));
+        var keyStart = _bytes.WrittenCount;
         CardChange.WriteKey(cardId, bucket, slot, _bytes);
-        var e = _entries[^1];
-        _entries[^1] = e with { ValueStart = _bytes.WrittenCount };
+        _entries.Add(new Entry(partition, cardId, bucket, slot, keyStart, _bytes.WrittenCount, ValueLength: 0));
         return _bytes;
     }
 
