@@ -114,11 +114,11 @@ public static class TestKafka
         return new() { ["FRAUDSTREAM_Scorer__ChangelogTopic"] = changelog, ["FRAUDSTREAM_Scorer__LabelsTopic"] = labels };
     }
 
-    /// <summary>A unique name for a consumer group or a transactional.id.</summary>
     /// <summary>An admin client of the test cluster, with the process's Kafka client properties (FRAUDSTREAM_KAFKA_CONFIG).</summary>
     public static IAdminClient AdminClient() =>
         new AdminClientBuilder(new AdminClientConfig(KafkaClientProperties.Process.ToDictionary()) { BootstrapServers = BootstrapServers }).Build();
 
+    /// <summary>A unique name for a topic, a consumer group or a transactional.id.</summary>
     public static string UniqueName(string purpose) => $"fstest-{s_runId}-{purpose}-{Interlocked.Increment(ref s_topicCounter)}";
 
     public static IProducer<string, string> TransactionalProducer(string transactionalId) =>
