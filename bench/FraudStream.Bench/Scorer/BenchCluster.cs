@@ -37,7 +37,11 @@ internal sealed class BenchCluster : IDisposable
         ? $"development broker {BootstrapServers} (in the orchestrator process; its librdkafka {DevelopmentBroker.LibrdkafkaVersion}, clients' {Confluent.Kafka.Library.VersionString})"
         : $"external cluster {BootstrapServers} ({BootstrapVariable})";
 
-    public static BenchCluster Start()
+    /// <summary>
+    /// The external cluster named by <see cref="BootstrapVariable"/>, or a development broker whose every response is
+    /// delayed by <paramref name="roundTrip"/> (zero: none), as a network between the clients and a cluster would.
+    /// </summary>
+    public static BenchCluster Start(TimeSpan roundTrip = default)
     {
         var external = Environment.GetEnvironmentVariable(BootstrapVariable);
         if (!string.IsNullOrWhiteSpace(external))
@@ -48,6 +52,11 @@ internal sealed class BenchCluster : IDisposable
         var options = new DevelopmentBrokerOptions();
         options.Topics.Clear();
         var broker = DevelopmentBroker.Start(options);
+        if (roundTrip > TimeSpan.Zero)
+        {
+            broker.SetBrokerRoundTripTime(-1, roundTrip);
+        }
+
         return new BenchCluster(broker.BootstrapServers, broker);
     }
 
