@@ -260,7 +260,11 @@ internal static class ScorerBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Goal scorer ≥ 0.8 × pass-through: {(ratio >= 0.8 ? "met" : "NOT met")} ({ratio:0.00}).");
+        var rate = Median(scorer.Select(r => r.Rate));
+        // Issue 12's goals for the scorer with history; earlier ones asked 0.8x the pass-through and 100,000 records/s.
+        Console.WriteLine($"Goal scorer ≥ 0.7 × pass-through: {(ratio >= 0.7 ? "met" : "NOT met")} ({ratio:0.00}); ≥ 200,000 records/s: "
+                          + $"{(rate >= 200_000 ? "met" : "NOT met")} ({rate:N0})"
+                          + (devBroker ? ". Both are set for a real Kafka sharing the 2 cores; here the development broker shares them." : "."));
         Console.WriteLine($"Goal stateful scorer ≥ 0.8 × stateless: {(historyRatio >= 0.8 ? "met" : "NOT met")} ({historyRatio:0.00}).");
         if (challenger.Count > 0)
         {
@@ -268,10 +272,6 @@ internal static class ScorerBenchmark
             Console.WriteLine($"Scorer with a challenger in shadow / without: {Median(challengerRatios):0.00} (per round: "
                               + $"{string.Join(", ", challengerRatios.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)))}).");
         }
-        var rate = Median(scorer.Select(r => r.Rate));
-        Console.WriteLine(devBroker
-            ? $"Goal ≥ 100,000 records/s for one instance applies to a real broker on 2 cores; here the broker shares the cores: {rate:N0} records/s."
-            : $"Goal ≥ 100,000 records/s for one instance (real broker, 2 cores): {(rate >= 100_000 ? "met" : "NOT met")} ({rate:N0} records/s).");
         if (results.Any(r => r.LatencyP99Ms > 1000 * bench.LatencySeconds / 4))
         {
             Console.WriteLine($"Note: some latency p99 exceed a quarter of the phase: the scorer may not keep up with {bench.LatencyRate:N0} records/s; lower Bench:LatencyRate.");
