@@ -17,8 +17,9 @@ namespace FraudStream.Bench.Scorer;
 /// adds a mode with a challenger scored in shadow; Bench:BrokerRoundTripMs (development broker only, default 0) delays
 /// every response of its brokers, as a network between the scorer and a cluster would; for the throughput phase only:
 /// with a delay of 1 or 2 ms the latency phase gave p50 ~280 and p99 ~530 ms in every mode, pass-through included (a
-/// fetch answered only when its 500 ms wait ran out, it seems), which says nothing about a network. After the rounds, the Python peer (<see cref="PeerRun"/>) runs as a
-/// reference on an external cluster, or on the development broker with Bench:PythonPeer=true (false skips it anywhere).
+/// fetch answered only when its 500 ms wait ran out, it seems), which says nothing about a network. After the rounds,
+/// the Python peer (<see cref="PeerRun"/>) runs as a reference on an external cluster, or on the development broker
+/// with Bench:PythonPeer=true (false skips it anywhere).
 /// </summary>
 internal static class ScorerBenchmark
 {
