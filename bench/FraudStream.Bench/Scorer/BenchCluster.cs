@@ -29,6 +29,10 @@ internal sealed class BenchCluster : IDisposable
 
     public string BootstrapServers { get; }
 
+    /// <summary>The external cluster's servers from <see cref="BootstrapVariable"/>, or null: a development broker is used.</summary>
+    public static string? ExternalBootstrap =>
+        Environment.GetEnvironmentVariable(BootstrapVariable) is { } servers && !string.IsNullOrWhiteSpace(servers) ? servers : null;
+
     /// <summary>True when the broker runs inside this process (its CPU is then part of this process's).</summary>
     public bool IsDevelopmentBroker => _devBroker is not null;
 
@@ -43,8 +47,7 @@ internal sealed class BenchCluster : IDisposable
     /// </summary>
     public static BenchCluster Start(TimeSpan roundTrip = default)
     {
-        var external = Environment.GetEnvironmentVariable(BootstrapVariable);
-        if (!string.IsNullOrWhiteSpace(external))
+        if (ExternalBootstrap is { } external)
         {
             return new BenchCluster(external, null);
         }

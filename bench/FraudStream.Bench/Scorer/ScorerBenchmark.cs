@@ -15,12 +15,11 @@ namespace FraudStream.Bench.Scorer;
 /// (e.g. Scorer:BatchSize=5000, Scorer:Producer:linger.ms=0, Model:PredictionThreads=2); Bench:LatencyRate (records/s,
 /// default 20000), Bench:LatencySeconds (default 10) and Bench:Partitions (default 8) shape the runs; Bench:Challenger=true
 /// adds a mode with a challenger scored in shadow; Bench:BrokerRoundTripMs (development broker only, default 0) delays
-/// every response of its brokers, as a network between the scorer and a cluster would; for the throughput phase only:
-/// with a delay of 1 or 2 ms the latency phase gave p50 ~280 and p99 ~530 ms in every mode, pass-through included: the
-/// mock broker then answers a fetch only when its wait (fetch.wait.max.ms, 500 ms) runs out (with
-/// Scorer:Consumer:fetch.wait.max.ms=50, p50 41–46 and p99 70–80 ms), which says nothing about a network. After the rounds,
-/// the Python peer (<see cref="PeerRun"/>) runs as a reference on an external cluster, or on the development broker
-/// with Bench:PythonPeer=true (false skips it anywhere).
+/// every response of its brokers, as a network between the scorer and a cluster would, for the throughput phase: with a
+/// delay, the mock broker answers a fetch only when its fetch.wait.max.ms runs out, so the latency phase then measures
+/// that wait (docs/PERFORMANCE.md, "Committing on a thread of its own"). After the rounds, the Python peer
+/// (<see cref="PeerRun"/>) runs as a reference on an external cluster, or on the development broker with
+/// Bench:PythonPeer=true (false skips it anywhere).
 /// </summary>
 internal static class ScorerBenchmark
 {
@@ -94,7 +93,7 @@ internal static class ScorerBenchmark
 
     /// <summary>Benchmark shape (Bench:* settings).</summary>
     private sealed record BenchSettings(
-        double LatencyRate, double LatencySeconds, int Partitions, bool Challenger = false, bool? PythonPeer = null, double BrokerRoundTripMs = 0);
+        double LatencyRate, double LatencySeconds, int Partitions, bool Challenger = false, bool? PythonPeer = null, int BrokerRoundTripMs = 0);
 
     private static bool TryParse(
         string[] args, out int records, out int rounds, out BenchSettings bench, out Dictionary<string, string> scorerSettings, out string error)
@@ -141,8 +140,8 @@ internal static class ScorerBenchmark
                     bench = bench with { PythonPeer = peer };
                     break;
                 case "BROKERROUNDTRIPMS" when number is >= 0 and <= 1000 && number == Math.Floor(number)
-                                              && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(BenchCluster.BootstrapVariable)):
-                    bench = bench with { BrokerRoundTripMs = number };
+                                              && BenchCluster.ExternalBootstrap is null:
+                    bench = bench with { BrokerRoundTripMs = (int)number };
                     break;
                 default:
                     error = $"'{setting}' is not a benchmark setting: Bench:LatencyRate takes 1 to 10000000 (records/s), "
@@ -182,7 +181,7 @@ internal static class ScorerBenchmark
         Console.WriteLine($"runs: {rounds} rounds of scorer and pass-through (alternating which goes first), {records:N0} preloaded records, {bench.Partitions} input partitions, "
                           + $"latency phase {bench.LatencyRate:N0} records/s for {bench.LatencySeconds:0.#} s"
                           + (bench.BrokerRoundTripMs > 0
-                              ? $", every broker response delayed {bench.BrokerRoundTripMs:0} ms (Bench:BrokerRoundTripMs; the latency phase then shows the mock broker's fetch wait, fetch.wait.max.ms, not the network's)"
+                              ? $", every broker response delayed {bench.BrokerRoundTripMs} ms (Bench:BrokerRoundTripMs; the latency phase then shows the mock broker's fetch wait, fetch.wait.max.ms, not the network's)"
                               : ""));
         Console.WriteLine("scorer settings: product defaults" + string.Concat(scorerSettings.Select(s => $", {s.Key}={s.Value}")));
         if (RunsPeer(bench, cluster))
