@@ -10,6 +10,8 @@ public sealed class OptionBoundsTests
     [TestCase("demo", "--rate", "1e300")]
     [TestCase("loadgen", "--rate", "1e300")]
     [TestCase("loadgen", "--follow-seconds", "1e300")]
+    [TestCase("loadgen", "--linger-ms", "1e300")]
+    [TestCase("demo", "--loadgen-linger-ms", "1e300")]
     [TestCase("loadgen", "--cards", "2000000000")]
     public async Task A_value_beyond_an_options_range_exits_2_naming_the_option(string verb, string option, string value)
     {

@@ -9,7 +9,7 @@ using FraudStream.Registry;
 namespace FraudStream.Cli.Demo;
 
 /// <summary>What `fraudstream demo` runs: how long the load generator produces, how fast, and which model registry.</summary>
-internal sealed record DemoSettings(TimeSpan Duration, double Rate, string Registry);
+internal sealed record DemoSettings(TimeSpan Duration, double Rate, string Registry, double? LingerMs = null);
 
 /// <summary>
 /// The whole pipeline on one machine, each part a child process of this executable: the development broker, a model
@@ -238,9 +238,10 @@ internal sealed class DemoPipeline : IDisposable
     private async Task<LoadReport> RunLoadgenAsync(string bootstrap, Uri scorerUrl, ScoringProgress progress)
     {
         var seconds = _settings.Duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        string[] linger = _settings.LingerMs is { } ms ? ["--linger-ms", ms.ToString(CultureInfo.InvariantCulture)] : [];
         var loadgen = Start(
             "loadgen",
-            ["loadgen", "--bootstrap-servers", bootstrap, "--rate", _settings.Rate.ToString(CultureInfo.InvariantCulture), "--duration", seconds + "s", "--follow-alerts"],
+            ["loadgen", "--bootstrap-servers", bootstrap, "--rate", _settings.Rate.ToString(CultureInfo.InvariantCulture), "--duration", seconds + "s", "--follow-alerts", .. linger],
             service: false,
             (_, _) => true);
         using (var done = new CancellationTokenSource())

@@ -27,6 +27,12 @@ internal static class DemoVerb
             DefaultValueFactory = _ => 2_000,
             CustomParser = result => OptionValues.Number(result, "--rate", 0, inclusive: false, 1_000_000, "a positive number of records per second, at most 1000000"),
         };
+        var linger = new Option<double?>("--loadgen-linger-ms")
+        {
+            Description = "How long the load generator's producer waits to fill a request: `fraudstream loadgen --linger-ms` (not the scorer's linger).",
+            HelpName = "ms",
+            CustomParser = result => OptionValues.Number(result, "--loadgen-linger-ms", 0, inclusive: true, 1_000, "a number of milliseconds from 0 to 1000"),
+        };
         var registry = ModelStores.CreateOption();
 
         var command = new Command(
@@ -34,12 +40,13 @@ internal static class DemoVerb
             "Run the whole pipeline on an embedded development broker: train a model if there is none, score generated traffic "
             + "exactly once, show alerts and a summary. Ctrl+C stops everything.")
         {
-            seconds, rate, registry,
+            seconds, rate, linger, registry,
         };
         command.SetAction((parseResult, _) => DemoPipeline.RunAsync(new DemoSettings(
             TimeSpan.FromSeconds(parseResult.GetValue(seconds)),
             parseResult.GetValue(rate),
-            ModelStores.Resolve(parseResult.GetValue(registry)))));
+            ModelStores.Resolve(parseResult.GetValue(registry)),
+            parseResult.GetValue(linger))));
         return command;
     }
 }

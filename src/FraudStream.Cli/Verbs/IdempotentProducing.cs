@@ -8,15 +8,21 @@ internal static class IdempotentProducing
 {
     private static readonly TimeSpan s_queueFullWait = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>An idempotent producer; a record not acknowledged within <paramref name="messageTimeout"/> is reported failed.</summary>
-    public static IProducer<byte[], byte[]> Build(string bootstrap, string clientId, TimeSpan messageTimeout) =>
+    /// <summary>How long the producer waits to fill a request unless told otherwise: librdkafka's own default (linger.ms).</summary>
+    public const double DefaultLingerMs = 5;
+
+    /// <summary>
+    /// An idempotent producer that waits up to <paramref name="lingerMs"/> to fill a request; a record not acknowledged
+    /// within <paramref name="messageTimeout"/> is reported failed.
+    /// </summary>
+    public static IProducer<byte[], byte[]> Build(string bootstrap, string clientId, TimeSpan messageTimeout, double lingerMs = DefaultLingerMs) =>
         new ProducerBuilder<byte[], byte[]>(new ProducerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = bootstrap,
             ClientId = clientId,
             EnableIdempotence = true,
             Acks = Acks.All,
-            LingerMs = 5,
+            LingerMs = lingerMs,
             MessageTimeoutMs = (int)messageTimeout.TotalMilliseconds,
         }).Build();
 

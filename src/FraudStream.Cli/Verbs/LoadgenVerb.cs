@@ -22,6 +22,19 @@ internal static class LoadgenVerb
     private static readonly TimeSpan s_flushLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_flushLimitWhenStopping = TimeSpan.FromSeconds(10);
 
+    /// <summary>Rates (records/s) up to which the producer lingers <see cref="LowRateLingerMs"/> unless told otherwise.</summary>
+    internal const double LowRateLimit = 5_000;
+
+    /// <summary>The producer's linger at low rates: at 2,000 records/s librdkafka's 5 ms was half the median produce → alert latency.</summary>
+    internal const double LowRateLingerMs = 1;
+
+    /// <summary>
+    /// The linger the producer takes at <paramref name="rate"/> without --linger-ms: <see cref="LowRateLingerMs"/> up to
+    /// <see cref="LowRateLimit"/>, librdkafka's 5 ms above, where fewer and fuller requests spare the broker
+    /// (docs/PERFORMANCE.md, "The load generator's linger").
+    /// </summary>
+    internal static double DefaultLingerMs(double rate) => rate <= LowRateLimit ? LowRateLingerMs : IdempotentProducing.DefaultLingerMs;
+
     public static Command Create()
     {
         var rate = new Option<double>("--rate")
@@ -78,6 +91,14 @@ internal static class LoadgenVerb
             CustomParser = result => OptionValues.Number(result, "--follow-seconds", 0, inclusive: true, 3_600, "a number of seconds from 0 to 3600"),
         };
 
+        var linger = new Option<double?>("--linger-ms")
+        {
+            Description = "How long the producer waits to fill a request (librdkafka linger.ms). "
+                + "Default: 1 ms at rates up to 5000 records/s, 5 ms (librdkafka's default) above.",
+            HelpName = "ms",
+            CustomParser = result => OptionValues.Number(result, "--linger-ms", 0, inclusive: true, 1_000, "a number of milliseconds from 0 to 1000"),
+        };
+
         var (labelsTopic, noLabels, labelDelay) = LabelRelease.CreateOptions();
 
         var command = new Command(
@@ -87,7 +108,7 @@ internal static class LoadgenVerb
             + "once due. Progress on stderr, a summary on stdout.")
         {
             rate, duration, count, fraudRatio, cards, seed, bootstrap, topic, schemaRegistry, followAlerts, alertsTopic, followSeconds,
-            labelsTopic, noLabels, labelDelay,
+            linger, labelsTopic, noLabels, labelDelay,
         };
         command.Validators.Add(result =>
         {
@@ -117,6 +138,7 @@ internal static class LoadgenVerb
             parseResult.GetValue(followAlerts),
             parseResult.GetValue(alertsTopic)!,
             TimeSpan.FromSeconds(parseResult.GetValue(followSeconds)),
+            parseResult.GetValue(linger) ?? DefaultLingerMs(parseResult.GetValue(rate)),
             parseResult.GetValue(noLabels) ? null : parseResult.GetValue(labelsTopic)!,
             parseResult.GetValue(labelDelay))));
         return command;
@@ -166,7 +188,7 @@ internal static class LoadgenVerb
             return 1;
         }
 
-        using var producer = IdempotentProducing.Build(bootstrap, "fraudstream-loadgen", s_flushLimit);
+        using var producer = IdempotentProducing.Build(bootstrap, "fraudstream-loadgen", s_flushLimit, settings.LingerMs);
         if (!KafkaCluster.TryGetPartitions(producer.Handle, settings.Topic, bootstrap, out _, out var topicError))
         {
             await Console.Error.WriteLineAsync(topicError);
@@ -366,7 +388,7 @@ internal static class LoadgenVerb
 
         Console.WriteLine(string.Create(invariant, $"Achieved rate:       {achieved:N1} records/s over {elapsed.TotalSeconds:N2} s (target {settings.Rate:N0})"));
         Console.WriteLine(tally.Acknowledgement.Summarize() is { } acks
-            ? $"Produce-ack latency: {acks}"
+            ? string.Create(invariant, $"Produce-ack latency: {acks} (the producer lingers {settings.LingerMs:0.###} ms)")
             : "Produce-ack latency: no acknowledgements");
         Console.WriteLine(labels is null
             ? "Labels:              none (--no-labels)"
@@ -396,6 +418,7 @@ internal static class LoadgenVerb
         bool FollowAlerts,
         string AlertsTopic,
         TimeSpan FollowWindow,
+        double LingerMs,
         string? LabelsTopic,
         TimeSpan? LabelDelay);
 }

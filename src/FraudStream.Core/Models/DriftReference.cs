@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace FraudStream.Core.Models;
 
 /// <summary>
@@ -42,11 +46,24 @@ public sealed record BinnedDistribution(IReadOnlyList<float> Edges, IReadOnlyLis
             return edges.Length + 1;
         }
 
-        // A handful of edges: counting those at or below the value, without a branch, beats a binary search.
+        // A handful of edges: counting those at or below the value, without a branch, beats a binary search; eight at
+        // a time where the CPU compares vectors (the drift monitor bins every feature of every scored row).
         var bin = 0;
-        foreach (var edge in edges)
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            bin += edge <= value ? 1 : 0;
+            var broadcast = Vector256.Create(value);
+            ref var first = ref MemoryMarshal.GetReference(edges);
+            for (; i <= edges.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var atOrBelow = Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref first, (nuint)i), broadcast);
+                bin += BitOperations.PopCount(atOrBelow.ExtractMostSignificantBits());
+            }
+        }
+
+        for (; i < edges.Length; i++)
+        {
+            bin += edges[i] <= value ? 1 : 0;
         }
 
         return bin;

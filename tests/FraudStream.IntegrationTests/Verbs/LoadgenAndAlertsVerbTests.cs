@@ -43,7 +43,7 @@ public sealed partial class LoadgenAndAlertsVerbTests
             Assert.That(SummaryCount(run, "Sent"), Is.EqualTo(400));
             Assert.That(SummaryCount(run, "Acknowledged"), Is.EqualTo(400));
             Assert.That(SummaryCount(run, "Errors"), Is.Zero);
-            Assert.That(run.StandardOutput, Has.One.Match(@"^Produce-ack latency: p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms$"));
+            Assert.That(run.StandardOutput, Has.One.Match(@"^Produce-ack latency: p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms \(the producer lingers 1 ms\)$"));
             Assert.That(run.StandardOutput, Has.One.Match(@"^Achieved rate: +[\d,.]+ records/s"));
         });
     }
@@ -126,6 +126,7 @@ public sealed partial class LoadgenAndAlertsVerbTests
     [TestCase(new[] { "--schema-registry-url", "registry:8081" }, "is not an http(s) URL")]
     [TestCase(new[] { "--no-labels", "--label-delay", "30s" }, "Give --no-labels or --label-delay, not both.")]
     [TestCase(new[] { "--label-delay", "later" }, "--label-delay must be a positive duration")]
+    [TestCase(new[] { "--linger-ms", "-1" }, "--linger-ms must be a number of milliseconds from 0 to 1000, not '-1'.")]
     public async Task Loadgen_refuses_bad_options_with_one_sentence_and_exit_code_2(string[] options, string message)
     {
         // Act
@@ -154,6 +155,33 @@ public sealed partial class LoadgenAndAlertsVerbTests
             Assert.That(run.ExitCode, Is.Zero, run.Transcript);
             Assert.That(SummaryCount(run, "Acknowledged"), Is.EqualTo(20));
             Assert.That(run.StandardError, Has.Some.StartsWith("%7|"), "librdkafka's debug output, turned on by the file:\n" + run.Transcript);
+        }
+    }
+
+    [TestCase("2000", null, "1")]
+    [TestCase("5000", null, "1")]
+    [TestCase("20000", null, "5")]
+    [TestCase("20000", "0", "0")]
+    public async Task The_producer_lingers_1_ms_up_to_5000_records_a_second_and_5_above_unless_told(string rate, string? linger, string expected)
+    {
+        // Arrange: debug=conf makes librdkafka print each client's configuration to stderr (linger.ms under its other name,
+        // queue.buffering.max.ms): what the producer really got.
+        var topic = await TestKafka.CreateTopicAsync("loadgen-linger", 1);
+        var properties = Path.GetTempFileName();
+        await File.WriteAllLinesAsync(properties, ["debug=conf"]);
+
+        // Act
+        var run = await FraudstreamProcess.RunAsync(new Dictionary<string, string?> { [KafkaClientProperties.Variable] = properties }, s_limit, [
+            "loadgen", "--bootstrap-servers", TestKafka.BootstrapServers, "--topic", topic, "--count", "20", "--rate", rate, "--no-labels",
+            .. linger is null ? [] : new[] { "--linger-ms", linger }]);
+        File.Delete(properties);
+
+        // Assert
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.ExitCode, Is.Zero, run.Transcript);
+            Assert.That(run.StandardError, Has.Some.Match($@"\|CONF\|.* queue\.buffering\.max\.ms = {expected}$"), run.Transcript);
+            Assert.That(run.StandardOutput, Has.One.Match($@"^Produce-ack latency: .*\(the producer lingers {expected} ms\)$"), run.Transcript);
         }
     }
 

@@ -187,27 +187,39 @@ public sealed partial class CardHistory
             end--;
         }
 
+        // Walking back from the newest event, age only grows (events are in time order) and the windows are in
+        // increasing order, so each window holds a run of the newest events: one running count and sum, read off as
+        // each window's bound is passed. Each window's sum adds the same amounts in the same order as a sum of its own
+        // would, so the floats are the same bits (CardHistoryWindowTests).
         var merchant = StableHash.Of(t.MerchantId);
         var firstTimeMerchant = true;
         var previousLocated = -1;
+        var open = 0; // the first window the walk has not passed the bound of
+        var count = 0;
+        var sum = 0.0;
         for (var i = end - 1; i >= 0; i--)
         {
             ref readonly var e = ref _events[i];
             var age = time - e.TimeMs;
-            for (var w = 0; w < windows.Length; w++)
+            for (; open < windows.Length && age >= windows[open]; open++)
             {
-                if (age < windows[w])
-                {
-                    counts[w]++;
-                    sums[w] += e.Amount;
-                }
+                counts[open] = count;
+                sums[open] = sum;
             }
 
+            count++;
+            sum += e.Amount;
             firstTimeMerchant &= e.Merchant != merchant;
             if (previousLocated < 0 && !float.IsNaN(e.Latitude))
             {
                 previousLocated = i;
             }
+        }
+
+        for (; open < windows.Length; open++)
+        {
+            counts[open] = count;
+            sums[open] = sum;
         }
 
         for (var w = 0; w < windows.Length; w++)
