@@ -17,8 +17,8 @@ public sealed class CardHistoryWindowTests
     [TestCase(3)]
     public void Window_features_are_bit_for_bit_a_sum_of_each_window_of_its_own(int seed)
     {
-        // Arrange: 400 transactions over 29 days, some at the same millisecond, amounts over ten orders of magnitude (so
-        // adding them in another order changes the low bits).
+        // Arrange: 400 transactions over about ten days, a quarter at the same millisecond as the one before, amounts
+        // over ten orders of magnitude (so adding them in another order changes the low bits).
         var random = new Random(seed);
         var card = new CardHistory();
         var remembered = new List<(long TimeMs, double Amount)>();

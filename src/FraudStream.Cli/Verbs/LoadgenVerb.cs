@@ -93,8 +93,8 @@ internal static class LoadgenVerb
 
         var linger = new Option<double?>("--linger-ms")
         {
-            Description = "How long the producer waits to fill a request (librdkafka linger.ms). "
-                + "Default: 1 ms at rates up to 5000 records/s, 5 ms (librdkafka's default) above.",
+            Description = string.Create(CultureInfo.InvariantCulture, $"How long the producer waits to fill a request (librdkafka linger.ms). "
+                + $"Default: {LowRateLingerMs} ms at rates up to {LowRateLimit} records/s, {IdempotentProducing.DefaultLingerMs} ms (librdkafka's default) above."),
             HelpName = "ms",
             CustomParser = result => OptionValues.Number(result, "--linger-ms", 0, inclusive: true, 1_000, "a number of milliseconds from 0 to 1000"),
         };
