@@ -10,7 +10,7 @@ namespace FraudStream.Bench.HotPath;
 /// </summary>
 internal static class HotPathBenchmarks
 {
-    private static readonly Type[] s_benchmarks = [typeof(DecodeBenchmarks), typeof(ConfluentDecodeBenchmarks), typeof(FeaturePipelineBenchmarks), typeof(ScoringBenchmarks), typeof(EvaluatorBenchmarks), typeof(EndToEndBenchmarks)];
+    private static readonly Type[] s_benchmarks = [typeof(DecodeBenchmarks), typeof(ConfluentDecodeBenchmarks), typeof(FeaturePipelineBenchmarks), typeof(DriftBinBenchmarks), typeof(ScoringBenchmarks), typeof(EvaluatorBenchmarks), typeof(EndToEndBenchmarks)];
 
     /// <summary>Runs the benchmarks BenchmarkDotNet's <paramref name="args"/> select (all of them by default); 0 when every one ran.</summary>
     public static int Run(string[] args)
