@@ -8,8 +8,8 @@ using FraudStream.Registry;
 
 namespace FraudStream.Cli.Demo;
 
-/// <summary>What `fraudstream demo` runs: how long the load generator produces, how fast, and which model registry.</summary>
-internal sealed record DemoSettings(TimeSpan Duration, double Rate, string Registry, double? LingerMs = null);
+/// <summary>What `fraudstream demo` runs: how long the load generator produces, how fast, its producer's linger (null: loadgen's default), and which model registry.</summary>
+internal sealed record DemoSettings(TimeSpan Duration, double Rate, string Registry, double? LingerMs);
 
 /// <summary>
 /// The whole pipeline on one machine, each part a child process of this executable: the development broker, a model

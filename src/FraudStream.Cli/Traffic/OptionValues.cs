@@ -83,5 +83,13 @@ internal static class OptionValues
         CustomParser = result => PositiveCount(result, name),
     };
 
+    /// <summary>A producer's linger.ms, 0 to 1,000 ms; null when not given (the verb chooses).</summary>
+    public static Option<double?> LingerOption(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "ms",
+        CustomParser = result => Number(result, name, 0, inclusive: true, 1_000, "a number of milliseconds from 0 to 1000"),
+    };
+
     private static string LastToken(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
 }

@@ -27,12 +27,8 @@ internal static class DemoVerb
             DefaultValueFactory = _ => 2_000,
             CustomParser = result => OptionValues.Number(result, "--rate", 0, inclusive: false, 1_000_000, "a positive number of records per second, at most 1000000"),
         };
-        var linger = new Option<double?>("--loadgen-linger-ms")
-        {
-            Description = "How long the load generator's producer waits to fill a request: `fraudstream loadgen --linger-ms` (not the scorer's linger).",
-            HelpName = "ms",
-            CustomParser = result => OptionValues.Number(result, "--loadgen-linger-ms", 0, inclusive: true, 1_000, "a number of milliseconds from 0 to 1000"),
-        };
+        var linger = OptionValues.LingerOption(
+            "--loadgen-linger-ms", "How long the load generator's producer waits to fill a request: `fraudstream loadgen --linger-ms` (not the scorer's linger).");
         var registry = ModelStores.CreateOption();
 
         var command = new Command(

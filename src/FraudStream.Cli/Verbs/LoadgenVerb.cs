@@ -23,17 +23,17 @@ internal static class LoadgenVerb
     private static readonly TimeSpan s_flushLimitWhenStopping = TimeSpan.FromSeconds(10);
 
     /// <summary>Rates (records/s) up to which the producer lingers <see cref="LowRateLingerMs"/> unless told otherwise.</summary>
-    internal const double LowRateLimit = 5_000;
+    private const double LowRateLimit = 5_000;
 
     /// <summary>The producer's linger at low rates: at 2,000 records/s librdkafka's 5 ms was half the median produce → alert latency.</summary>
-    internal const double LowRateLingerMs = 1;
+    private const double LowRateLingerMs = 1;
 
     /// <summary>
     /// The linger the producer takes at <paramref name="rate"/> without --linger-ms: <see cref="LowRateLingerMs"/> up to
     /// <see cref="LowRateLimit"/>, librdkafka's 5 ms above, where fewer and fuller requests spare the broker
     /// (docs/PERFORMANCE.md, "The load generator's linger").
     /// </summary>
-    internal static double DefaultLingerMs(double rate) => rate <= LowRateLimit ? LowRateLingerMs : IdempotentProducing.DefaultLingerMs;
+    private static double DefaultLingerMs(double rate) => rate <= LowRateLimit ? LowRateLingerMs : IdempotentProducing.DefaultLingerMs;
 
     public static Command Create()
     {
@@ -91,13 +91,9 @@ internal static class LoadgenVerb
             CustomParser = result => OptionValues.Number(result, "--follow-seconds", 0, inclusive: true, 3_600, "a number of seconds from 0 to 3600"),
         };
 
-        var linger = new Option<double?>("--linger-ms")
-        {
-            Description = string.Create(CultureInfo.InvariantCulture, $"How long the producer waits to fill a request (librdkafka linger.ms). "
-                + $"Default: {LowRateLingerMs} ms at rates up to {LowRateLimit} records/s, {IdempotentProducing.DefaultLingerMs} ms (librdkafka's default) above."),
-            HelpName = "ms",
-            CustomParser = result => OptionValues.Number(result, "--linger-ms", 0, inclusive: true, 1_000, "a number of milliseconds from 0 to 1000"),
-        };
+        var linger = OptionValues.LingerOption("--linger-ms", string.Create(CultureInfo.InvariantCulture,
+            $"How long the producer waits to fill a request (librdkafka linger.ms). Default: {LowRateLingerMs} ms at rates up to "
+            + $"{LowRateLimit} records/s, {IdempotentProducing.DefaultLingerMs} ms (librdkafka's default) above."));
 
         var (labelsTopic, noLabels, labelDelay) = LabelRelease.CreateOptions();
 
