@@ -137,7 +137,7 @@ public sealed class ConsumeTests
     {
         using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 10));
         var collector = engine.NewCollector();
-        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector, new RecordBytes(capacity: 0));
         var partition = new TopicPartition("in", 0);
         consumer.Pause([partition]);
 
@@ -157,7 +157,7 @@ public sealed class ConsumeTests
         collecting.Rejected.Add(new Rejection(2, "bad", new FormatException()));
         collector.InFlight = inFlight;
         collector.Collecting = collecting;
-        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector, new RecordBytes(capacity: 0));
 
         // Act
         collector.Revoked(consumer, [new TopicPartition("in", 0)], lost: false);
@@ -176,7 +176,7 @@ public sealed class ConsumeTests
         using var engine = new EngineHarness(new FakeCluster("in", partitions: 2, recordsPerPartition: 10));
         var collector = engine.NewCollector();
         collector.Collecting = new RecordBatch(new EchoBatchHandler().CreateWork());
-        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector, new RecordBytes(capacity: 0));
         consumer.Subscribe("in");
         var first = consumer.Consume(TimeSpan.Zero); // assigns both partitions, hands out partition 0's first record
         collector.Revoked(consumer, [new TopicPartition("in", 0)], lost: false);
@@ -201,7 +201,7 @@ public sealed class ConsumeTests
         var collector = engine.NewCollector();
         collector.Collecting = new RecordBatch(new EchoBatchHandler().CreateWork());
         collector.InFlight = new RecordBatch(new EchoBatchHandler().CreateWork());
-        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector, new RecordBytes(capacity: 0));
         consumer.Subscribe("in");
         var processing = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var finish = new Timer(_ => processing.SetResult(true), null, TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan);
@@ -221,7 +221,7 @@ public sealed class ConsumeTests
         using var engine = new EngineHarness(new FakeCluster("in", partitions: 1, recordsPerPartition: 10), NeitherFullNorLingering);
         var collector = engine.NewCollector();
         collector.Collecting = new RecordBatch(new EchoBatchHandler().CreateWork());
-        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector);
+        var consumer = (FakeConsumer)engine.Clients.CreateConsumer(collector, new RecordBytes(capacity: 0));
         consumer.Subscribe("in");
         var processing = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var finish = new Timer(_ => processing.SetResult(true), null, TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan);

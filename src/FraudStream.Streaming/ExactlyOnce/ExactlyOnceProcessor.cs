@@ -35,6 +35,7 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<ExactlyOnceProcessor> _logger;
     private readonly Stack<RecordBatch> _free = new();
+    private readonly RecordBytes _recordBytes;
     private RecordBatch _collecting;
     private (RecordBatch Batch, Task<bool> Work)? _inFlight;
     private long _lastLagUpdate;
@@ -71,6 +72,8 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
         _free.Push(new RecordBatch(handler.CreateWork()));
         _free.Push(new RecordBatch(handler.CreateWork()));
         _collecting = new RecordBatch(handler.CreateWork());
+        // As many arrays as three full batches hold: a key and a value a record.
+        _recordBytes = new RecordBytes(capacity: 3 * 2 * _options.BatchSize);
         _collector.Collecting = _collecting;
     }
 
@@ -85,7 +88,7 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
             return;
         }
 
-        using var consumer = _clients.CreateConsumer(_collector);
+        using var consumer = _clients.CreateConsumer(_collector, _recordBytes);
         try
         {
             if (!_committer.Start(stop) || StoppedByStartupCheck(consumer))
@@ -267,11 +270,14 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
             Recycle(inFlight.Batch);
         }
 
+        _recordBytes.Return(_collecting.Records);
         _collecting.Clear();
     }
 
+    /// <summary>Empties a batch that is done with (committed, aborted or discarded) and keeps its arrays for reuse.</summary>
     private void Recycle(RecordBatch batch)
     {
+        _recordBytes.Return(batch.Records);
         batch.Clear();
         _free.Push(batch);
     }

@@ -17,8 +17,11 @@ public interface IPartitionListener
 /// <summary>Builds the engine's Kafka clients; the seam through which tests drive the engine with fakes.</summary>
 public interface IKafkaClientFactory
 {
-    /// <summary>A read_committed consumer of the group, without auto-commit, reporting assignment changes to <paramref name="listener"/>.</summary>
-    IConsumer<byte[], byte[]> CreateConsumer(IPartitionListener listener);
+    /// <summary>
+    /// A read_committed consumer of the group, without auto-commit, reporting assignment changes to <paramref name="listener"/>
+    /// and copying each record's key and value with <paramref name="recordBytes"/>.
+    /// </summary>
+    IConsumer<byte[], byte[]> CreateConsumer(IPartitionListener listener, IDeserializer<byte[]> recordBytes);
 
     /// <summary>A transactional producer with this instance's transactional.id (InitTransactions not yet called).</summary>
     IProducer<byte[], byte[]> CreateProducer();
@@ -30,9 +33,10 @@ public sealed partial class KafkaClientFactory(IOptions<ScorerOptions> options, 
     private readonly ScorerOptions _options = options.Value;
 
     /// <inheritdoc />
-    public IConsumer<byte[], byte[]> CreateConsumer(IPartitionListener listener)
+    public IConsumer<byte[], byte[]> CreateConsumer(IPartitionListener listener, IDeserializer<byte[]> recordBytes)
     {
         ArgumentNullException.ThrowIfNull(listener);
+        ArgumentNullException.ThrowIfNull(recordBytes);
         var config = new ConsumerConfig(KafkaClientProperties.Process.ToDictionary())
         {
             BootstrapServers = _options.BootstrapServers,
@@ -61,6 +65,8 @@ public sealed partial class KafkaClientFactory(IOptions<ScorerOptions> options, 
         }
 
         return new ConsumerBuilder<byte[], byte[]>(config)
+            .SetKeyDeserializer(recordBytes)
+            .SetValueDeserializer(recordBytes)
             .SetPartitionsAssignedHandler((c, partitions) => listener.Assigned(c, partitions))
             .SetPartitionsRevokedHandler((c, partitions) => listener.Revoked(c, [.. partitions.Select(p => p.TopicPartition)], lost: false))
             .SetPartitionsLostHandler((c, partitions) => listener.Revoked(c, [.. partitions.Select(p => p.TopicPartition)], lost: true))

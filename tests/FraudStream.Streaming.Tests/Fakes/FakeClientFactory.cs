@@ -10,7 +10,8 @@ internal sealed class FakeClientFactory(FakeCluster cluster) : IKafkaClientFacto
 
     public int ProducersCreated { get; private set; }
 
-    public IConsumer<byte[], byte[]> CreateConsumer(IPartitionListener listener) => Consumer = new FakeConsumer(cluster, listener);
+    public IConsumer<byte[], byte[]> CreateConsumer(IPartitionListener listener, IDeserializer<byte[]> recordBytes) =>
+        Consumer = new FakeConsumer(cluster, listener, recordBytes);
 
     public IProducer<byte[], byte[]> CreateProducer()
     {

@@ -6,9 +6,10 @@ namespace FraudStream.Streaming.Tests.Fakes;
 /// <summary>
 /// A test double of the group consumer on <see cref="FakeCluster"/>: on the first Consume after Subscribe it is assigned
 /// every partition (the listener is told from inside Consume, as librdkafka does), then hands out records round-robin
-/// from its positions, skipping paused partitions.
+/// from its positions, skipping paused partitions. Values are copied out of the cluster with the engine's deserializer,
+/// as librdkafka's buffers are by Confluent.Kafka.
 /// </summary>
-internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener listener) : IConsumer<byte[], byte[]>
+internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener listener, IDeserializer<byte[]> recordBytes) : IConsumer<byte[], byte[]>
 {
     // The application position (past the last record handed out, or where Seek put it) and the fetch position
     // (where the next record is read from); they differ after a record librdkafka could not read, as in librdkafka.
@@ -16,8 +17,15 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
     private readonly Dictionary<TopicPartition, long> _fetch = [];
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly Lock _lock = new();
+    private readonly HashSet<byte[]> _valueArrays = new(ReferenceEqualityComparer.Instance);
     private bool _subscribed;
     private int _next;
+
+    /// <summary>Records handed out.</summary>
+    public int RecordsConsumed { get; private set; }
+
+    /// <summary>Distinct value arrays among the records handed out: fewer than the records when the engine's arrays are used again.</summary>
+    public int ValueArrays => _valueArrays.Count;
 
     /// <summary>Consume calls made while every assigned partition was paused.</summary>
     public int ConsumesWhilePaused { get; private set; }
@@ -98,7 +106,7 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
             return new ConsumeResult<byte[], byte[]>
             {
                 TopicPartitionOffset = tpo,
-                Message = new Message<byte[], byte[]> { Value = cluster.Partitions[partition.Partition.Value][(int)position], Timestamp = new Timestamp(DateTime.UnixEpoch) },
+                Message = new Message<byte[], byte[]> { Value = Copy(cluster.Partitions[partition.Partition.Value][(int)position]), Timestamp = new Timestamp(DateTime.UnixEpoch) },
             };
         }
 
@@ -109,6 +117,14 @@ internal sealed class FakeConsumer(FakeCluster cluster, IPartitionListener liste
 
         Thread.Sleep(timeout < TimeSpan.FromMilliseconds(1) ? timeout : TimeSpan.FromMilliseconds(1)); // a real Consume waits for data
         return null;
+    }
+
+    private byte[] Copy(byte[]? value)
+    {
+        var copy = recordBytes.Deserialize(value, value is null, new SerializationContext(MessageComponentType.Value, cluster.Topic));
+        RecordsConsumed++;
+        _valueArrays.Add(copy);
+        return copy;
     }
 
     public ConsumeResult<byte[], byte[]>? Consume(int millisecondsTimeout) => Consume(TimeSpan.FromMilliseconds(millisecondsTimeout));

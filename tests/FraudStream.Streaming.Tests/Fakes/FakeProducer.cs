@@ -43,7 +43,7 @@ internal sealed class FakeProducer(FakeCluster cluster) : IProducer<byte[], byte
     public void Produce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null)
     {
         cluster.Call("Produce");
-        _outputs.Add((topic, message.Value));
+        _outputs.Add((topic, [.. message.Value])); // librdkafka copies the bytes before Produce returns; the caller may reuse its array
     }
 
     public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
