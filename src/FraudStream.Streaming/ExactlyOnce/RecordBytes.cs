@@ -13,7 +13,7 @@ namespace FraudStream.Streaming.ExactlyOnce;
 /// arrays back (<see cref="Return"/>); the scoring thread only reads arrays of the batch it was handed. A batch gives
 /// its arrays back once nothing reads them any more: after its commit or abort, or when the pipeline is discarded.
 /// </remarks>
-public sealed class RecordBytes : IDeserializer<byte[]>
+internal sealed class RecordBytes : IDeserializer<byte[]>
 {
     /// <summary>Arrays longer than this are not kept (a transaction's value is about 110 bytes, its key a card id).</summary>
     public const int MaxKeptLength = 2_048;
