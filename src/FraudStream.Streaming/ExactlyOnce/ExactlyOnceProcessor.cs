@@ -270,16 +270,24 @@ public sealed partial class ExactlyOnceProcessor : BackgroundService
             Recycle(inFlight.Batch);
         }
 
-        _recordBytes.Return(_collecting.Records);
-        _collecting.Clear();
+        Empty(_collecting);
     }
 
-    /// <summary>Empties a batch that is done with (committed, aborted or discarded) and keeps its arrays for reuse.</summary>
+    /// <summary>Puts a batch that is done with (committed, aborted or discarded) back among the free ones, emptied.</summary>
     private void Recycle(RecordBatch batch)
+    {
+        Empty(batch);
+        _free.Push(batch);
+    }
+
+    /// <summary>
+    /// Gives a batch's arrays back and empties it, in one step: an array given back while its record stayed in the
+    /// batch would be given back again later, and two records would then share it.
+    /// </summary>
+    private void Empty(RecordBatch batch)
     {
         _recordBytes.Return(batch.Records);
         batch.Clear();
-        _free.Push(batch);
     }
 
     /// <summary>
