@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -45,6 +46,7 @@ public static class OperationsEndpoints
     /// Registers the meter provider with its Prometheus exporter, the readiness check (<paramref name="ready"/>), and,
     /// when <see cref="OtlpTarget.Resolve"/> finds a collector, a tracer provider exporting <paramref name="sources"/>' spans.
     /// Without a collector no tracer provider exists: activity sources have no listener and spans cost nothing.
+    /// Readiness is logged when it changes (category <see cref="ReadinessLog.Category"/>), not on every probe.
     /// </summary>
     /// <exception cref="ArgumentException">The OTLP settings cannot work (one sentence).</exception>
     public static IServiceCollection AddOperations(
@@ -74,8 +76,13 @@ public static class OperationsEndpoints
             });
         }
 
+        services.AddSingleton<ReadinessLog>();
+        services.AddLogging(logging => logging.AddFilter(ReadinessCheck.HealthCheckServiceCategory, LogLevel.None));
         services.AddHealthChecks().Add(new HealthCheckRegistration(
-            ReadyTag, provider => new ReadinessCheck(() => ready(provider)), failureStatus: HealthStatus.Unhealthy, tags: [ReadyTag]));
+            ReadyTag,
+            provider => new ReadinessCheck(() => ready(provider), provider.GetRequiredService<ReadinessLog>()),
+            failureStatus: HealthStatus.Unhealthy,
+            tags: [ReadyTag]));
         return services;
     }
 
@@ -134,16 +141,5 @@ public static class OperationsEndpoints
 
         facts["status"] = report.Status == HealthStatus.Healthy ? "ready" : "not ready";
         return context.Response.WriteAsJsonAsync(facts);
-    }
-
-    /// <summary>Healthy when the process's own readiness says so; its facts travel as the result's data.</summary>
-    private sealed class ReadinessCheck(Func<ReadinessReport> ready) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            var report = ready();
-            var data = report.Checks.ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
-            return Task.FromResult(report.Ready ? HealthCheckResult.Healthy(data: data) : HealthCheckResult.Unhealthy(data: data));
-        }
     }
 }

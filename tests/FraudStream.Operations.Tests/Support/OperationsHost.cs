@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace FraudStream.Operations.Tests.Support;
 
@@ -38,12 +39,16 @@ internal sealed class OperationsHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Everything the host logged, through the logging filters the host registers.</summary>
+    public FakeLogCollector Logs => _app.Services.GetFakeLogCollector();
+
     public static async Task<OperationsHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, params string[] activitySources)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.ClearProviders();
+        builder.Logging.AddFakeLogging();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var meterName = $"FraudStream.Operations.Tests.{Guid.NewGuid():N}";
         OperationsHost? host = null;
